@@ -1,0 +1,363 @@
+"""Configuration: config.toml read with tomllib into frozen dataclasses, every mistake named."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from casework.policy import PRESETS, Policy, load_preset, parse_policy
+from casework.tomlread import ConfigError, Problem, TableReader
+
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+@dataclass(frozen=True)
+class School:
+    """The school as it appears on letters and in the inbox."""
+
+    name: str
+    address: tuple[str, ...]
+    phone: str
+    email: str
+    logo: Path | None
+    headteacher: str
+    chair_of_governors: str
+    senior_staff: tuple[str, ...]
+    staff_domains: tuple[str, ...]
+    website: str = ""
+
+
+@dataclass(frozen=True)
+class Operator:
+    """Who is using this copy of Conduct Desk: recorded as the actor of every event."""
+
+    name: str
+    role: str = "office"
+
+    @property
+    def is_headteacher(self) -> bool:
+        """The headteacher may approve letters and decide."""
+        return self.role == "headteacher"
+
+
+@dataclass(frozen=True)
+class Periods:
+    """Day counts the school sets; DfE guidance sets none."""
+
+    representations_days: int = 10
+    ban_length_days: int = 90
+    ban_review_days: int = 28
+    meeting_notice_days: int = 5
+
+
+@dataclass(frozen=True)
+class Secret:
+    """Where a mail password or OAuth token comes from; never the secret itself."""
+
+    password_env: str | None = None
+    password_command: str | None = None
+    token_command: str | None = None
+
+    @property
+    def is_oauth(self) -> bool:
+        """XOAUTH2 with a token from a command."""
+        return self.token_command is not None
+
+
+@dataclass(frozen=True)
+class Imap:
+    """The school inbox the daemon watches."""
+
+    host: str
+    port: int
+    security: str
+    user: str
+    secret: Secret
+    folder: str = "INBOX"
+    watch_flag: str = "\\Flagged"
+    processed_keyword: str = "ConductLogged"
+    sent_folder: str = "Sent"
+    ca_file: Path | None = None
+    poll_seconds: int = 60
+    idle_seconds: int = 1500
+
+
+@dataclass(frozen=True)
+class Smtp:
+    """The server letters are sent through."""
+
+    host: str
+    port: int
+    security: str
+    user: str
+    secret: Secret
+    from_address: str
+    from_name: str
+    cc: tuple[str, ...] = ()
+    ca_file: Path | None = None
+    timeout_seconds: int = 60
+
+
+@dataclass(frozen=True)
+class Mail:
+    """Mail settings: inbox, outgoing server and limits."""
+
+    imap: Imap
+    smtp: Smtp
+    attachment_limit_mb: int = 25
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """Where the data lives."""
+
+    data_dir: Path
+
+
+@dataclass(frozen=True)
+class LetterSettings:
+    """Letter templates and who signs."""
+
+    template_dir: Path | None
+    signatory: str
+    signatory_role: str
+    print_queue: Path
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration, passed in explicitly: never a module global."""
+
+    path: Path
+    school: School
+    operator: Operator
+    policy: Policy
+    periods: Periods
+    mail: Mail | None
+    store: StoreSettings
+    letters: LetterSettings
+
+
+def find_config(explicit: str | None) -> Path:
+    """``--config PATH``, else ``$CONDUCT_CONFIG``, else ``./config.toml``."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("CONDUCT_CONFIG")
+    return Path(env) if env else Path("config.toml")
+
+
+def load_config(path: Path) -> Config:
+    """Read and check config.toml; raise ConfigError naming every bad or unknown key."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError([Problem("config", f"cannot read {path}: {exc.strerror}")]) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError([Problem("config", f"{path} is not valid TOML: {exc}")]) from None
+    return parse_config(data, path)
+
+
+def parse_config(data: dict[str, Any], path: Path) -> Config:
+    """Build a Config from parsed TOML; raise ConfigError listing every mistake."""
+    problems: list[Problem] = []
+    top = TableReader("", data, problems)
+    base = path.parent.resolve()
+    school = _school(top.sub("school", required=True), base)
+    operator = _operator(top.sub("operator"))
+    policy = _policy(top.sub("policy", required=True), problems)
+    periods = _periods(top.sub("periods"))
+    mail = _mail(top.sub("mail")) if top.has("mail") else None
+    store = _store(top.sub("store"), base)
+    letters = _letters(top.sub("letters"), base, school, store)
+    top.finish()
+    if problems or policy is None:
+        raise ConfigError(problems)
+    return Config(path, school, operator, policy, periods, mail, store, letters)
+
+
+def _path(r: TableReader, name: str, base: Path, default: str | None = None) -> Path | None:
+    value = r.text(name, default)
+    if not value:
+        return None
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else base / p
+
+
+def _school(r: TableReader, base: Path) -> School:
+    logo = _path(r, "logo", base, None)
+    if logo is not None and not logo.is_file():
+        r.problems.append(
+            Problem(r.key("logo"), f"expected an image file, but {logo} does not exist")
+        )
+    domains = tuple(d.lower().lstrip("@") for d in r.texts("staff_domains", []))
+    school = School(
+        name=r.text("name"),
+        address=r.texts("address"),
+        phone=r.text("phone", ""),
+        email=r.text("email", ""),
+        logo=logo,
+        headteacher=r.text("headteacher"),
+        chair_of_governors=r.text("chair_of_governors"),
+        senior_staff=r.texts("senior_staff", []),
+        staff_domains=domains,
+        website=r.text("website", ""),
+    )
+    r.finish()
+    return school
+
+
+def _operator(r: TableReader) -> Operator:
+    op = Operator(
+        name=r.text("name", None) or _os_user(),
+        role=r.choice("role", ("office", "headteacher", "senior-staff"), "office"),
+    )
+    r.finish()
+    return op
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "office"
+
+
+def _policy(r: TableReader, problems: list[Problem]) -> Policy | None:
+    if r.has("preset") and not (r.has("steps") or r.has("behaviours")):
+        name = r.choice("preset", PRESETS)
+        r.finish()
+        return load_preset(name) if name in PRESETS else None
+    if r.has("preset"):
+        # A preset named beside a custom ladder: the custom ladder wins, the name documents origin.
+        r.choice("preset", PRESETS)
+    before = len(problems)
+    policy = parse_policy(r)
+    r.finish()
+    return policy if len(problems) == before else None
+
+
+def _periods(r: TableReader) -> Periods:
+    p = Periods(
+        representations_days=r.integer("representations_days", 1, 365, 10),
+        ban_length_days=r.integer("ban_length_days", 1, 730, 90),
+        ban_review_days=r.integer("ban_review_days", 1, 365, 28),
+        meeting_notice_days=r.integer("meeting_notice_days", 0, 90, 5),
+    )
+    r.finish()
+    return p
+
+
+def _secret(r: TableReader) -> Secret:
+    if r.has("password"):
+        r._used.add("password")
+        r.problems.append(
+            Problem(
+                r.key("password"),
+                "a literal password is never accepted: use password_env, password_command "
+                "or token_command",
+            )
+        )
+    sources = [k for k in ("password_env", "password_command", "token_command") if r.has(k)]
+    secret = Secret(
+        password_env=r.text("password_env", None),
+        password_command=r.text("password_command", None),
+        token_command=r.text("token_command", None),
+    )
+    if len(sources) != 1:
+        found = ", ".join(sources) if sources else "none"
+        r.problems.append(
+            Problem(
+                r.key("password_env"),
+                f"expected exactly one of password_env, password_command, token_command, "
+                f"got {found}",
+            )
+        )
+    return secret
+
+
+def _security(r: TableReader, default: str) -> tuple[str, str]:
+    host = r.text("host")
+    security = r.choice("security", ("tls", "starttls", "plain"), default)
+    if security == "plain" and host not in LOOPBACK_HOSTS:
+        r.problems.append(
+            Problem(r.key("security"), f'"plain" is allowed only to loopback, not to {host!r}')
+        )
+    return host, security
+
+
+def _imap(r: TableReader) -> Imap:
+    host, security = _security(r, "tls")
+    imap = Imap(
+        host=host,
+        port=r.integer("port", 1, 65535, 993),
+        security=security,
+        user=r.text("user"),
+        secret=_secret(r),
+        folder=r.text("folder", "INBOX"),
+        watch_flag=r.text("watch_flag", "\\Flagged"),
+        processed_keyword=r.text("processed_keyword", "ConductLogged"),
+        sent_folder=r.text("sent_folder", "Sent"),
+        ca_file=_path(r, "ca_file", Path.cwd(), None),
+        poll_seconds=r.integer("poll_seconds", 5, 3600, 60),
+        idle_seconds=r.integer("idle_seconds", 30, 1740, 1500),
+    )
+    r.finish()
+    return imap
+
+
+def _smtp(r: TableReader) -> Smtp:
+    host, security = _security(r, "starttls")
+    smtp = Smtp(
+        host=host,
+        port=r.integer("port", 1, 65535, 587),
+        security=security,
+        user=r.text("user"),
+        secret=_secret(r),
+        from_address=r.text("from_address"),
+        from_name=r.text("from_name", "School Office"),
+        cc=r.texts("cc", []),
+        ca_file=_path(r, "ca_file", Path.cwd(), None),
+        timeout_seconds=r.integer("timeout_seconds", 5, 600, 60),
+    )
+    r.finish()
+    return smtp
+
+
+def _mail(r: TableReader) -> Mail:
+    mail = Mail(
+        imap=_imap(r.sub("imap", required=True)),
+        smtp=_smtp(r.sub("smtp", required=True)),
+        attachment_limit_mb=r.integer("attachment_limit_mb", 1, 1024, 25),
+    )
+    r.finish()
+    return mail
+
+
+def _store(r: TableReader, base: Path) -> StoreSettings:
+    data_dir = _path(r, "data_dir", base, "data") or base / "data"
+    r.finish()
+    return StoreSettings(data_dir=data_dir)
+
+
+def _letters(r: TableReader, base: Path, school: School, store: StoreSettings) -> LetterSettings:
+    settings = LetterSettings(
+        template_dir=_path(r, "template_dir", base, None),
+        signatory=r.text("signatory", None) or school.headteacher,
+        signatory_role=r.text("signatory_role", "Headteacher"),
+        print_queue=_path(r, "print_queue", base, None) or store.data_dir / "print-queue",
+    )
+    if settings.template_dir is not None and not settings.template_dir.is_dir():
+        r.problems.append(
+            Problem(
+                r.key("template_dir"),
+                f"expected a directory, but {settings.template_dir} is not one",
+            )
+        )
+    r.finish()
+    return settings

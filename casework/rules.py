@@ -1,0 +1,71 @@
+"""Rules the law and guidance impose: harassment, the defamation limit, what is due next."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from casework.bans import BanStatus
+from casework.cases import Case, IncidentMark
+
+HARASSMENT = "harassment"
+
+
+def same_target(a: str, b: str) -> bool:
+    """Targets match regardless of case and spacing ("Mrs  Khan" is "mrs khan")."""
+    return " ".join(a.lower().split()) == " ".join(b.lower().split())
+
+
+def harassment_targets(incidents: Iterable[IncidentMark]) -> list[str]:
+    """Targets hit by two or more incidents: a course of conduct under the 1997 Act."""
+    counts: dict[str, tuple[str, int]] = {}
+    for mark in incidents:
+        if not mark.target.strip():
+            continue
+        key = " ".join(mark.target.lower().split())
+        label, n = counts.get(key, (mark.target.strip(), 0))
+        counts[key] = (label, n + 1)
+    return [label for label, n in counts.values() if n >= 2]
+
+
+def limitation_date(published_on: date) -> date:
+    """The last day to start a defamation claim: one year after publication.
+
+    29 February falls back to 28 February, the earlier and so the safer day.
+    """
+    try:
+        return published_on.replace(year=published_on.year + 1)
+    except ValueError:
+        return published_on.replace(year=published_on.year + 1, day=28)
+
+
+@dataclass(frozen=True)
+class Due:
+    """The next thing that falls due on a case."""
+
+    on: date
+    what: str
+
+
+def next_due(case: Case, today: date) -> Due | None:
+    """The earliest open date on a case: a meeting, a deadline, a review or a time limit."""
+    dues: list[Due] = []
+    for meeting in case.meetings:
+        if not meeting.outcome:
+            dues.append(Due(meeting.at.date(), "meeting"))
+    for ban in case.bans:
+        if ban.status is BanStatus.LIFTED:
+            continue
+        if ban.representations_deadline and ban.status in (
+            BanStatus.PROVISIONAL,
+            BanStatus.INTENDED,
+        ):
+            dues.append(Due(ban.representations_deadline, "representations due"))
+        dues.append(Due(ban.review_on, "ban review"))
+    for mark in case.incidents:
+        if mark.published_on is not None:
+            limit = limitation_date(mark.published_on)
+            if limit >= today:
+                dues.append(Due(limit, "defamation time limit"))
+    return min(dues, key=lambda d: d.on) if dues else None

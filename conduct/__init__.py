@@ -1,0 +1,1 @@
+"""The `conduct` command: argument parsing, wiring and the demo."""

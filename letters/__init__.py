@@ -1,0 +1,1 @@
+"""Letters: Jinja2 templates and CSS rendered to PDF with WeasyPrint. Pure: data in, bytes out."""

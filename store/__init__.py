@@ -1,0 +1,1 @@
+"""Persistence on TinyDB: process-safe storage, case repository, audit log, evidence vault."""
