@@ -1,0 +1,268 @@
+"""The case repository: every change to a case is events, applied and stored in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from casework import workflow
+from casework.cases import Case, CaseStatus, Severity, format_ref
+from casework.config import Config
+from casework.events import Event, EventType, make_event, now
+from casework.ladder import Suggestion, suggest
+from casework.people import TO_BE_IDENTIFIED, Person, Subject, person_id_for
+from casework.rules import HARASSMENT, harassment_targets, same_target
+from casework.serial import from_json
+from store.db import Store, Transaction
+from store.records import Cases, Counters, Events, Letters, People
+from store.vault import Vault
+
+T = TypeVar("T")
+
+
+class NotFound(KeyError):
+    """No case, person or letter by that name."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """A case with everything the screens and `case show` need."""
+
+    case: Case
+    events: tuple[Event, ...]
+    people: tuple[Person, ...]
+    suggestion: Suggestion | None
+
+
+class Casebook:
+    """Opens and works cases; the one place that writes case state."""
+
+    def __init__(self, config: Config, store: Store | None = None) -> None:
+        self.config = config
+        self.store = store or Store(config.store.data_dir)
+        self.vault = Vault(self.store.root / "vault")
+
+    @property
+    def actor(self) -> str:
+        """Who is doing this: the configured operator, else the OS user."""
+        return self.config.operator.name
+
+    # -- reading ------------------------------------------------------------------------
+
+    def cases(self, status: str = "open") -> list[Case]:
+        """Cases by status: open, closed or all."""
+        with self.store.reading() as tx:
+            cases = Cases(tx).all()
+        if status == "all":
+            return cases
+        return [c for c in cases if c.status.value == status]
+
+    def get(self, ref: str) -> Case:
+        """One case; NotFound names the reference."""
+        with self.store.reading() as tx:
+            return _need(Cases(tx).get(ref.upper()), ref)
+
+    def file(self, ref: str) -> CaseFile:
+        """A case with its timeline, people and the ladder's suggestion."""
+        with self.store.reading() as tx:
+            case = _need(Cases(tx).get(ref.upper()), ref)
+            events = Events(tx).of(case.ref)
+            people = tuple(p for s in case.subjects if (p := People(tx).get(s.person_id)))
+        return CaseFile(case, tuple(events), people, suggest(self.config.policy, case, events))
+
+    # -- writing ------------------------------------------------------------------------
+
+    def open_case(
+        self,
+        *,
+        name: str | None,
+        email: str | None = None,
+        behaviours: Sequence[str],
+        summary: str,
+        severity: Severity = Severity.MEDIUM,
+        reporter: str | None = None,
+        at: datetime | None = None,
+    ) -> Case:
+        """Open a case about a person found by email, or added by name."""
+        at = at or now()
+        with self.store.transaction(self.actor) as tx:
+            person = self._find_or_add_person(tx, name, email)
+            number = Counters(tx).next(f"case-{at.year}")
+            ref = format_ref(at.year, number)
+            case, event = workflow.open_case(
+                ref,
+                self.config.policy,
+                summary=summary,
+                subjects=[Subject(person.id, person.name)],
+                reporter=reporter or self.actor,
+                behaviours=behaviours,
+                severity=severity,
+                actor=self.actor,
+                at=at,
+            )
+            Cases(tx).put(case)
+            Events(tx).add(event)
+            tx.note(f"{ref} opened about {person.id}")
+        return case
+
+    def record(self, ref: str, events: Sequence[Event]) -> Case:
+        """Append events to a case and store the case they produce."""
+        with self.store.transaction(self.actor) as tx:
+            return self._record(tx, ref, events)
+
+    def _record(self, tx: Transaction, ref: str, events: Sequence[Event]) -> Case:
+        cases = Cases(tx)
+        case = _need(cases.get(ref.upper()), ref)
+        for event in events:
+            case = workflow.apply(case, event)
+            Events(tx).add(event)
+            tx.note(f"{case.ref} {event.type.value} {event.id}")
+            if event.type is EventType.INCIDENT:
+                case = self._check_harassment(tx, case, event)
+        cases.put(case)
+        return case
+
+    def _check_harassment(self, tx: Transaction, case: Case, incident: Event) -> Case:
+        """A second incident by the same person toward the same target is a course of conduct."""
+        target = str(incident.data.get("target", ""))
+        if not target.strip() or HARASSMENT in case.flags:
+            return case
+        ids = {s.person_id for s in case.subjects}
+        # Filter the raw documents first: decoding every case on each incident is the slow part.
+        related = [
+            d
+            for d in Cases(tx).raw()
+            if d["ref"] != case.ref
+            and d["incidents"]
+            and ids & {s["person_id"] for s in d["subjects"]}
+        ]
+        marks = [m for d in related for m in from_json(Case, d).incidents]
+        marks += list(case.incidents)
+        if not any(same_target(t, target) for t in harassment_targets(marks)):
+            return case
+        flag = make_event(
+            case.ref,
+            "conduct-desk",
+            EventType.HARASSMENT_FLAGGED,
+            f"Possible harassment: two or more incidents toward {target}",
+            {"target": target},
+        )
+        Events(tx).add(flag)
+        tx.note(f"{case.ref} harassment-flagged")
+        return workflow.apply(case, flag)
+
+    def add(
+        self,
+        ref: str,
+        type: EventType,
+        summary: str,
+        data: Mapping[str, Any] | None = None,
+        at: datetime | None = None,
+    ) -> Case:
+        """Record one event of a given type."""
+        event = make_event(ref.upper(), self.actor, type, summary, data, at=at)
+        if type is EventType.INCIDENT or type is EventType.MEETING_SCHEDULED:
+            event = replace(event, data={**event.data, "event_id": event.id})
+        return self.record(ref, [event])
+
+    def note(self, ref: str, text: str) -> Case:
+        """A free-text note on the timeline."""
+        return self.add(ref, EventType.NOTE, text, {"text": text})
+
+    def step(
+        self,
+        ref: str,
+        to_step: str,
+        *,
+        reason: str | None = None,
+        fields: Mapping[str, str] | None = None,
+        at: datetime | None = None,
+    ) -> Case:
+        """Move a case up (or off) the ladder; out of order needs a reason."""
+        with self.store.transaction(self.actor) as tx:
+            case = _need(Cases(tx).get(ref.upper()), ref)
+            events = workflow.move(
+                self.config.policy,
+                case,
+                to_step,
+                actor=self.actor,
+                at=at or now(),
+                periods=self.config.periods,
+                reason=reason,
+                fields=fields,
+            )
+            return self._record(tx, case.ref, events)
+
+    def reopen(self, ref: str, reason: str) -> Case:
+        """Reopen a closed case."""
+        case = self.get(ref)
+        if case.status is CaseStatus.OPEN:
+            raise workflow.CaseRuleError(f"{case.ref} is already open")
+        return self.add(
+            ref, EventType.CASE_REOPENED, f"Case reopened: {reason}", {"reason": reason}
+        )
+
+    def put_person(self, person: Person) -> None:
+        """Add or update a person's details (and the name copied onto their cases)."""
+        with self.store.transaction(self.actor) as tx:
+            People(tx).put(person)
+            tx.note(f"person {person.id} saved")
+            cases = Cases(tx)
+            for case in cases.all():
+                subjects = tuple(
+                    Subject(s.person_id, person.name) if s.person_id == person.id else s
+                    for s in case.subjects
+                )
+                if subjects != case.subjects:
+                    cases.put(replace(case, subjects=subjects))
+
+    def person(self, person_id: str) -> Person:
+        """One person by id."""
+        with self.store.reading() as tx:
+            return _need(People(tx).get(person_id), person_id)
+
+    def letters(self, ref: str) -> list[Any]:
+        """A case's letters."""
+        with self.store.reading() as tx:
+            return Letters(tx).of_case(ref.upper())
+
+    def evidence_path(self, sha256: str) -> Path:
+        """Where a piece of evidence is stored."""
+        return self.vault.path_for(sha256)
+
+    def _find_or_add_person(self, tx: Transaction, name: str | None, email: str | None) -> Person:
+        people = People(tx)
+        if email:
+            found = people.by_email(email)
+            if found:
+                return found
+        display = (name or "").strip() or TO_BE_IDENTIFIED
+        person = Person(
+            id=person_id_for(display, people.ids()),
+            name=display,
+            emails=(email.strip(),) if email else (),
+            placeholder=display == TO_BE_IDENTIFIED,
+        )
+        people.put(person)
+        tx.note(f"person {person.id} added")
+        return person
+
+
+def _need(value: T | None, key: str) -> T:
+    if value is None:
+        raise NotFound(f"nothing found for {key!r}")
+    return value
+
+
+def parse_day(text: str, field: str) -> date:
+    """A date given as YYYY-MM-DD, with an error that names the field."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise workflow.CaseRuleError(f"{field}: expected a date YYYY-MM-DD, got {text!r}") from None

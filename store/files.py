@@ -1,0 +1,60 @@
+"""Files that are never half-written: temporary file, fsync, atomic rename, fsync the directory."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+
+
+def make_dir(path: Path) -> None:
+    """Create a private directory (0700) and its parents."""
+    path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename or a new file in ``path`` durable."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_synced(path: Path, data: bytes) -> None:
+    """Write ``data`` to a new private file and fsync it (no rename)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def replace_atomically(path: Path, data: bytes, tmp_dir: Path) -> None:
+    """Write a whole new version of ``path``: readers see the old file or the new, never a mix."""
+    tmp = tmp_dir / f"{path.name}.{os.getpid()}.{os.urandom(4).hex()}"
+    write_synced(tmp, data)
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def dump_json(data: Any) -> bytes:
+    """Compact UTF-8 JSON, the on-disk form of every store file."""
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def signature(path: Path) -> tuple[int, int, int, int] | None:
+    """What changes whenever a file is replaced: inode, size, mtime and ctime in ns."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)

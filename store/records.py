@@ -1,0 +1,193 @@
+"""Typed access to the store's tables inside a transaction: frozen dataclasses in and out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from tinydb import Query
+from tinydb.table import Document
+
+from casework.cases import REF_PATTERN, Case
+from casework.events import Event
+from casework.outbox import LetterRecord, LetterStatus
+from casework.people import Person, normalise_email
+from casework.serial import from_json, to_json
+from store.db import META, Transaction, shard_of
+
+CASE_SHARDS = 64
+PEOPLE_SHARDS = 16
+LETTER_SHARDS = 16
+
+
+def _case_doc_id(ref: str) -> int:
+    # C-2026-0007 -> 202600007: a stable integer id, so upserts need no scan.
+    m = REF_PATTERN.fullmatch(ref)
+    if not m:
+        raise KeyError(f"not a case reference: {ref!r}")
+    return int(m.group(1)) * 100_000 + int(m.group(2))
+
+
+def case_shard(ref: str) -> str:
+    """The shard file holding a case document."""
+    return f"cases/{shard_of(ref, CASE_SHARDS)}.json"
+
+
+def events_file(ref: str) -> str:
+    """The file holding one case's timeline."""
+    _case_doc_id(ref)  # refuse anything that is not a reference before it becomes a path
+    return f"events/{ref}.json"
+
+
+class Cases:
+    """Case documents, sharded by reference."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self.tx = tx
+
+    def get(self, ref: str) -> Case | None:
+        """The case, or None."""
+        doc = self.tx.table(case_shard(ref), "cases").get(doc_id=_case_doc_id(ref))
+        return from_json(Case, doc) if doc else None
+
+    def put(self, case: Case) -> None:
+        """Insert or replace a case document."""
+        table = self.tx.table(case_shard(case.ref), "cases")
+        table.upsert(Document(to_json(case), doc_id=_case_doc_id(case.ref)))
+
+    def raw(self) -> Iterator[dict[str, Any]]:
+        """Every case document as stored, for fast listing."""
+        for n in range(CASE_SHARDS):
+            yield from self.tx.table(f"cases/{n:02d}.json", "cases").all()
+
+    def all(self) -> list[Case]:
+        """Every case, oldest reference first."""
+        cases = [from_json(Case, d) for d in self.raw()]
+        cases.sort(key=lambda c: _case_doc_id(c.ref))
+        return cases
+
+
+class Events:
+    """Each case's timeline, in its own file."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self.tx = tx
+
+    def add(self, event: Event) -> None:
+        """Append an event to its case's timeline."""
+        self.tx.table(events_file(event.case_ref), "events").insert(to_json(event))
+
+    def of(self, ref: str) -> list[Event]:
+        """A case's timeline in the order it happened."""
+        docs = self.tx.table(events_file(ref), "events").all()
+        events = [from_json(Event, d) for d in docs]
+        events.sort(key=lambda e: (e.at, e.id))
+        return events
+
+
+class People:
+    """Parents, carers and visitors, sharded by id."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self.tx = tx
+
+    def _table(self, person_id: str) -> Any:
+        return self.tx.table(f"people/{shard_of(person_id, PEOPLE_SHARDS)}.json", "people")
+
+    def get(self, person_id: str) -> Person | None:
+        """The person, or None."""
+        doc = self._table(person_id).get(Query().id == person_id)
+        return from_json(Person, doc) if doc else None
+
+    def put(self, person: Person) -> None:
+        """Insert or replace a person."""
+        self._table(person.id).upsert(to_json(person), Query().id == person.id)
+
+    def all(self) -> list[Person]:
+        """Everyone, by name."""
+        people = []
+        for n in range(PEOPLE_SHARDS):
+            people += [
+                from_json(Person, d) for d in self.tx.table(f"people/{n:02d}.json", "people").all()
+            ]
+        return sorted(people, key=lambda p: p.name.lower())
+
+    def ids(self) -> set[str]:
+        """Every person id in use."""
+        ids: set[str] = set()
+        for n in range(PEOPLE_SHARDS):
+            ids |= {d["id"] for d in self.tx.table(f"people/{n:02d}.json", "people").all()}
+        return ids
+
+    def by_email(self, address: str) -> Person | None:
+        """The person with this email address, compared without case."""
+        want = normalise_email(address)
+        for n in range(PEOPLE_SHARDS):
+            for d in self.tx.table(f"people/{n:02d}.json", "people").all():
+                if want in (normalise_email(e) for e in d.get("emails", ())):
+                    return from_json(Person, d)
+        return None
+
+
+class Letters:
+    """Letters as records, sharded by case."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self.tx = tx
+
+    def _table(self, case_ref: str) -> Any:
+        return self.tx.table(f"letters/{shard_of(case_ref, LETTER_SHARDS)}.json", "letters")
+
+    def put(self, letter: LetterRecord) -> None:
+        """Insert or replace a letter record."""
+        self._table(letter.case_ref).upsert(to_json(letter), Query().id == letter.id)
+
+    def get(self, case_ref: str, letter_id: str) -> LetterRecord | None:
+        """One letter of a case."""
+        doc = self._table(case_ref).get(Query().id == letter_id)
+        return from_json(LetterRecord, doc) if doc else None
+
+    def of_case(self, case_ref: str) -> list[LetterRecord]:
+        """A case's letters, oldest first."""
+        docs = self._table(case_ref).search(Query().case_ref == case_ref)
+        return sorted((from_json(LetterRecord, d) for d in docs), key=lambda x: x.created)
+
+    def with_status(self, *statuses: LetterStatus) -> list[LetterRecord]:
+        """Every letter in one of these states, oldest first."""
+        wanted = {s.value for s in statuses}
+        found = []
+        for n in range(LETTER_SHARDS):
+            table = self.tx.table(f"letters/{n:02d}.json", "letters")
+            found += [from_json(LetterRecord, d) for d in table.all() if d["status"] in wanted]
+        return sorted(found, key=lambda x: x.created)
+
+
+class Counters:
+    """Reference numbers: one sequence per year."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self.tx = tx
+
+    def next(self, name: str) -> int:
+        """Take the next number of a sequence."""
+        table = self.tx.table(META, "counters")
+        doc = table.get(Query().name == name)
+        value = (int(doc["value"]) if doc else 0) + 1
+        table.upsert({"name": name, "value": value}, Query().name == name)
+        return value
+
+
+class Settings:
+    """Small named records kept in meta.json (daemon health, for instance)."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self.tx = tx
+
+    def get(self, name: str) -> dict[str, Any] | None:
+        """A record by name."""
+        doc = self.tx.table(META, "records").get(Query().name == name)
+        return dict(doc["value"]) if doc else None
+
+    def put(self, name: str, value: dict[str, Any]) -> None:
+        """Replace a record."""
+        self.tx.table(META, "records").upsert({"name": name, "value": value}, Query().name == name)
