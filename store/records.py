@@ -78,11 +78,9 @@ class Events:
         self.tx.table(events_file(event.case_ref), "events").insert(to_json(event))
 
     def of(self, ref: str) -> list[Event]:
-        """A case's timeline in the order it happened."""
-        docs = self.tx.table(events_file(ref), "events").all()
-        events = [from_json(Event, d) for d in docs]
-        events.sort(key=lambda e: (e.at, e.id))
-        return events
+        """A case's timeline in the order it was recorded (TinyDB ids grow with each insert)."""
+        table = self.tx.table(events_file(ref), "events")
+        return [from_json(Event, d) for d in sorted(table.all(), key=lambda d: d.doc_id)]
 
 
 class People:

@@ -1,0 +1,232 @@
+"""`conduct case ...`: open, list, show and work cases from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from casework.cases import Severity
+from casework.config import Config
+from casework.events import RECORDABLE, EventType
+from casework.rules import next_due
+from conduct import views
+from store.casebook import Casebook
+
+
+def register(sub: Any) -> None:
+    """Add `case` and its actions to the parser."""
+    p = sub.add_parser("case", help="open, list, show and work cases")
+    cs = p.add_subparsers(dest="case_command", metavar="ACTION", required=True)
+
+    o = cs.add_parser("open", help="open a case and print its reference")
+    o.add_argument("--name", required=True, help="who the case is about")
+    o.add_argument("--email", help="their email address (matches a known parent)")
+    o.add_argument(
+        "--behaviour",
+        nargs="+",
+        required=True,
+        metavar="ID",
+        help="behaviour ids (see `conduct policy show`)",
+    )
+    o.add_argument("--summary", required=True, help="one line: what happened")
+    o.add_argument("--severity", choices=[s.value for s in Severity], default="medium")
+    o.add_argument("--reporter", help="who reported it (default: you)")
+    o.add_argument("--json", action="store_true", help='print {"ref": ...}')
+    o.set_defaults(handler=case_open)
+
+    li = cs.add_parser("list", help="list cases")
+    li.add_argument("--status", choices=["open", "closed", "all"], default="open")
+    li.add_argument("--json", action="store_true", help="machine-readable output (see README)")
+    li.set_defaults(handler=case_list)
+
+    sh = cs.add_parser("show", help="a case with its timeline and evidence hashes")
+    sh.add_argument("ref")
+    sh.add_argument("--json", action="store_true", help="machine-readable output (see README)")
+    sh.set_defaults(handler=case_show)
+
+    st = cs.add_parser("step", help="move a case to a step of the ladder")
+    st.add_argument("ref")
+    st.add_argument("step", help="step id (see `conduct policy show`)")
+    st.add_argument("--reason", help="why, when the step does not follow on the ladder")
+    st.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="details for the step: reasons, scope, review_on, representations_deadline, "
+        "outcome, reference, next_review_on ...",
+    )
+    st.set_defaults(handler=case_step)
+
+    n = cs.add_parser("note", help="add a note to a case's timeline")
+    n.add_argument("ref")
+    n.add_argument("text")
+    n.set_defaults(handler=case_note)
+
+    r = cs.add_parser("record", help="record an event: " + ", ".join(t.value for t in RECORDABLE))
+    r.add_argument("ref")
+    r.add_argument("type", choices=[t.value for t in RECORDABLE])
+    r.add_argument("text", help="what happened, in a line")
+    r.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="incident: occurred_on, target, behaviours (a,b), published_on; "
+        "meeting-scheduled: at (YYYY-MM-DDTHH:MM), place, attendees (a,b); "
+        "referral: to (police|legal), reference",
+    )
+    r.set_defaults(handler=case_record)
+
+    e = cs.add_parser("evidence", help="keep a file as evidence on a case")
+    e.add_argument("ref")
+    e.add_argument("file", type=Path)
+    e.set_defaults(handler=case_evidence)
+
+    ro = cs.add_parser("reopen", help="reopen a closed case")
+    ro.add_argument("ref")
+    ro.add_argument("--reason", required=True)
+    ro.set_defaults(handler=case_reopen)
+
+
+def parse_sets(pairs: list[str]) -> dict[str, str]:
+    """KEY=VALUE pairs from --set; a pair without '=' is a clear error."""
+    fields: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--set expects KEY=VALUE, got {pair!r}")
+        fields[key.strip()] = value
+    return fields
+
+
+def case_open(args: argparse.Namespace, config: Config) -> int:
+    """Open a case; print its reference."""
+    case = Casebook(config).open_case(
+        name=args.name,
+        email=args.email,
+        behaviours=args.behaviour,
+        summary=args.summary,
+        severity=Severity(args.severity),
+        reporter=args.reporter,
+    )
+    print(json.dumps({"ref": case.ref}) if args.json else case.ref)
+    return 0
+
+
+def case_list(args: argparse.Namespace, config: Config) -> int:
+    """List cases, newest activity first."""
+    cases = Casebook(config).cases(args.status)
+    cases.sort(key=lambda c: c.last_activity, reverse=True)
+    today = date.today()
+    if args.json:
+        print(json.dumps([views.case_summary(config, c, today) for c in cases], indent=2))
+        return 0
+    if not cases:
+        print(f"No {args.status} cases." if args.status != "all" else "No cases.")
+        return 0
+    print(f"{'REFERENCE':<13} {'PERSON':<22} {'STEP':<20} {'LAST ACTIVITY':<17} NEXT DUE")
+    for c in cases:
+        due = next_due(c, today)
+        due_text = f"{due.on.isoformat()} {due.what}" if due else ""
+        person = ", ".join(s.name for s in c.subjects)[:22]
+        print(f"{c.ref:<13} {person:<22} {c.step:<20} {c.last_activity:%Y-%m-%d %H:%M}  {due_text}")
+    return 0
+
+
+def case_show(args: argparse.Namespace, config: Config) -> int:
+    """Show a case, its timeline and evidence."""
+    book = Casebook(config)
+    file = book.file(args.ref)
+    letters = book.letters(file.case.ref)
+    if args.json:
+        print(json.dumps(views.case_detail(config, file, letters, date.today()), indent=2))
+        return 0
+    print(views.case_text(config, file, letters, date.today()))
+    return 0
+
+
+def case_step(args: argparse.Namespace, config: Config) -> int:
+    """Move a case on the ladder."""
+    case = Casebook(config).step(
+        args.ref, args.step, reason=args.reason, fields=parse_sets(args.set)
+    )
+    label = config.policy.step(case.step).label
+    print(
+        f"{case.ref}: now at {case.step} ({label})" + ("; case closed" if not case.is_open else "")
+    )
+    return 0
+
+
+def case_note(args: argparse.Namespace, config: Config) -> int:
+    """Add a note."""
+    case = Casebook(config).note(args.ref, args.text)
+    print(f"{case.ref}: note added")
+    return 0
+
+
+def _list_field(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def case_record(args: argparse.Namespace, config: Config) -> int:
+    """Record an event of one of the recordable types."""
+    fields = parse_sets(args.set)
+    data: dict[str, Any] = {"text": args.text, **fields}
+    etype = EventType(args.type)
+    if etype is EventType.INCIDENT:
+        data["occurred_on"] = fields.get("occurred_on") or date.today().isoformat()
+        date.fromisoformat(data["occurred_on"])
+        data["behaviours"] = _list_field(fields.get("behaviours", ""))
+        for bid in data["behaviours"]:
+            config.policy.behaviour(bid)
+        if fields.get("published_on"):
+            date.fromisoformat(fields["published_on"])
+    elif etype is EventType.MEETING_SCHEDULED:
+        if "at" not in fields:
+            raise ValueError("meeting-scheduled needs --set at=YYYY-MM-DDTHH:MM")
+        from datetime import datetime
+
+        data["at"] = datetime.fromisoformat(fields["at"]).isoformat()
+        data["attendees"] = _list_field(fields.get("attendees", ""))
+    elif etype is EventType.REFERRAL:
+        if fields.get("to") not in ("police", "legal"):
+            raise ValueError("referral needs --set to=police or --set to=legal")
+        data["on"] = fields.get("on") or date.today().isoformat()
+    case = Casebook(config).add(args.ref, etype, args.text, data)
+    print(
+        f"{case.ref}: {etype.value} recorded"
+        + (" (harassment flag raised)" if "harassment" in case.flags else "")
+    )
+    return 0
+
+
+def case_evidence(args: argparse.Namespace, config: Config) -> int:
+    """Store a file in the vault and add it to the case's timeline."""
+    book = Casebook(config)
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        print(f"conduct: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 1
+    book.get(args.ref)
+    sha = book.vault.put(data)
+    book.add(
+        args.ref,
+        EventType.EVIDENCE_ADDED,
+        f"Evidence added: {args.file.name}",
+        {"sha256": sha, "name": args.file.name, "size": len(data), "kind": "file"},
+    )
+    print(f"{args.ref.upper()}: evidence {args.file.name} kept as {sha}")
+    return 0
+
+
+def case_reopen(args: argparse.Namespace, config: Config) -> int:
+    """Reopen a closed case."""
+    case = Casebook(config).reopen(args.ref, args.reason)
+    print(f"{case.ref}: reopened")
+    return 0

@@ -1,0 +1,68 @@
+"""`conduct [--config PATH] COMMAND`: parse arguments, load the configuration, run the command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from casework.config import Config, find_config, load_config
+from casework.ladder import StepOrderError
+from casework.outbox import LetterStateError
+from casework.tomlread import ConfigError
+from casework.workflow import CaseRuleError
+from conduct import admin_cmd, case_cmd
+from store.casebook import NotFound
+from store.db import StoreError
+
+Handler = Callable[[argparse.Namespace, Config], int]
+
+# Mistakes a person can make, reported in one line without a traceback.
+USER_ERRORS = (NotFound, CaseRuleError, StepOrderError, LetterStateError, StoreError, ValueError)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line, with --help on every command."""
+    parser = argparse.ArgumentParser(
+        prog="conduct",
+        description="Conduct Desk: the school office's casework for breaches of the "
+        "parent/carer code of conduct.",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="config.toml to use (default: $CONDUCT_CONFIG, else ./config.toml)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    admin_cmd.register(sub)
+    case_cmd.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `conduct` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    handler: Callable[..., int] = args.handler
+    try:
+        if getattr(args, "needs_config", True):
+            config = load_config(find_config(args.config))
+            return handler(args, config)
+        return handler(args)
+    except ConfigError as exc:
+        print(f"conduct: the configuration has {len(exc.problems)} problem(s):", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    except USER_ERRORS as exc:
+        print(f"conduct: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
