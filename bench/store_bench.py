@@ -69,7 +69,9 @@ def seed(config: Config, n_cases: int, events_per_case: int = 10) -> None:
             )
             events.add(opened)
             for k in range(events_per_case - 1):
-                ev = make_event(ref, "bench", EventType.NOTE, f"note {k}", {"text": f"note {k}"}, at=at)
+                ev = make_event(
+                    ref, "bench", EventType.NOTE, f"note {k}", {"text": f"note {k}"}, at=at
+                )
                 case = workflow.apply(case, ev)
                 events.add(ev)
             cases.put(case)
@@ -110,7 +112,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="100,1000,10000")
     parser.add_argument("--writes", type=int, default=200)
     args = parser.parse_args()
-    print(f"{'cases':>7} {'events':>8} {'write p50':>10} {'write p95':>10} {'load (cold)':>12} {'list (warm)':>12}")
+    print(
+        f"{'cases':>7} {'events':>8} {'write p50':>10} {'write p95':>10} {'load (cold)':>12} {'list (warm)':>12}"
+    )
     for n in (int(s) for s in args.sizes.split(",")):
         p50, p95, cold, warm = measure(n, args.writes)
         print(f"{n:>7} {n * 10:>8} {p50:>8.1f}ms {p95:>8.1f}ms {cold:>11.3f}s {warm:>11.3f}s")

@@ -352,7 +352,10 @@ def _ban_event(
         outcome = fields.get("outcome", "continued")
         if outcome not in ("continued", "lifted"):
             raise CaseRuleError(f'a review outcome is "continued" or "lifted", not {outcome!r}')
-        nxt = fields.get("next_review_on") or (today + timedelta(days=periods.ban_review_days)).isoformat()
+        nxt = (
+            fields.get("next_review_on")
+            or (today + timedelta(days=periods.ban_review_days)).isoformat()
+        )
         return make_event(
             case.ref,
             actor,

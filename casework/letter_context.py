@@ -1,0 +1,464 @@
+"""What a letter says, gathered from the config, the case and the office's fields: pure data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, time
+from pathlib import Path
+from typing import Any
+
+from casework.bans import Ban
+from casework.cases import Case, Meeting
+from casework.config import Config, Periods
+from casework.people import Person
+
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+MEETING_WITH = ("senior", "chair", "formal")
+REVIEW_OUTCOMES = ("continued", "lifted")
+MEETING_OUTCOMES = ("refused", "no-show")
+REPRESENTATIONS = ("received", "none")
+
+# Free fields (``--set key=value``) the letters read. Anything else in ``fields`` is kept in
+# ``LetterContext.fields`` but never changes a letter; the same fields also feed case moves.
+DATE_FIELDS = ("incident_date", "meeting_date", "reply_by", "next_review_on", "lifted_on")
+TEXT_FIELDS = (
+    "incident_summary",
+    "incident_place",
+    "meeting_with",
+    "meeting_place",
+    "meeting_attendees",
+    "meeting_outcome",
+    "outcome",
+    "representations",
+    "representations_summary",
+    "contact",
+)
+KNOWN_FIELDS = (*DATE_FIELDS, "meeting_time", "meeting_duration", *TEXT_FIELDS)
+
+
+class LetterFieldError(ValueError):
+    """A field given for a letter that cannot be used: names the field and what was expected."""
+
+
+def uk_date(value: date | None) -> str:
+    """``3 March 2026``: the date as UK letters write it (empty for None)."""
+    if value is None:
+        return ""
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def uk_day(value: date | None) -> str:
+    """``Tuesday 3 March 2026``: a date with its weekday, for appointments."""
+    if value is None:
+        return ""
+    return f"{WEEKDAYS[value.weekday()]} {uk_date(value)}"
+
+
+def uk_time(value: time | None) -> str:
+    """``10am``, ``3:30pm``, ``midday``: times as GOV.UK style writes them."""
+    if value is None:
+        return ""
+    if value.hour == 12 and value.minute == 0:
+        return "midday"
+    hour = value.hour % 12 or 12
+    suffix = "am" if value.hour < 12 else "pm"
+    return f"{hour}{suffix}" if value.minute == 0 else f"{hour}:{value.minute:02d}{suffix}"
+
+
+@dataclass(frozen=True)
+class SchoolInfo:
+    """The school as the letterhead shows it."""
+
+    name: str
+    address: tuple[str, ...]
+    phone: str
+    email: str
+    website: str
+    logo: Path | None
+    headteacher: str
+    chair_of_governors: str
+
+    @property
+    def logo_url(self) -> str:
+        """The logo as a file: URL, or empty when the school has none."""
+        return self.logo.as_uri() if self.logo is not None and self.logo.is_absolute() else ""
+
+
+@dataclass(frozen=True)
+class Signatory:
+    """Who signs the letter."""
+
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class ChildInfo:
+    """A pupil named in the letter, with their class."""
+
+    name: str
+    class_name: str = ""
+
+    @property
+    def described(self) -> str:
+        """``Amy Smith (Oak Class)``, or the name alone when no class is known."""
+        return f"{self.name} ({self.class_name})" if self.class_name else self.name
+
+
+@dataclass(frozen=True)
+class RecipientInfo:
+    """The parent or carer the letter is addressed to."""
+
+    name: str
+    address: tuple[str, ...] = ()
+    email: str | None = None
+    children: tuple[ChildInfo, ...] = ()
+
+    @property
+    def salutation(self) -> str:
+        """``Dear Jane Smith``; a generic greeting when the person is not yet identified."""
+        return f"Dear {self.name}" if self.name else "Dear Parent or Carer"
+
+
+@dataclass(frozen=True)
+class BehaviourInfo:
+    """A part of the code of conduct, with the policy's own words."""
+
+    id: str
+    label: str
+    online: bool = False
+
+
+@dataclass(frozen=True)
+class IncidentInfo:
+    """An incident the case records."""
+
+    occurred_on: date
+    target: str
+    behaviours: tuple[str, ...]
+    published_on: date | None = None
+
+
+@dataclass(frozen=True)
+class CaseInfo:
+    """The case as a letter refers to it."""
+
+    ref: str
+    summary: str
+    step: str
+    opened_on: date
+    behaviours: tuple[BehaviourInfo, ...]
+    incidents: tuple[IncidentInfo, ...]
+
+
+@dataclass(frozen=True)
+class BanInfo:
+    """The current ban (``case.bans[-1]``), with its dates."""
+
+    kind: str
+    status: str
+    imposed_on: date
+    starts_on: date
+    ends_on: date
+    review_on: date
+    reasons: str
+    scope: str
+    representations_deadline: date | None
+    representations_to: str
+    collection_arrangements: str
+    reviews: tuple[str, ...] = ()
+
+    @property
+    def provisional(self) -> bool:
+        """Barred now, pending representations."""
+        return self.kind == "provisional"
+
+
+@dataclass(frozen=True)
+class PolicyInfo:
+    """The few policy facts letters quote."""
+
+    police: str
+    legal: str
+    final_decision: str
+
+
+@dataclass(frozen=True)
+class LetterContext:
+    """Everything a letter may say; ``as_mapping()`` is what templates see."""
+
+    kind: str
+    today: date
+    school: SchoolInfo
+    signatory: Signatory
+    recipient: RecipientInfo
+    case: CaseInfo
+    ban: BanInfo | None
+    periods: Periods
+    policy: PolicyInfo
+    incident_date: date | None = None
+    incident_summary: str = ""
+    incident_place: str = ""
+    meeting_with: str = ""
+    meeting_date: date | None = None
+    meeting_time: time | None = None
+    meeting_duration: int = 60
+    meeting_place: str = ""
+    meeting_attendees: tuple[str, ...] = ()
+    meeting_outcome: str = ""
+    reply_by: date | None = None
+    contact: str = ""
+    outcome: str = ""
+    next_review_on: date | None = None
+    lifted_on: date | None = None
+    representations: str = ""
+    representations_summary: str = ""
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+    def as_mapping(self) -> dict[str, Any]:
+        """The context as a flat mapping of top-level names, the way templates read it."""
+        # Not dataclasses.asdict: the nested dataclasses stay objects so templates can use
+        # their properties (``recipient.salutation``, ``school.logo_url``).
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+def build_context(
+    config: Config,
+    case: Case,
+    person: Person | None,
+    kind: str,
+    fields: Mapping[str, str],
+    today: date,
+) -> LetterContext:
+    """Combine the config, the case, the recipient and ``--set`` fields into a letter's context.
+
+    Fields given by the office always win; otherwise the case supplies what it records.
+    Nothing here checks that a kind has what it needs: ``letters`` does that before rendering.
+    """
+    fields = {k: v.strip() for k, v in fields.items()}
+    school = config.school
+    policy = config.policy
+    behaviours = tuple(_behaviour(config, b) for b in case.behaviours)
+    incidents = tuple(
+        IncidentInfo(
+            occurred_on=i.occurred_on,
+            target=i.target,
+            behaviours=tuple(_behaviour(config, b).label for b in i.behaviours),
+            published_on=i.published_on,
+        )
+        for i in case.incidents
+    )
+    latest_incident = max(case.incidents, key=lambda i: i.occurred_on, default=None)
+    ban = _ban_info(case.bans[-1], school.headteacher) if case.bans else None
+    meeting = _meeting_for(kind, case.meetings)
+    meeting_with = fields.get("meeting_with") or _step_option(config, case, "meeting_with")
+    signatory = Signatory(config.letters.signatory, config.letters.signatory_role)
+    attendees = _attendees(fields, meeting, meeting_with, config, signatory)
+    contact = fields.get("contact") or _contact(school.phone, school.email)
+    return LetterContext(
+        kind=kind,
+        today=today,
+        school=SchoolInfo(
+            name=school.name,
+            address=school.address,
+            phone=school.phone,
+            email=school.email,
+            website=school.website,
+            logo=school.logo,
+            headteacher=school.headteacher,
+            chair_of_governors=school.chair_of_governors,
+        ),
+        signatory=signatory,
+        recipient=_recipient(case, person),
+        case=CaseInfo(
+            ref=case.ref,
+            summary=case.summary,
+            step=case.step,
+            opened_on=case.opened.date(),
+            behaviours=behaviours,
+            incidents=incidents,
+        ),
+        ban=ban,
+        periods=config.periods,
+        policy=PolicyInfo(policy.police, policy.legal, policy.final_decision),
+        incident_date=_date(fields, "incident_date")
+        or (latest_incident.occurred_on if latest_incident else None),
+        incident_summary=fields.get("incident_summary") or case.summary,
+        incident_place=fields.get("incident_place", ""),
+        meeting_with=_choice("meeting_with", meeting_with, MEETING_WITH),
+        meeting_date=_date(fields, "meeting_date") or (meeting.at.date() if meeting else None),
+        meeting_time=_time(fields) or (meeting.at.time() if meeting else None),
+        meeting_duration=_minutes(fields),
+        meeting_place=fields.get("meeting_place") or (meeting.place if meeting else ""),
+        meeting_attendees=attendees,
+        meeting_outcome=_choice(
+            "meeting_outcome",
+            fields.get("meeting_outcome") or (meeting.outcome if meeting else ""),
+            MEETING_OUTCOMES,
+            lenient=True,
+        ),
+        reply_by=_date(fields, "reply_by"),
+        contact=contact,
+        outcome=_choice("outcome", fields.get("outcome") or _review_outcome(ban), REVIEW_OUTCOMES),
+        next_review_on=_date(fields, "next_review_on")
+        or (ban.review_on if ban and ban.status != "lifted" else None),
+        lifted_on=_date(fields, "lifted_on")
+        or (ban.ends_on if ban and ban.status == "lifted" else None)
+        or (today if kind == "ban-lifted" else None),
+        representations=_choice(
+            "representations", fields.get("representations", ""), REPRESENTATIONS
+        ),
+        representations_summary=fields.get("representations_summary", ""),
+        fields=dict(fields),
+    )
+
+
+def _behaviour(config: Config, behaviour_id: str) -> BehaviourInfo:
+    try:
+        b = config.policy.behaviour(behaviour_id)
+    except KeyError:
+        # A behaviour the policy no longer lists (the school edited it): keep the id visible.
+        return BehaviourInfo(behaviour_id, behaviour_id.replace("-", " "))
+    return BehaviourInfo(b.id, b.label, b.online)
+
+
+def _recipient(case: Case, person: Person | None) -> RecipientInfo:
+    if person is None:
+        name = case.subjects[0].name if case.subjects else ""
+        return RecipientInfo(name=name)
+    return RecipientInfo(
+        name=person.name,
+        address=person.address,
+        email=person.email,
+        children=tuple(ChildInfo(c.name, c.class_name) for c in person.children),
+    )
+
+
+def _ban_info(ban: Ban, headteacher: str) -> BanInfo:
+    return BanInfo(
+        kind=ban.kind.value,
+        status=ban.status.value,
+        imposed_on=ban.imposed_on,
+        starts_on=ban.starts_on,
+        ends_on=ban.ends_on,
+        review_on=ban.review_on,
+        reasons=ban.reasons,
+        scope=ban.scope,
+        representations_deadline=ban.representations_deadline,
+        # DfE guidance: representations normally go to the headteacher, who signs the ban.
+        representations_to=ban.representations_to or f"{headteacher}, Headteacher",
+        collection_arrangements=ban.collection_arrangements,
+        reviews=ban.reviews,
+    )
+
+
+def _meeting_for(kind: str, meetings: tuple[Meeting, ...]) -> Meeting | None:
+    """The meeting a letter is about: the one still to happen, or the latest refused one."""
+    if not meetings:
+        return None
+    if kind == "meeting-invitation":
+        pending = [m for m in meetings if not m.outcome]
+        return pending[-1] if pending else None
+    return meetings[-1]
+
+
+def _step_option(config: Config, case: Case, name: str) -> str:
+    try:
+        step = config.policy.step(case.step)
+    except KeyError:
+        return ""
+    return dict(step.letter_options).get(name, "")
+
+
+def _attendees(
+    fields: Mapping[str, str],
+    meeting: Meeting | None,
+    meeting_with: str,
+    config: Config,
+    signatory: Signatory,
+) -> tuple[str, ...]:
+    if fields.get("meeting_attendees"):
+        # Names may contain commas ("Mrs J Smith, Deputy Headteacher"): semicolons separate.
+        return tuple(a.strip() for a in fields["meeting_attendees"].split(";") if a.strip())
+    if meeting is not None and meeting.attendees:
+        return meeting.attendees
+    school = config.school
+    if meeting_with == "chair":
+        return (
+            f"{school.headteacher}, Headteacher",
+            f"{school.chair_of_governors}, Chair of Governors",
+        )
+    if meeting_with in ("senior", "formal"):
+        return (f"{signatory.name}, {signatory.role}",)
+    return ()
+
+
+def _review_outcome(ban: BanInfo | None) -> str:
+    if ban is None:
+        return ""
+    if ban.status == "lifted":
+        return "lifted"
+    return "continued" if ban.reviews else ""
+
+
+def _contact(phone: str, email: str) -> str:
+    parts = [f"by telephone on {phone}" if phone else "", f"by email to {email}" if email else ""]
+    return " or ".join(p for p in parts if p) or "through the school office"
+
+
+def _date(fields: Mapping[str, str], name: str) -> date | None:
+    value = fields.get(name, "")
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise LetterFieldError(f"{name}: expected a date YYYY-MM-DD, got {value!r}") from None
+
+
+def _time(fields: Mapping[str, str]) -> time | None:
+    value = fields.get("meeting_time", "")
+    if not value:
+        return None
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        raise LetterFieldError(
+            f"meeting_time: expected a time HH:MM (24-hour), got {value!r}"
+        ) from None
+
+
+def _minutes(fields: Mapping[str, str]) -> int:
+    value = fields.get("meeting_duration", "")
+    if not value:
+        return 60
+    if not value.isdigit() or not 5 <= int(value) <= 480:
+        raise LetterFieldError(
+            f"meeting_duration: expected minutes between 5 and 480, got {value!r}"
+        )
+    return int(value)
+
+
+def _choice(name: str, value: str, allowed: tuple[str, ...], lenient: bool = False) -> str:
+    if not value or value in allowed:
+        return value
+    if lenient:
+        # Other meeting outcomes (such as "attended") say nothing a letter needs.
+        return ""
+    raise LetterFieldError(f"{name}: expected one of {', '.join(allowed)}, got {value!r}")

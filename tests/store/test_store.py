@@ -1,0 +1,105 @@
+"""The store: private files, a tamper-evident audit log, a write-once vault, no stale reads."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+from casework.config import Config
+from store.casebook import Casebook
+from store.db import META, SCHEMA_VERSION, Store, StoreError
+from store.vault import Vault, VaultError
+from tests.conftest import MakeConfig
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_files_are_0600_and_directories_0700(book: Casebook) -> None:
+    book.open_case(name="Pat", behaviours=["swearing"], summary="x")
+    root = book.store.root
+    for path in [root, *root.rglob("*")]:
+        if path.is_dir():
+            assert mode(path) == 0o700, path
+        else:
+            assert mode(path) & 0o077 == 0, f"{path} is readable by others: {oct(mode(path))}"
+
+
+def test_a_second_store_object_never_serves_stale_data(make_config: MakeConfig) -> None:
+    config: Config = make_config()
+    first, second = Casebook(config), Casebook(config)
+    case = first.open_case(name="Pat", behaviours=["swearing"], summary="x")
+    assert [c.ref for c in second.cases()] == [case.ref]  # cached empty shard refreshed
+    second.note(case.ref, "from the second process")
+    assert first.file(case.ref).events[-1].summary == "from the second process"
+
+
+def test_audit_verify_names_the_first_edited_entry(book: Casebook) -> None:
+    case = book.open_case(name="Pat", behaviours=["swearing"], summary="x")
+    for i in range(3):
+        book.note(case.ref, f"note {i}")
+    log = book.store.audit.path
+    lines = log.read_text().splitlines()
+    entry = json.loads(lines[2])
+    entry["actor"] = "someone else"
+    lines[2] = json.dumps(entry)
+    log.write_text("\n".join(lines) + "\n")
+    good, broken = book.store.audit.verify()
+    assert good == 2 and broken is not None
+    assert broken.line == 3 and broken.seq == 3 and "edited" in broken.reason
+
+
+def test_audit_verify_cli_exits_1_on_a_deleted_entry(
+    make_config: MakeConfig, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from conduct.cli import main
+
+    config = make_config()
+    book = Casebook(config)
+    case = book.open_case(name="Pat", behaviours=["swearing"], summary="x")
+    book.note(case.ref, "one")
+    book.note(case.ref, "two")
+    assert main(["--config", str(config.path), "audit", "verify"]) == 0
+    log = book.store.audit.path
+    lines = log.read_text().splitlines()
+    del lines[1]
+    log.write_text("\n".join(lines) + "\n")
+    assert main(["--config", str(config.path), "audit", "verify"]) == 1
+    assert "BROKEN at line 2" in capsys.readouterr().err
+
+
+def test_vault_is_content_addressed_write_once_and_verified(tmp_path: Path) -> None:
+    vault = Vault(tmp_path / "vault")
+    sha = vault.put(b"raw email bytes")
+    assert vault.put(b"raw email bytes") == sha
+    assert vault.get(sha) == b"raw email bytes"
+    path = vault.path_for(sha)
+    assert mode(path) == 0o400
+    path.chmod(0o600)
+    path.write_bytes(b"altered")
+    with pytest.raises(VaultError, match="altered"):
+        vault.get(sha)
+    with pytest.raises(VaultError, match="not a SHA-256"):
+        vault.path_for("../../etc/passwd")
+
+
+def test_store_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    store = Store(tmp_path / "data")
+    with store.transaction("test") as tx:
+        tx.table(META, "meta").update({"schema": SCHEMA_VERSION + 1}, doc_ids=[1])
+    with pytest.raises(StoreError, match="upgrade Conduct Desk"):
+        Store(tmp_path / "data")
+
+
+def test_failed_transaction_leaves_nothing_behind(book: Casebook) -> None:
+    case = book.open_case(name="Pat", behaviours=["swearing"], summary="x")
+    with pytest.raises(RuntimeError), book.store.transaction("test") as tx:
+        from store.records import Cases
+
+        Cases(tx).put(case.__class__(**{**case.__dict__, "summary": "changed"}))
+        raise RuntimeError("stop")
+    assert book.get(case.ref).summary == "x"

@@ -1,0 +1,18 @@
+"""The core is importable without Textual, as DESIGN.md's layering requires."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_core_packages_never_load_textual() -> None:
+    code = (
+        "import sys, casework.workflow, store.casebook, conduct.case_cmd;"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'tui'));"
+        "print(','.join(bad))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == ""
