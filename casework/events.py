@@ -25,6 +25,7 @@ class EventType(StrEnum):
     LETTER_QUEUED = "letter-queued"
     LETTER_SENT = "letter-sent"
     LETTER_FAILED = "letter-failed"
+    LETTER_TO_POST = "letter-to-post"
     LETTER_POSTED = "letter-posted"
     MEETING_SCHEDULED = "meeting-scheduled"
     MEETING_ATTENDED = "meeting-attended"
