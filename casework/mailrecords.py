@@ -1,0 +1,74 @@
+"""What the daemon keeps about each message it has seen, and about itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class MailOutcome(StrEnum):
+    """What became of a flagged message."""
+
+    OPENED = "opened"  # a new case
+    ATTACHED = "attached"  # joined an existing case
+    SKIPPED = "skipped"  # an auto-reply or bounce: never opens a case
+    QUARANTINED = "quarantined"  # could not be parsed or stored
+
+
+@dataclass(frozen=True)
+class MailRecord:
+    """One message, known by folder + UIDVALIDITY + UID, by Message-ID and by SHA-256."""
+
+    sha256: str
+    folder: str
+    uidvalidity: int
+    uid: int
+    message_id: str | None
+    outcome: MailOutcome
+    recorded: datetime
+    case_ref: str | None = None
+    rule: str = ""  # which threading rule matched: tag, in-reply-to, references, sender, new
+    reason: str = ""  # why it was skipped or quarantined
+    subject: str = ""
+    sender: str = ""
+    size: int = 0
+    quarantine_id: str = ""
+    resolved: bool = False
+
+
+class DaemonState(StrEnum):
+    """The watcher's health, as the dashboard's status bar shows it."""
+
+    STARTING = "starting"
+    CONNECTED = "connected"
+    IDLE = "idle"
+    POLLING = "polling"
+    BACKING_OFF = "backing off"
+    LOGIN_FAILED = "login failed"
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True)
+class Health:
+    """The daemon's last word about itself."""
+
+    state: DaemonState
+    updated: datetime
+    last_good_check: datetime | None = None
+    last_error: str = ""
+    pid: int = 0
+    detail: str = ""
+
+    def stale(self, at: datetime, seconds: float = 120.0) -> bool:
+        """No word for longer than a healthy daemon ever stays silent."""
+        return (at - self.updated).total_seconds() > seconds
+
+    @property
+    def failing(self) -> bool:
+        """A state that needs someone to look."""
+        return self.state in (
+            DaemonState.BACKING_OFF,
+            DaemonState.LOGIN_FAILED,
+            DaemonState.STOPPED,
+        )

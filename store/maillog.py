@@ -1,0 +1,111 @@
+"""The daemon's memory of messages (so none makes a second case) and of its own health."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tinydb import Query
+
+from casework.mailrecords import Health, MailOutcome, MailRecord
+from casework.serial import from_json, to_json
+from store.db import Store, Transaction, shard_of
+from store.records import Letters, Settings
+
+MAIL_SHARDS = 16
+HEALTH = "daemon-health"
+
+
+def _tables(tx: Transaction) -> list[Any]:
+    return [tx.table(f"mail/{n:02d}.json", "messages") for n in range(MAIL_SHARDS)]
+
+
+class Messages:
+    """Message records inside a transaction."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self.tx = tx
+
+    def put(self, record: MailRecord) -> None:
+        """Insert or replace the record of a message (keyed by its SHA-256)."""
+        table = self.tx.table(f"mail/{shard_of(record.sha256, MAIL_SHARDS)}.json", "messages")
+        table.upsert(to_json(record), Query().sha256 == record.sha256)
+
+    def find(
+        self,
+        *,
+        folder: str,
+        uidvalidity: int,
+        uid: int,
+        message_id: str | None,
+        sha256: str | None,
+    ) -> MailRecord | None:
+        """A message seen before under any of its identities."""
+        for table in _tables(self.tx):
+            for d in table.all():
+                same_uid = (
+                    d["folder"] == folder and d["uidvalidity"] == uidvalidity and d["uid"] == uid
+                )
+                same_mid = message_id is not None and d.get("message_id") == message_id
+                if same_uid or same_mid or (sha256 is not None and d["sha256"] == sha256):
+                    return from_json(MailRecord, d)
+        return None
+
+    def all(self) -> list[MailRecord]:
+        """Every message record, oldest first."""
+        records = [from_json(MailRecord, d) for t in _tables(self.tx) for d in t.all()]
+        return sorted(records, key=lambda r: r.recorded)
+
+    def case_for_message_ids(self, ids: list[str]) -> tuple[str, str] | None:
+        """The case of the first Message-ID we know, from mail received or letters sent."""
+        wanted = [i for i in ids if i]
+        if not wanted:
+            return None
+        known: dict[str, str] = {}
+        for table in _tables(self.tx):
+            for d in table.all():
+                if d.get("message_id") and d.get("case_ref"):
+                    known[d["message_id"]] = d["case_ref"]
+        from casework.outbox import LetterStatus
+
+        for letter in Letters(self.tx).with_status(*LetterStatus):
+            if letter.message_id:
+                known[letter.message_id] = letter.case_ref
+        for mid in wanted:
+            if mid in known:
+                return mid, known[mid]
+        return None
+
+
+class MailLog:
+    """Read-side view of the daemon's records for the dashboard and the command line."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def records(self, *outcomes: MailOutcome) -> list[MailRecord]:
+        """Message records with these outcomes (all when none given), newest first."""
+        with self.store.reading() as tx:
+            records = Messages(tx).all()
+        if outcomes:
+            records = [r for r in records if r.outcome in outcomes]
+        return list(reversed(records))
+
+    def quarantined(self) -> list[MailRecord]:
+        """Messages that could not be handled and are waiting for a person."""
+        return [r for r in self.records(MailOutcome.QUARANTINED) if not r.resolved]
+
+    def skipped(self) -> list[MailRecord]:
+        """Auto-replies and bounces, with why they were skipped."""
+        return self.records(MailOutcome.SKIPPED)
+
+    def health(self) -> Health | None:
+        """The daemon's last health record, if it has ever run."""
+        with self.store.reading() as tx:
+            value = Settings(tx).get(HEALTH)
+        return from_json(Health, value) if value else None
+
+    def write_health(self, health: Health) -> None:
+        """Replace the health record (the daemon calls this)."""
+        with self.store.transaction("daemon") as tx:
+            Settings(tx).put(HEALTH, to_json(health))
+            tx.note(f"daemon health: {health.state.value}")

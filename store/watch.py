@@ -1,0 +1,61 @@
+"""Change events: tell a process when another one has committed to the store."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+# A commit renames several files into place; wait this long for the burst to end.
+DEBOUNCE_S = 0.05
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, root: Path, fire: Callable[[], None]) -> None:
+        self.ignored = {root / "tmp", root / "vault"}
+        self.fire = fire
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        path = Path(str(getattr(event, "dest_path", "") or event.src_path))
+        if path.name == "store.lock" or any(p in self.ignored for p in path.parents):
+            return
+        if path.suffix in (".json", ".jsonl"):
+            self.fire()
+
+
+class StoreWatcher:
+    """Calls ``on_change`` (from a background thread) shortly after any commit to the store."""
+
+    def __init__(self, root: Path, on_change: Callable[[], None]) -> None:
+        self.root = root
+        self.on_change = on_change
+        self._observer = Observer()
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = threading.Timer(DEBOUNCE_S, self.on_change)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def start(self) -> None:
+        """Begin watching."""
+        self._observer.schedule(_Handler(self.root, self._fire), str(self.root), recursive=True)
+        self._observer.daemon = True
+        self._observer.start()
+
+    def stop(self) -> None:
+        """Stop watching and wait for the watcher thread."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+        self._observer.stop()
+        self._observer.join(timeout=5)
