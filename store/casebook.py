@@ -90,33 +90,56 @@ class Casebook:
         at: datetime | None = None,
     ) -> Case:
         """Open a case about a person found by email, or added by name."""
-        at = at or now()
         with self.store.transaction(self.actor) as tx:
-            person = self._find_or_add_person(tx, name, email)
-            number = Counters(tx).next(f"case-{at.year}")
-            ref = format_ref(at.year, number)
-            case, event = workflow.open_case(
-                ref,
-                self.config.policy,
-                summary=summary,
-                subjects=[Subject(person.id, person.name)],
-                reporter=reporter or self.actor,
+            person = self.find_or_add_person(tx, name, email)
+            return self.open_case_in(
+                tx,
+                person,
                 behaviours=behaviours,
+                summary=summary,
                 severity=severity,
-                actor=self.actor,
+                reporter=reporter,
                 at=at,
             )
-            Cases(tx).put(case)
-            Events(tx).add(event)
-            tx.note(f"{ref} opened about {person.id}")
+
+    def open_case_in(
+        self,
+        tx: Transaction,
+        person: Person,
+        *,
+        behaviours: Sequence[str],
+        summary: str,
+        severity: Severity = Severity.MEDIUM,
+        reporter: str | None = None,
+        at: datetime | None = None,
+    ) -> Case:
+        """Open a case inside a transaction the caller holds."""
+        at = at or now()
+        number = Counters(tx).next(f"case-{at.year}")
+        ref = format_ref(at.year, number)
+        case, event = workflow.open_case(
+            ref,
+            self.config.policy,
+            summary=summary,
+            subjects=[Subject(person.id, person.name)],
+            reporter=reporter or self.actor,
+            behaviours=behaviours,
+            severity=severity,
+            actor=tx.actor,
+            at=at,
+        )
+        Cases(tx).put(case)
+        Events(tx).add(event)
+        tx.note(f"{ref} opened about {person.id}")
         return case
 
     def record(self, ref: str, events: Sequence[Event]) -> Case:
         """Append events to a case and store the case they produce."""
         with self.store.transaction(self.actor) as tx:
-            return self._record(tx, ref, events)
+            return self.record_in(tx, ref, events)
 
-    def _record(self, tx: Transaction, ref: str, events: Sequence[Event]) -> Case:
+    def record_in(self, tx: Transaction, ref: str, events: Sequence[Event]) -> Case:
+        """Append events inside a transaction the caller holds."""
         cases = Cases(tx)
         case = _need(cases.get(ref.upper()), ref)
         for event in events:
@@ -197,7 +220,7 @@ class Casebook:
                 reason=reason,
                 fields=fields,
             )
-            return self._record(tx, case.ref, events)
+            return self.record_in(tx, case.ref, events)
 
     def reopen(self, ref: str, reason: str) -> Case:
         """Reopen a closed case."""
@@ -236,7 +259,8 @@ class Casebook:
         """Where a piece of evidence is stored."""
         return self.vault.path_for(sha256)
 
-    def _find_or_add_person(self, tx: Transaction, name: str | None, email: str | None) -> Person:
+    def find_or_add_person(self, tx: Transaction, name: str | None, email: str | None) -> Person:
+        """The person with this email, else a new one by this name (or 'To be identified')."""
         people = People(tx)
         if email:
             found = people.by_email(email)

@@ -1,0 +1,223 @@
+"""Incoming mail into cases: one transaction per message, never a second case for one message."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+
+from casework.cases import Case, CaseStatus
+from casework.events import EventType, make_event, now
+from casework.mailrecords import MailOutcome, MailRecord
+from casework.mailthread import IncomingMail, Rule, is_staff, reply_ids, tagged_ref
+from casework.serial import to_json
+from store.casebook import Casebook
+from store.db import Transaction
+from store.maillog import Messages
+from store.records import Cases, People
+
+DAEMON = "conduct-daemon"
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """What became of one message."""
+
+    outcome: MailOutcome
+    case_ref: str | None
+    rule: str
+    duplicate: bool = False
+
+
+class Inbox:
+    """Turns flagged messages into cases or case evidence."""
+
+    def __init__(self, book: Casebook) -> None:
+        self.book = book
+        self.store = book.store
+
+    def already_known(self, folder: str, uidvalidity: int, uid: int) -> bool:
+        """Whether this exact folder/UIDVALIDITY/UID has been handled (cheap pre-check)."""
+        with self.store.reading() as tx:
+            return (
+                Messages(tx).find(
+                    folder=folder, uidvalidity=uidvalidity, uid=uid, message_id=None, sha256=None
+                )
+                is not None
+            )
+
+    def ingest(self, mail: IncomingMail, skip_reason: str | None = None) -> Ingested:
+        """Record a message whose raw bytes are already in the vault; idempotent."""
+        with self.store.transaction(DAEMON) as tx:
+            messages = Messages(tx)
+            seen = messages.find(
+                folder=mail.folder,
+                uidvalidity=mail.uidvalidity,
+                uid=mail.uid,
+                message_id=mail.message_id,
+                sha256=mail.sha256,
+            )
+            if seen is not None and not (
+                seen.outcome is MailOutcome.QUARANTINED and not seen.resolved
+            ):
+                if (seen.folder, seen.uidvalidity, seen.uid) != (
+                    mail.folder,
+                    mail.uidvalidity,
+                    mail.uid,
+                ):
+                    # Same message under a new UIDVALIDITY or a redelivery: remember where it is now.
+                    messages.put(
+                        replace(
+                            seen, folder=mail.folder, uidvalidity=mail.uidvalidity, uid=mail.uid
+                        )
+                    )
+                    tx.note(
+                        f"mail {mail.sha256[:12]} re-matched at {mail.folder}/{mail.uidvalidity}/{mail.uid}"
+                    )
+                return Ingested(seen.outcome, seen.case_ref, seen.rule, duplicate=True)
+            if skip_reason:
+                messages.put(self._record(mail, MailOutcome.SKIPPED, None, "", skip_reason))
+                tx.note(f"mail {mail.sha256[:12]} skipped: {skip_reason}")
+                return Ingested(MailOutcome.SKIPPED, None, "")
+            case, rule = self._thread(tx, mail)
+            outcome = MailOutcome.ATTACHED
+            if case is None:
+                case = self._open_from(tx, mail)
+                outcome, rule = MailOutcome.OPENED, Rule.NEW
+            self._add_evidence(tx, case, mail, rule)
+            messages.put(self._record(mail, outcome, case.ref, rule, ""))
+            return Ingested(outcome, case.ref, rule)
+
+    def quarantine(
+        self,
+        *,
+        sha256: str,
+        folder: str,
+        uidvalidity: int,
+        uid: int,
+        error: str,
+        subject: str = "",
+        sender: str = "",
+        message_id: str | None = None,
+        size: int = 0,
+    ) -> MailRecord:
+        """Set a message aside with its raw bytes (already in the vault) and the error."""
+        record = MailRecord(
+            sha256=sha256,
+            folder=folder,
+            uidvalidity=uidvalidity,
+            uid=uid,
+            message_id=message_id,
+            outcome=MailOutcome.QUARANTINED,
+            recorded=now(),
+            reason=error[:2000],
+            subject=subject,
+            sender=sender,
+            size=size,
+            quarantine_id=f"Q{os.urandom(3).hex()}",
+        )
+        with self.store.transaction(DAEMON) as tx:
+            messages = Messages(tx)
+            existing = messages.find(
+                folder=folder,
+                uidvalidity=uidvalidity,
+                uid=uid,
+                message_id=message_id,
+                sha256=sha256,
+            )
+            if existing is not None and existing.outcome is MailOutcome.QUARANTINED:
+                record = replace(existing, reason=record.reason, recorded=record.recorded)
+            elif existing is not None:
+                return existing
+            messages.put(record)
+            tx.note(f"mail {sha256[:12]} quarantined: {error[:200]}")
+        return record
+
+    def _record(
+        self, mail: IncomingMail, outcome: MailOutcome, ref: str | None, rule: str, reason: str
+    ) -> MailRecord:
+        return MailRecord(
+            sha256=mail.sha256,
+            folder=mail.folder,
+            uidvalidity=mail.uidvalidity,
+            uid=mail.uid,
+            message_id=mail.message_id,
+            outcome=outcome,
+            recorded=now(),
+            case_ref=ref,
+            rule=rule,
+            reason=reason,
+            subject=mail.subject,
+            sender=mail.sender_address,
+            size=mail.size,
+        )
+
+    def _thread(self, tx: Transaction, mail: IncomingMail) -> tuple[Case | None, str]:
+        cases = Cases(tx)
+        ref = tagged_ref(mail.subject)
+        if ref:
+            case = cases.get(ref)
+            if case is not None:
+                return case, Rule.TAG
+        for mid, rule in reply_ids(mail):
+            found = Messages(tx).case_for_message_ids([mid])
+            if found:
+                case = cases.get(found[1])
+                if case is not None:
+                    return case, rule
+        if not is_staff(mail.sender_address, self.book.config.school.staff_domains):
+            person = People(tx).by_email(mail.sender_address)
+            if person is not None:
+                open_cases = [
+                    c
+                    for c in cases.all()
+                    if c.status is CaseStatus.OPEN
+                    and any(s.person_id == person.id for s in c.subjects)
+                ]
+                if open_cases:
+                    return max(open_cases, key=lambda c: c.last_activity), Rule.SENDER
+        return None, Rule.NEW
+
+    def _open_from(self, tx: Transaction, mail: IncomingMail) -> Case:
+        staff = is_staff(mail.sender_address, self.book.config.school.staff_domains)
+        if staff:
+            # A member of staff forwarded a report: the parent is not yet known.
+            person = self.book.find_or_add_person(tx, None, None)
+            reporter = mail.sender_name or mail.sender_address
+        else:
+            person = self.book.find_or_add_person(
+                tx, mail.sender_name or mail.sender_address, mail.sender_address
+            )
+            reporter = f"{mail.sender_name or mail.sender_address} (by email)"
+        summary = mail.subject.strip() or "(no subject)"
+        return self.book.open_case_in(
+            tx, person, behaviours=[], summary=summary, reporter=reporter, at=now()
+        )
+
+    def _add_evidence(self, tx: Transaction, case: Case, mail: IncomingMail, rule: str) -> None:
+        who = (
+            f"{mail.sender_name} <{mail.sender_address}>"
+            if mail.sender_name
+            else mail.sender_address
+        )
+        event = make_event(
+            case.ref,
+            DAEMON,
+            EventType.EVIDENCE_ADDED,
+            f"Email from {who}: {mail.subject}",
+            {
+                "kind": "email",
+                "sha256": mail.sha256,
+                "name": f"{case.ref}-email-{mail.uid}.eml",
+                "message_id": mail.message_id,
+                "from": mail.sender_address,
+                "subject": mail.subject,
+                "date": mail.date.isoformat() if mail.date else None,
+                "rule": rule,
+                "folder": mail.folder,
+                "uidvalidity": mail.uidvalidity,
+                "uid": mail.uid,
+                "attachments": [to_json(a) for a in mail.attachments],
+                "excerpt": mail.text[:500],
+            },
+        )
+        self.book.record_in(tx, case.ref, [event])
