@@ -38,6 +38,9 @@ class LetterRecord:
     pdf_sha256: str
     needs_approval: bool
     fields: Mapping[str, Any] = field(default_factory=dict)
+    subject: str = ""
+    body_text: str = ""  # the covering note: the email's text
+    ics_sha256: str = ""  # a calendar invitation kept in the vault, for meeting letters
     approved_by: str = ""
     message_id: str = ""
     attempts: int = 0

@@ -9,7 +9,7 @@ from casework.cases import Case, CaseStatus
 from casework.events import EventType, make_event, now
 from casework.mailrecords import MailOutcome, MailRecord
 from casework.mailthread import IncomingMail, Rule, is_staff, reply_ids, tagged_ref
-from casework.serial import to_json
+from casework.serial import from_json, to_json
 from store.casebook import Casebook
 from store.db import Transaction
 from store.maillog import Messages
@@ -167,14 +167,16 @@ class Inbox:
         if not is_staff(mail.sender_address, self.book.config.school.staff_domains):
             person = People(tx).by_email(mail.sender_address)
             if person is not None:
-                open_cases = [
-                    c
-                    for c in cases.all()
-                    if c.status is CaseStatus.OPEN
-                    and any(s.person_id == person.id for s in c.subjects)
+                # Filter raw documents first: decoding every case per message is the slow part.
+                open_docs = [
+                    d
+                    for d in cases.raw()
+                    if d["status"] == CaseStatus.OPEN.value
+                    and any(sub["person_id"] == person.id for sub in d["subjects"])
                 ]
-                if open_cases:
-                    return max(open_cases, key=lambda c: c.last_activity), Rule.SENDER
+                if open_docs:
+                    latest = max(open_docs, key=lambda d: str(d["last_activity"]))
+                    return from_json(Case, latest), Rule.SENDER
         return None, Rule.NEW
 
     def _open_from(self, tx: Transaction, mail: IncomingMail) -> Case:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from tinydb import Query
@@ -9,10 +11,11 @@ from tinydb import Query
 from casework.mailrecords import Health, MailOutcome, MailRecord
 from casework.serial import from_json, to_json
 from store.db import Store, Transaction, shard_of
-from store.records import Letters, Settings
+from store.files import dump_json, replace_atomically
+from store.records import Letters
 
 MAIL_SHARDS = 16
-HEALTH = "daemon-health"
+HEALTH_FILE = "health.json"
 
 
 def _tables(tx: Transaction) -> list[Any]:
@@ -98,14 +101,18 @@ class MailLog:
         """Auto-replies and bounces, with why they were skipped."""
         return self.records(MailOutcome.SKIPPED)
 
+    @property
+    def health_path(self) -> Path:
+        """health.json: operational, rewritten by every heartbeat, so kept out of the audit log."""
+        return self.store.root / HEALTH_FILE
+
     def health(self) -> Health | None:
-        """The daemon's last health record, if it has ever run."""
-        with self.store.reading() as tx:
-            value = Settings(tx).get(HEALTH)
-        return from_json(Health, value) if value else None
+        """The daemon's last health record, if it has ever run (None if unreadable)."""
+        try:
+            return from_json(Health, json.loads(self.health_path.read_bytes()))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
 
     def write_health(self, health: Health) -> None:
-        """Replace the health record (the daemon calls this)."""
-        with self.store.transaction("daemon") as tx:
-            Settings(tx).put(HEALTH, to_json(health))
-            tx.note(f"daemon health: {health.state.value}")
+        """Replace the health record atomically (the daemon calls this)."""
+        replace_atomically(self.health_path, dump_json(to_json(health)), self.store.root / "vault")

@@ -41,9 +41,13 @@ class Outbox:
         *,
         fields: Mapping[str, Any] | None = None,
         needs_approval: bool | None = None,
+        subject: str = "",
+        body_text: str = "",
+        ics: bytes | None = None,
     ) -> LetterRecord:
-        """Keep a rendered letter in the vault and record it as drafted on its case."""
+        """Keep a rendered letter (and its .ics) in the vault and record it as drafted on its case."""
         sha = self.book.vault.put(pdf)
+        ics_sha = self.book.vault.put(ics) if ics else ""
         policy = self.book.config.policy
         with self.store.transaction(self.book.actor) as tx:
             case = Cases(tx).get(ref.upper())
@@ -64,6 +68,9 @@ class Outbox:
                 pdf_sha256=sha,
                 needs_approval=needs_approval,
                 fields=dict(fields or {}),
+                subject=subject,
+                body_text=body_text,
+                ics_sha256=ics_sha,
             )
             Letters(tx).put(letter)
             self._event(tx, letter, EventType.LETTER_DRAFTED, f"Letter drafted: {kind}")
