@@ -35,15 +35,17 @@ class Inbox:
         self.book = book
         self.store = book.store
 
-    def already_known(self, folder: str, uidvalidity: int, uid: int) -> bool:
-        """Whether this exact folder/UIDVALIDITY/UID has been handled (cheap pre-check)."""
+    def known_uids(self, folder: str, uidvalidity: int) -> set[int]:
+        """UIDs of this folder (at this UIDVALIDITY) already handled, quarantined ones included.
+
+        There is no need to fetch them again: a quarantined message is retried from the vault.
+        """
         with self.store.reading() as tx:
-            return (
-                Messages(tx).find(
-                    folder=folder, uidvalidity=uidvalidity, uid=uid, message_id=None, sha256=None
-                )
-                is not None
-            )
+            return {
+                r.uid
+                for r in Messages(tx).all()
+                if r.folder == folder and r.uidvalidity == uidvalidity
+            }
 
     def ingest(self, mail: IncomingMail, skip_reason: str | None = None) -> Ingested:
         """Record a message whose raw bytes are already in the vault; idempotent."""
