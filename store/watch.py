@@ -14,25 +14,32 @@ DEBOUNCE_S = 0.05
 
 
 class _Handler(FileSystemEventHandler):
-    def __init__(self, root: Path, fire: Callable[[], None]) -> None:
+    def __init__(self, root: Path, fire: Callable[[], None], ignore: frozenset[str]) -> None:
         self.ignored = {root / "tmp", root / "vault"}
+        self.ignore_names = ignore
         self.fire = fire
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
             return
         path = Path(str(getattr(event, "dest_path", "") or event.src_path))
-        if path.name == "store.lock" or any(p in self.ignored for p in path.parents):
+        if path.name in self.ignore_names or any(p in self.ignored for p in path.parents):
             return
         if path.suffix in (".json", ".jsonl"):
             self.fire()
 
 
 class StoreWatcher:
-    """Calls ``on_change`` (from a background thread) shortly after any commit to the store."""
+    """Calls ``on_change`` (from a background thread) shortly after any commit to the store.
 
-    def __init__(self, root: Path, on_change: Callable[[], None]) -> None:
+    ``ignore`` names files whose changes do not count (the daemon ignores its own health.json).
+    """
+
+    def __init__(
+        self, root: Path, on_change: Callable[[], None], ignore: frozenset[str] = frozenset()
+    ) -> None:
         self.root = root
+        self.ignore = ignore | {"store.lock"}
         self.on_change = on_change
         self._observer = Observer()
         self._timer: threading.Timer | None = None
@@ -48,7 +55,9 @@ class StoreWatcher:
 
     def start(self) -> None:
         """Begin watching."""
-        self._observer.schedule(_Handler(self.root, self._fire), str(self.root), recursive=True)
+        self._observer.schedule(
+            _Handler(self.root, self._fire, self.ignore), str(self.root), recursive=True
+        )
         self._observer.daemon = True
         self._observer.start()
 

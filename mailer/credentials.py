@@ -1,0 +1,73 @@
+"""Resolve a configured Secret into the password or OAuth token, without ever storing it."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from casework.config import Secret
+from mailer.errors import SecretError
+
+COMMAND_TIMEOUT_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A resolved secret: a password for LOGIN/AUTH, or an OAuth2 access token for XOAUTH2."""
+
+    user: str
+    value: str = field(repr=False)
+    oauth: bool = False
+
+
+def resolve(
+    user: str,
+    secret: Secret,
+    *,
+    environ: Mapping[str, str] | None = None,
+    timeout: float = COMMAND_TIMEOUT_SECONDS,
+) -> Credential:
+    """Read the secret from its environment variable or command; raise SecretError if we cannot."""
+    env = os.environ if environ is None else environ
+    if secret.token_command is not None:
+        return Credential(user, _run(secret.token_command, "token_command", timeout), oauth=True)
+    if secret.password_command is not None:
+        return Credential(user, _run(secret.password_command, "password_command", timeout))
+    if secret.password_env is not None:
+        value = env.get(secret.password_env)
+        if not value:
+            raise SecretError(f"environment variable {secret.password_env} is not set or empty")
+        return Credential(user, value)
+    raise SecretError("no password_env, password_command or token_command is configured")
+
+
+def _run(command: str, what: str, timeout: float) -> str:
+    # No shell: the command line is split like a shell would, but nothing in it is interpreted.
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise SecretError(f"{what} cannot be split into words: {exc}") from None
+    if not argv:
+        raise SecretError(f"{what} is empty")
+    try:
+        done = subprocess.run(
+            argv, capture_output=True, timeout=timeout, check=False, stdin=subprocess.DEVNULL
+        )
+    except FileNotFoundError:
+        raise SecretError(f"{what}: program {argv[0]!r} was not found") from None
+    except PermissionError:
+        raise SecretError(f"{what}: program {argv[0]!r} is not executable") from None
+    except subprocess.TimeoutExpired:
+        raise SecretError(f"{what}: {argv[0]!r} did not finish within {timeout:g} s") from None
+    if done.returncode != 0:
+        # stderr may explain (e.g. "token expired"); stdout might hold a secret, so it is not shown.
+        err = done.stderr.decode("utf-8", "replace").strip()[:300]
+        detail = f": {err}" if err else ""
+        raise SecretError(f"{what}: {argv[0]!r} exited with status {done.returncode}{detail}")
+    value = done.stdout.decode("utf-8", "replace").strip()
+    if not value:
+        raise SecretError(f"{what}: {argv[0]!r} printed nothing")
+    return value

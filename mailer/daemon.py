@@ -1,0 +1,318 @@
+"""`conduct daemon`: watch the inbox, send the outbox, report health; survive every fault.
+
+The shape is django-mailer's: passes that can be tested on their own (`ingest_pending`,
+`send_pending`) and a loop around them with a stop Event that SIGTERM and SIGINT set.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+
+from filelock import FileLock, Timeout
+
+from casework.config import Config, Operator, load_config
+from casework.events import now
+from casework.mailrecords import DaemonState, Health
+from casework.tomlread import ConfigError
+from mailer.backoff import backoff_delay
+from mailer.errors import ImapError, ImapLoginError, SecretError
+from mailer.imap_conn import ImapSession, connect
+from mailer.ingest import ingest_pending
+from mailer.sender import recover_sending, send_pending
+from store.casebook import Casebook
+from store.db import StoreError
+from store.inbox import DAEMON, Inbox
+from store.maillog import HEALTH_FILE, MailLog
+from store.outbox import Outbox
+from store.watch import StoreWatcher
+
+log = logging.getLogger("conduct.mailer")
+
+HEARTBEAT_S = 30.0
+LOGIN_FAILED_MIN_WAIT_S = 60.0
+
+
+class DaemonLocked(Exception):
+    """Another daemon already runs on this store."""
+
+
+class Daemon:
+    """The long-running process; `run(once=True)` is one pass for cron and tests."""
+
+    def __init__(self, config: Config, *, stop: threading.Event | None = None) -> None:
+        self.config = self._as_daemon(config)
+        self.stop = stop or threading.Event()
+        self.wake = threading.Event()
+        self.reload_requested = threading.Event()
+        self._health = Health(DaemonState.STARTING, now(), pid=os.getpid())
+        self._health_lock = threading.Lock()
+        self._session: ImapSession | None = None
+        self._recovered = False
+        self._open_store()
+
+    @staticmethod
+    def _as_daemon(config: Config) -> Config:
+        return replace(config, operator=Operator(DAEMON, "office"))
+
+    def _open_store(self) -> None:
+        self.book = Casebook(self.config)
+        self.inbox = Inbox(self.book)
+        self.outbox = Outbox(self.book)
+        self.maillog = MailLog(self.book.store)
+
+    # -- health -------------------------------------------------------------------------
+
+    def set_health(
+        self, state: DaemonState, *, error: str | None = None, good: bool = False, detail: str = ""
+    ) -> None:
+        """Record the watcher's state for the dashboard; a good check stamps the time."""
+        with self._health_lock:
+            h = self._health
+            self._health = Health(
+                state=state,
+                updated=now(),
+                last_good_check=now() if good else h.last_good_check,
+                last_error=h.last_error if error is None else error,
+                pid=os.getpid(),
+                detail=detail or h.detail,
+            )
+            health = self._health
+        try:
+            self.maillog.write_health(health)
+        except OSError as exc:
+            log.warning("cannot write the health record: %s", exc)
+
+    def _heartbeat(self) -> None:
+        while not self.stop.wait(HEARTBEAT_S):
+            with self._health_lock:
+                state = self._health.state
+            self.set_health(state)
+
+    # -- signals and watchers -----------------------------------------------------------
+
+    def install_signals(self) -> None:
+        """SIGTERM/SIGINT stop after the current message; SIGHUP reloads config.toml."""
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            log.info("signal %s: stopping", signal.Signals(signum).name)
+            self.stop.set()
+            self.wake.set()
+
+        def hup(signum: int, frame: FrameType | None) -> None:
+            self.reload_requested.set()
+            self.wake.set()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGHUP, hup)
+
+    def _watchers(self) -> list[StoreWatcher]:
+        store_watch = StoreWatcher(
+            self.book.store.root, self.wake.set, ignore=frozenset({HEALTH_FILE})
+        )
+        config_path = self.config.path.resolve()
+
+        def config_changed() -> None:
+            self.reload_requested.set()
+            self.wake.set()
+
+        config_watch = _FileWatcher(config_path, config_changed)
+        return [store_watch, config_watch]  # type: ignore[list-item]
+
+    def reload(self) -> None:
+        """Re-read config.toml; a bad edit is logged and the running configuration kept."""
+        self.reload_requested.clear()
+        try:
+            fresh = self._as_daemon(load_config(self.config.path))
+        except ConfigError as exc:
+            log.error(
+                "config.toml changed but has problems; keeping the running configuration:\n%s", exc
+            )
+            return
+        if fresh == self.config:
+            return
+        mail_changed = fresh.mail != self.config.mail
+        self.config = fresh
+        self._open_store()
+        log.info("configuration reloaded from %s", fresh.path)
+        if mail_changed:
+            self._drop_session()
+
+    # -- the loop -----------------------------------------------------------------------
+
+    def run(self, *, once: bool = False) -> int:
+        """Run until stopped (or one pass with ``once``); the exit status for the command."""
+        if self.config.mail is None:
+            log.error("no [mail] section in %s: nothing to watch", self.config.path)
+            return 2
+        lock = FileLock(str(self.book.store.root / "daemon.lock"), timeout=0, mode=0o600)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise DaemonLocked(
+                f"another conduct daemon is already running on {self.book.store.root}"
+            ) from None
+        watchers = [] if once else self._watchers()
+        beat = threading.Thread(target=self._heartbeat, name="heartbeat", daemon=True)
+        try:
+            for w in watchers:
+                w.start()
+            if not once:
+                beat.start()
+            return self._loop(once)
+        finally:
+            self.stop.set()
+            for w in watchers:
+                w.stop()
+            self._drop_session()
+            self.set_health(DaemonState.STOPPED, detail="stopped")
+            lock.release()
+
+    def _loop(self, once: bool) -> int:
+        failures = 0
+        while not self.stop.is_set():
+            if self.reload_requested.is_set():
+                self.reload()
+            try:
+                session = self._connected()
+                self._pass(session)
+                failures = 0
+                if once:
+                    return 0
+                self.set_health(
+                    DaemonState.IDLE if session.uses_idle else DaemonState.POLLING,
+                    good=True,
+                    detail="waiting for flagged mail",
+                )
+                self.wake.clear()
+                session.wait(stop=self.wake)
+            except (ImapLoginError, SecretError) as exc:
+                failures += 1
+                self._drop_session()
+                log.error(
+                    "LOGIN FAILED for %s: %s. Check the password or token; retrying.",
+                    self._who(),
+                    exc,
+                )
+                self.set_health(DaemonState.LOGIN_FAILED, error=str(exc))
+                if once:
+                    return 3
+                self._send_without_imap()
+                self._sleep(max(LOGIN_FAILED_MIN_WAIT_S, backoff_delay(failures)))
+            except (ImapError, OSError, StoreError) as exc:
+                failures += 1
+                self._drop_session()
+                delay = backoff_delay(failures)
+                log.warning("mail server trouble (%s); backing off %.0f s", exc, delay)
+                self.set_health(
+                    DaemonState.BACKING_OFF, error=str(exc), detail=f"retry in {delay:.0f} s"
+                )
+                if once:
+                    return 1
+                self._send_without_imap()
+                self._sleep(delay)
+        return 0
+
+    def _who(self) -> str:
+        imap = self.config.mail.imap if self.config.mail else None
+        return f"{imap.user} at {imap.host}:{imap.port}" if imap else "IMAP"
+
+    def _connected(self) -> ImapSession:
+        if self._session is None:
+            assert self.config.mail is not None
+            session = connect(self.config.mail.imap)
+            session.select()
+            self._session = session
+            log.info(
+                "connected to %s (%s)", self._who(), "IDLE" if session.uses_idle else "polling"
+            )
+            self.set_health(DaemonState.CONNECTED, error="", detail="connected")
+        return self._session
+
+    def _pass(self, session: ImapSession) -> None:
+        if not self._recovered:
+            recover_sending(self.outbox, self.config, session)
+            self._recovered = True
+        counts = ingest_pending(session, self.inbox, self.config, should_stop=self.stop)
+        if counts.handled or counts.failed:
+            log.info(
+                "inbox: %d opened, %d attached, %d skipped, %d quarantined, %d already known, %d failed",
+                counts.opened,
+                counts.attached,
+                counts.skipped,
+                counts.quarantined,
+                counts.duplicates,
+                counts.failed,
+            )
+        sent = send_pending(self.outbox, self.config, session)
+        if sent.sent or sent.to_post or sent.failed or sent.retrying:
+            log.info(
+                "outbox: %d sent, %d to post, %d to retry, %d failed",
+                sent.sent,
+                sent.to_post,
+                sent.retrying,
+                sent.failed,
+            )
+
+    def _send_without_imap(self) -> None:
+        # SMTP may work while IMAP is down: letters should not wait for the inbox.
+        try:
+            send_pending(self.outbox, self.config, None)
+        except (StoreError, OSError) as exc:
+            log.warning("outbox pass failed: %s", exc)
+
+    def _drop_session(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def _sleep(self, seconds: float) -> None:
+        end = now().timestamp() + seconds
+        while not self.stop.is_set():
+            remaining = end - now().timestamp()
+            if remaining <= 0:
+                return
+            self.wake.clear()
+            if self.wake.wait(min(remaining, 5.0)) and self.stop.is_set():
+                return
+
+
+class _FileWatcher:
+    """Calls back when one file changes (config.toml), editors' rename-saves included."""
+
+    def __init__(self, path: Path, on_change: object) -> None:
+        from watchdog.events import FileSystemEvent, FileSystemEventHandler
+        from watchdog.observers import Observer
+
+        target = path
+
+        class Handler(FileSystemEventHandler):
+            def on_any_event(self, event: FileSystemEvent) -> None:
+                paths = {str(event.src_path), str(getattr(event, "dest_path", "") or "")}
+                if str(target) in paths and callable(on_change):
+                    on_change()
+
+        self._observer = Observer()
+        self._observer.schedule(Handler(), str(path.parent), recursive=False)
+        self._observer.daemon = True
+
+    def start(self) -> None:
+        """Begin watching."""
+        self._observer.start()
+
+    def stop(self) -> None:
+        """Stop watching."""
+        self._observer.stop()
+        self._observer.join(timeout=5)
+
+
+def last_good(health: Health | None) -> datetime | None:
+    """When the daemon last completed a check."""
+    return health.last_good_check if health else None

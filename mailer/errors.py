@@ -1,0 +1,48 @@
+"""The mail daemon's errors: one family, each named for what the caller should do about it."""
+
+from __future__ import annotations
+
+
+class MailError(Exception):
+    """Any failure of the mail layer; the message is fit to show on the dashboard."""
+
+
+class SecretError(MailError):
+    """The password or token could not be obtained (missing variable, failing command)."""
+
+
+class ImapError(MailError):
+    """Something went wrong talking to the IMAP server."""
+
+
+class ImapLoginError(ImapError):
+    """The server refused our credentials: retrying will not help until the config changes."""
+
+
+class ImapNetworkError(ImapError):
+    """The connection failed, timed out or was dropped: reconnect with backoff."""
+
+
+class ImapProtocolError(ImapError):
+    """The server answered NO/BAD or something we cannot use (missing folder, refused IDLE)."""
+
+
+class SendError(MailError):
+    """A letter could not be sent."""
+
+
+class TransientSendError(SendError):
+    """A 4xx reply or a connection failure: retry later with backoff."""
+
+
+class PermanentSendError(SendError):
+    """A 5xx reply: retrying the same letter will fail again; a person must look."""
+
+    def __init__(self, message: str, code: int, reply: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.reply = reply
+
+
+class ParseError(MailError):
+    """Raw bytes that cannot be read as an email even with best effort."""

@@ -1,0 +1,1 @@
+"""Real mail servers for tests: a private Dovecot, pymap (via mailer.embedded_imap), aiosmtpd."""

@@ -1,0 +1,419 @@
+"""A private Dovecot for tests: temp dir, loopback, passwd-file users, maildir, optional TLS."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pwd
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from imapclient import IMAPClient
+
+from casework.config import Imap, Secret
+from mailer.embedded_imap import free_port
+
+DOVECOT_CANDIDATES = ("/usr/sbin/dovecot", "/usr/local/sbin/dovecot")
+MISSING_MESSAGE = (
+    "Dovecot is not installed, so the IMAP tests cannot run. Run `./run test` as root "
+    "(it installs dovecot-imapd) or `apt-get install dovecot-imapd`."
+)
+
+
+def find_dovecot() -> str | None:
+    """Path of the dovecot binary, or None."""
+    found = shutil.which("dovecot")
+    if found:
+        return found
+    return next((p for p in DOVECOT_CANDIDATES if os.access(p, os.X_OK)), None)
+
+
+def dovecot_version(binary: str) -> tuple[int, int]:
+    """(major, minor) from ``dovecot --version``, e.g. (2, 3)."""
+    out = subprocess.run([binary, "--version"], capture_output=True, text=True, check=True)
+    m = re.match(r"(\d+)\.(\d+)", out.stdout.strip())
+    if not m:
+        raise RuntimeError(f"cannot read the Dovecot version from {out.stdout!r}")
+    return int(m.group(1)), int(m.group(2))
+
+
+def make_self_signed_cert(directory: Path) -> tuple[Path, Path]:
+    """A localhost/127.0.0.1 certificate made with the openssl CLI; it is its own CA file."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ],  # fmt: skip
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+def _ids() -> tuple[str, int, int, str]:
+    """(internal/login user name, mail uid, mail gid, login user) suited to who we run as."""
+    if os.geteuid() != 0:
+        me = pwd.getpwuid(os.geteuid())
+        return me.pw_name, me.pw_uid, me.pw_gid, me.pw_name
+    # As root: imap-login refuses to run as root and mail may not be owned by uid 0.
+    mail_user = _first_user("dovecot", "nobody")
+    login_user = _first_user("dovenull", "nobody")
+    return "root", mail_user.pw_uid, mail_user.pw_gid, login_user.pw_name
+
+
+def _first_user(*names: str) -> pwd.struct_passwd:
+    for n in names:
+        try:
+            return pwd.getpwnam(n)
+        except KeyError:
+            continue
+    raise RuntimeError(f"none of the users {names} exist to run Dovecot's processes")
+
+
+@dataclass
+class Dovecot:
+    """A running private Dovecot; ``port`` is plain+STARTTLS, ``tls_port`` implicit TLS."""
+
+    binary: str
+    root: Path
+    users: dict[str, str]
+    tls: bool = False
+    host: str = "127.0.0.1"
+    port: int = 0
+    tls_port: int = 0
+    ca_file: Path | None = None
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @classmethod
+    def create(cls, users: dict[str, str], *, tls: bool = False) -> Dovecot:
+        """Write the config into a fresh temp dir and start the server."""
+        binary = find_dovecot()
+        if binary is None:
+            raise RuntimeError(MISSING_MESSAGE)
+        # Not under pytest's 0700 tmp dir: the unprivileged login process must reach base_dir.
+        root = Path(tempfile.mkdtemp(prefix="conduct-dovecot-"))
+        root.chmod(0o755)
+        server = cls(binary, root, dict(users), tls=tls)
+        server.port = free_port()
+        server.tls_port = free_port() if tls else 0
+        server._write_config()
+        server.start()
+        return server
+
+    @property
+    def conf(self) -> Path:
+        """The dovecot.conf path."""
+        return self.root / "dovecot.conf"
+
+    @property
+    def log_path(self) -> Path:
+        """Where Dovecot logs; read it when a test fails."""
+        return self.root / "dovecot.log"
+
+    def _write_config(self) -> None:
+        internal, uid, gid, login_user = _ids()
+        mail = self.root / "mail"
+        home = self.root / "home"
+        for d in (mail, home):
+            d.mkdir(exist_ok=True)
+            if os.geteuid() == 0:
+                os.chown(d, uid, gid)
+        (self.root / "users").write_text(
+            "".join(f"{u}:{{PLAIN}}{p}\n" for u, p in self.users.items()), encoding="utf-8"
+        )
+        cert = key = None
+        if self.tls:
+            cert, key = make_self_signed_cert(self.root)
+            self.ca_file = cert
+        major, minor = dovecot_version(self.binary)
+        values = {
+            "root": str(self.root),
+            "internal": internal,
+            "login_user": login_user,
+            "uid": uid,
+            "gid": gid,
+            "port": self.port,
+            "tls_port": self.tls_port,
+            "instance": f"conduct-test-{self.port}",
+        }
+        if (major, minor) >= (2, 4):
+            text = _CONF_24.format(**values) + _ssl_24(cert, key)
+        else:
+            text = _CONF_23.format(**values) + _ssl_23(cert, key)
+        self.conf.write_text(text, encoding="utf-8")
+
+    def start(self, timeout: float = 20.0) -> None:
+        """Start ``dovecot -F -c conf`` and wait for a real greeting on every port."""
+        out = open(self.root / "stdout.log", "ab")  # noqa: SIM115 - handed to the child
+        self.process = subprocess.Popen(
+            [self.binary, "-F", "-c", str(self.conf)],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            # Its own process group, so stop() can end the master and every child at once.
+            start_new_session=True,
+        )
+        out.close()
+        deadline = time.monotonic() + timeout
+        ports = [self.port] + ([self.tls_port] if self.tls else [])
+        for port in ports:
+            while not self._greets(port, tls=port == self.tls_port and self.tls):
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"dovecot exited at startup:\n{self.log_text()}")
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(
+                        f"dovecot did not answer within {timeout} s:\n{self.log_text()}"
+                    )
+                time.sleep(0.05)
+
+    def _greets(self, port: int, tls: bool) -> bool:
+        try:
+            with socket.create_connection((self.host, port), timeout=1.0) as s:
+                if tls:
+                    import ssl
+
+                    ctx = ssl.create_default_context(cafile=str(self.ca_file))
+                    with ctx.wrap_socket(s, server_hostname=self.host) as t:
+                        return b"[CAPABILITY" in t.recv(2048)
+                # Until auth is up Dovecot greets "Waiting for authentication process".
+                return b"[CAPABILITY" in s.recv(2048)
+        except OSError:
+            return False
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the master (which ends every IMAP session) and wait for it."""
+        # Signal the whole group, as systemd does to dovecot.service: the master alone would
+        # leave IMAP sessions to notice on their own, about ten seconds later.
+        if self.process is not None and self.process.poll() is None:
+            self._signal_group(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._signal_group(signal.SIGKILL)
+                self.process.wait(timeout)
+        if self.process is not None:
+            # Children may outlive the master by a moment; make sure none keeps the ports.
+            self._signal_group(signal.SIGKILL)
+        self.process = None
+
+    def _signal_group(self, sig: int) -> None:
+        assert self.process is not None
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, sig)
+
+    def restart(self) -> None:
+        """Stop and start again on the same ports, keeping the mail."""
+        self.stop()
+        self.start()
+
+    def destroy(self) -> None:
+        """Stop and delete the temp dir."""
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def log_text(self) -> str:
+        """Dovecot's own log plus anything it printed."""
+        parts = []
+        for p in (self.log_path, self.root / "stdout.log"):
+            if p.exists():
+                parts.append(p.read_text(encoding="utf-8", errors="replace"))
+        return "\n".join(parts)
+
+    # --- acting as another mail client ---
+
+    def client(self, user: str | None = None) -> IMAPClient:
+        """A logged-in plain IMAPClient (the "other client": a member of staff's mail program)."""
+        name = user or next(iter(self.users))
+        c = IMAPClient(self.host, port=self.port, ssl=False, timeout=30)
+        c.login(name, self.users[name])
+        return c
+
+    def deliver(
+        self,
+        raw: bytes,
+        flags: tuple[str, ...] = (),
+        folder: str = "INBOX",
+        user: str | None = None,
+    ) -> int:
+        """APPEND a message with flags; return its UID."""
+        with self.client(user) as c:
+            if not c.folder_exists(folder):
+                c.create_folder(folder)
+            reply = c.append(folder, raw, flags=flags)
+        m = re.search(rb"APPENDUID \d+ (\d+)", reply)
+        assert m, reply
+        return int(m.group(1))
+
+    def set_flags(self, uid: int, flags: tuple[str, ...], folder: str = "INBOX") -> None:
+        """Add flags to a message as another client would (e.g. staff pressing "flag")."""
+        with self.client() as c:
+            c.select_folder(folder)
+            c.add_flags([uid], flags)
+
+    def flags_of(self, uid: int, folder: str = "INBOX") -> tuple[str, ...]:
+        """Current flags of a message, read without touching them."""
+        with self.client() as c:
+            c.select_folder(folder, readonly=True)
+            got = c.get_flags([uid]).get(uid, ())
+        return tuple(f.decode() if isinstance(f, bytes) else str(f) for f in got)
+
+    def recreate_folder(self, folder: str, user: str | None = None) -> None:
+        """DELETE and CREATE a folder, which gives it a new UIDVALIDITY."""
+        with self.client(user) as c:
+            if c.folder_exists(folder):
+                c.delete_folder(folder)
+            c.create_folder(folder)
+
+    def imap_settings(
+        self, password_env: str, *, user: str | None = None, security: str = "plain", **kw: object
+    ) -> Imap:
+        """Config pointing at this server; ``security`` "tls" uses ``tls_port`` and our CA."""
+        port = self.tls_port if security == "tls" else self.port
+        fields: dict[str, object] = {
+            "host": self.host,
+            "port": port,
+            "security": security,
+            "user": user or next(iter(self.users)),
+            "secret": Secret(password_env=password_env),
+            "ca_file": self.ca_file if security != "plain" else None,
+        }
+        fields.update(kw)
+        return Imap(**fields)  # type: ignore[arg-type]
+
+
+_CONF_23 = """\
+# Written by tests/mail/mailservers/dovecot.py for one test session (Dovecot 2.3 syntax).
+protocols = imap
+listen = 127.0.0.1
+base_dir = {root}/run
+state_dir = {root}/state
+instance_name = {instance}
+log_path = {root}/dovecot.log
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+# Tests try wrong passwords on purpose; do not make them wait.
+auth_failure_delay = 0
+default_internal_user = {internal}
+default_login_user = {login_user}
+first_valid_uid = 0
+first_valid_gid = 0
+mail_location = maildir:{root}/mail/%u
+# Notice flag changes made by other clients within a second while IDLEing.
+mailbox_idle_check_interval = 1 secs
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {root}/users
+}}
+userdb {{
+  driver = static
+  args = uid={uid} gid={gid} home={root}/home/%u
+}}
+service imap-login {{
+  chroot =
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    address = 127.0.0.1
+    port = {tls_port}
+  }}
+}}
+service anvil {{
+  chroot =
+  # Mode 0 switches off the growing delay after failed logins (tests fail logins on purpose).
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
+"""
+
+
+def _ssl_23(cert: Path | None, key: Path | None) -> str:
+    if cert is None or key is None:
+        return "ssl = no\n"
+    return f"ssl = yes\nssl_cert = <{cert}\nssl_key = <{key}\n"
+
+
+# Dovecot 2.4 renamed most of these settings. Written from the 2.4 documentation; the
+# machine this was developed on has 2.3, so this branch has not been run yet.
+_CONF_24 = """\
+# Written by tests/mail/mailservers/dovecot.py for one test session (Dovecot 2.4 syntax).
+dovecot_config_version = 2.4.0
+dovecot_storage_version = 2.4.0
+protocols = imap
+listen = 127.0.0.1
+base_dir = {root}/run
+state_dir = {root}/state
+instance_name = {instance}
+log_path = {root}/dovecot.log
+auth_allow_cleartext = yes
+auth_mechanisms = plain login
+# Tests try wrong passwords on purpose; do not make them wait.
+auth_failure_delay = 0
+default_internal_user = {internal}
+default_login_user = {login_user}
+first_valid_uid = 0
+first_valid_gid = 0
+mail_driver = maildir
+mail_path = {root}/mail/%{{user}}
+mailbox_idle_check_interval = 1s
+passdb passwd-file {{
+  passwd_file_path = {root}/users
+  default_password_scheme = PLAIN
+}}
+userdb static {{
+  fields {{
+    uid = {uid}
+    gid = {gid}
+    home = {root}/home/%{{user}}
+  }}
+}}
+service imap-login {{
+  chroot =
+  inet_listener imap {{
+    listen = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    listen = 127.0.0.1
+    port = {tls_port}
+  }}
+}}
+service anvil {{
+  chroot =
+  # Mode 0 switches off the growing delay after failed logins (tests fail logins on purpose).
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
+"""
+
+
+def _ssl_24(cert: Path | None, key: Path | None) -> str:
+    if cert is None or key is None:
+        return "ssl = no\n"
+    return f"ssl = yes\nssl_server_cert_file = {cert}\nssl_server_key_file = {key}\n"

@@ -1,0 +1,178 @@
+"""A real aiosmtpd server on loopback that records what it receives and can misbehave on request."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import ssl
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+from casework.config import Secret, Smtp
+from mailer.embedded_imap import free_port
+
+
+@dataclass(frozen=True)
+class Received:
+    """One accepted message: the envelope, who logged in, and the exact bytes."""
+
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    data: bytes
+    login: str | None
+
+
+@dataclass
+class Knobs:
+    """What the server does with the next message; each knob is used once and reset."""
+
+    reply_next: str | None = None  # e.g. "421 4.3.2 Try later" or "550 5.1.1 No such user"
+    drop_next_in_data: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def take_reply(self) -> str | None:
+        with self.lock:
+            reply, self.reply_next = self.reply_next, None
+            return reply
+
+    def take_drop(self) -> bool:
+        with self.lock:
+            drop, self.drop_next_in_data = self.drop_next_in_data, False
+            return drop
+
+
+class _Handler:
+    def __init__(self, server: RecordingSmtp) -> None:
+        self.server = server
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+        reply = self.server.knobs.take_reply()
+        if reply is not None:
+            return reply
+        login = session.login_data.decode() if isinstance(session.login_data, bytes) else None
+        self.server.messages.append(
+            Received(
+                mail_from=str(envelope.mail_from),
+                rcpt_tos=tuple(envelope.rcpt_tos),
+                data=bytes(envelope.original_content or b""),
+                login=login,
+            )
+        )
+        return "250 2.0.0 OK queued"
+
+    async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:  # noqa: N802
+        """XOAUTH2 (RFC-less but universal): base64 of ``user=U^Aauth=Bearer T^A^A``."""
+        if len(args) == 1:
+            blob = await server.challenge_auth("")
+            if not isinstance(blob, bytes):
+                return AuthResult(success=False)
+        else:
+            blob = base64.b64decode(args[1])
+        fields = dict(part.split("=", 1) for part in blob.decode().split("\x01") if "=" in part)
+        user, auth = fields.get("user", ""), fields.get("auth", "")
+        if self.server.tokens.get(user) == auth.removeprefix("Bearer "):
+            return AuthResult(success=True, auth_data=LoginPassword(user.encode(), b""))
+        return AuthResult(success=False, handled=False)
+
+
+class _MisbehavingSMTP(SMTP):
+    """aiosmtpd's SMTP, able to hang up after reading part of the DATA."""
+
+    def __init__(self, handler: Any, knobs: Knobs, **kwargs: Any) -> None:
+        super().__init__(handler, **kwargs)
+        self._knobs = knobs
+
+    async def smtp_DATA(self, arg: str) -> None:  # noqa: N802
+        if self.envelope is not None and self.envelope.rcpt_tos and self._knobs.take_drop():
+            await self.push("354 End data with <CR><LF>.<CR><LF>")
+            await self._reader.readuntil(b"\r\n")
+            # Hang up mid-message, as a crashing or overloaded server would.
+            assert isinstance(self.transport, asyncio.Transport)
+            self.transport.abort()
+            return
+        await super().smtp_DATA(arg)
+
+
+class _Controller(Controller):
+    def __init__(self, handler: Any, knobs: Knobs, **kwargs: Any) -> None:
+        super().__init__(handler, **kwargs)
+        self._knobs = knobs
+
+    def factory(self) -> SMTP:
+        return _MisbehavingSMTP(self.handler, self._knobs, **self.SMTP_kwargs)
+
+
+class RecordingSmtp:
+    """The test SMTP server: ``messages`` fills as letters arrive; ``knobs`` make it fail."""
+
+    def __init__(
+        self,
+        users: dict[str, str],
+        tokens: dict[str, str] | None = None,
+        tls_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.host = "127.0.0.1"
+        self.port = free_port()
+        self.users = dict(users)
+        self.tokens = dict(tokens or {})
+        self.messages: list[Received] = []
+        self.knobs = Knobs()
+        self.ca_file: str | None = None
+        kwargs: dict[str, Any] = {
+            "hostname": self.host,
+            "port": self.port,
+            "authenticator": self._authenticate,
+            "auth_required": True,
+            # AUTH over plain text is allowed only because this is loopback in a test.
+            "auth_require_tls": tls_context is not None,
+            "data_size_limit": 100 * 1024 * 1024,
+        }
+        if tls_context is not None:
+            kwargs["tls_context"] = tls_context
+            kwargs["require_starttls"] = True
+        self._controller = _Controller(_Handler(self), self.knobs, **kwargs)
+
+    def _authenticate(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
+    ) -> AuthResult:
+        if isinstance(data, LoginPassword):
+            user, password = data.login.decode(), data.password.decode()
+            if self.users.get(user) == password:
+                return AuthResult(success=True, auth_data=data)
+        return AuthResult(success=False, handled=False)
+
+    def start(self) -> RecordingSmtp:
+        """Start the server thread (the Controller waits until it answers)."""
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop the server thread."""
+        self._controller.stop()
+
+    def smtp_settings(
+        self,
+        password_env: str,
+        *,
+        user: str | None = None,
+        security: str = "plain",
+        secret: Secret | None = None,
+        **kw: object,
+    ) -> Smtp:
+        """Config pointing at this server."""
+        fields: dict[str, object] = {
+            "host": self.host,
+            "port": self.port,
+            "security": security,
+            "user": user or next(iter(self.users)),
+            "secret": secret or Secret(password_env=password_env),
+            "from_address": "office@school.example",
+            "from_name": "Hillside Primary School",
+            "timeout_seconds": 10,
+        }
+        fields.update(kw)
+        return Smtp(**fields)  # type: ignore[arg-type]
