@@ -27,6 +27,7 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=init, needs_config=False)
 
     p = sub.add_parser("check", help="validate the configuration")
+    p.add_argument("--mail", action="store_true", help="also log in to IMAP and SMTP and report")
     p.set_defaults(handler=check)
 
     p = sub.add_parser("audit", help="the hash-chained audit log")
@@ -86,6 +87,10 @@ def check(args: argparse.Namespace, config: Config) -> int:
             f"  mail:   {config.mail.imap.user} at {config.mail.imap.host}:{config.mail.imap.port}, "
             f"watching {config.mail.imap.folder} for {config.mail.imap.watch_flag}"
         )
+    if args.mail:
+        from conduct.mail_check import check_mail
+
+        return check_mail(config)
     return 0
 
 

@@ -11,7 +11,7 @@ from casework.ladder import StepOrderError
 from casework.outbox import LetterStateError
 from casework.tomlread import ConfigError
 from casework.workflow import CaseRuleError
-from conduct import admin_cmd, case_cmd, demo
+from conduct import admin_cmd, case_cmd, daemon_cmd, demo
 from store.casebook import NotFound
 from store.db import StoreError
 
@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     admin_cmd.register(sub)
     case_cmd.register(sub)
     demo.register(sub)
+    daemon_cmd.register(sub)
     return parser
 
 

@@ -18,6 +18,7 @@ from mailer.errors import ParseError
 
 MAX_FILENAME_CHARS = 100
 _MSGID = re.compile(r"<[^<>\s]+>")
+_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
 _SURROGATES = re.compile(r"[\udc80-\udcff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Windows refuses these names whatever the extension; a school office may save attachments there.
@@ -226,6 +227,13 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
 
 
 def _header(msg: Message, name: str) -> str | None:
+    for key, raw in msg.raw_items():
+        # Undeclared 8-bit bytes survive only in the raw value (as surrogates); the parsed
+        # header has already turned them into U+FFFD, so decode those headers ourselves.
+        if key.lower() == name.lower():
+            if _SURROGATES.search(str(raw)):
+                return _decode_raw_header(str(raw).replace("\r\n", "").replace("\n", ""))
+            break
     try:
         value = msg.get(name)
         if value is None:
@@ -240,10 +248,15 @@ def _header(msg: Message, name: str) -> str | None:
 
 
 def _decode_raw_header(raw: str) -> str:
+    # Bytes first (decode_header would escape the surrogates), then the encoded words.
+    return _ENCODED_WORD.sub(_decode_word, _fix_surrogates(raw))
+
+
+def _decode_word(match: re.Match[str]) -> str:
     try:
-        return _fix_surrogates(str(make_header(decode_header(raw))))
+        return str(make_header(decode_header(match.group(0))))
     except Exception:
-        return _fix_surrogates(raw)
+        return match.group(0)
 
 
 def _fix_surrogates(text: str) -> str:

@@ -25,7 +25,6 @@ from store.outbox import Outbox
 log = logging.getLogger("conduct.mailer")
 
 
-
 @dataclass
 class SendCounts:
     """What one outbox pass did."""

@@ -169,6 +169,18 @@ def send_letter(
     return SendResult(message_id, accepted, bad)
 
 
+def open_smtp(smtp: Smtp, credential: Credential, timeout: float | None = None) -> smtplib.SMTP:
+    """A secured, logged-in connection (for `conduct check --mail`); close it with ``with``."""
+    where = f"SMTP {smtp.host}:{smtp.port}"
+    conn = _open(smtp, float(timeout if timeout is not None else smtp.timeout_seconds), where)
+    try:
+        _login(conn, credential, where)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
 def _open(smtp: Smtp, timeout: float, where: str) -> smtplib.SMTP:
     if smtp.security == "tls":
         return smtplib.SMTP_SSL(

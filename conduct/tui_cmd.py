@@ -1,0 +1,23 @@
+"""`conduct tui`: open the dashboard (bare `conduct` opens it too, once wired in cli.py)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from casework.config import Config
+
+
+def register(sub: Any) -> None:
+    """Add `tui` to the parser."""
+    p = sub.add_parser("tui", help="open the dashboard (the default when no command is given)")
+    p.set_defaults(handler=handler)
+
+
+def handler(args: argparse.Namespace, config: Config) -> int:
+    """Run the dashboard until the office quits it."""
+    # Imported here so the other commands never pay for loading Textual.
+    from tui.app import ConductApp
+
+    ConductApp(config).run()
+    return 0

@@ -1,0 +1,65 @@
+"""Helpers for the daemon scenarios: configs pointing at the test servers, and sample mail."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+from casework.config import Config, Imap, Mail, Smtp, load_config
+from tests.conftest import write_config
+
+
+def school_config(
+    tmp_path: Path, imap: Imap, smtp: Smtp | None = None, preset: str = "warning-first"
+) -> Config:
+    """A school on a preset whose mail settings point at the test servers."""
+    base = load_config(write_config(tmp_path, preset))
+    smtp = smtp or Smtp(
+        host="127.0.0.1",
+        port=1,
+        security="plain",
+        user="office",
+        secret=imap.secret,
+        from_address="office@stockham.sch.uk",
+        from_name="Stockham Office",
+    )
+    return replace(base, mail=Mail(imap=imap, smtp=smtp, attachment_limit_mb=25))
+
+
+def unique_folder() -> str:
+    """A folder of one's own on the shared Dovecot, so tests never see each other's mail."""
+    return f"T{uuid.uuid4().hex[:10]}"
+
+
+def message(
+    subject: str,
+    sender: str = "Pat Parent <pat@example.org>",
+    body: str = "I am writing about what happened at the gate.",
+    *,
+    message_id: str | None = "auto",
+    in_reply_to: str | None = None,
+    references: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> bytes:
+    """A realistic email as raw bytes."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = "office@stockham.sch.uk"
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(datetime(2026, 11, 2, 9, 30, tzinfo=UTC))
+    if message_id == "auto":
+        msg["Message-ID"] = make_msgid(domain="example.org")
+    elif message_id:
+        msg["Message-ID"] = message_id
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+    if references:
+        msg["References"] = references
+    for k, v in (headers or {}).items():
+        msg[k] = v
+    msg.set_content(body)
+    return msg.as_bytes()
