@@ -76,13 +76,6 @@ class LetterStateError(ValueError):
     """A letter asked to make a move it may not make."""
 
 
-def can_queue(letter: LetterRecord) -> bool:
-    """A letter may go out once drafted and, where the step requires it, approved."""
-    if letter.needs_approval:
-        return letter.status is LetterStatus.APPROVED
-    return letter.status in (LetterStatus.DRAFTED, LetterStatus.APPROVED, LetterStatus.FAILED)
-
-
 def check_move(letter: LetterRecord, to: LetterStatus) -> None:
     """Raise LetterStateError when ``to`` does not follow from the letter's status."""
     if (

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from casework.events import EventType, make_event, now
-from casework.outbox import LetterRecord, LetterStateError, LetterStatus, can_queue, check_move
+from casework.outbox import LetterRecord, LetterStateError, LetterStatus, check_move
 from casework.people import Channel
 from store.casebook import Casebook, NotFound
 from store.db import Transaction
@@ -126,12 +126,11 @@ class Outbox:
             if to is LetterStatus.APPROVED:
                 self._check_approver()
                 changes["approved_by"] = self.book.actor
-            if (
-                to is LetterStatus.QUEUED
-                and letter.status is not LetterStatus.FAILED
-                and not can_queue(letter)
-            ):
-                raise LetterStateError(f"letter {letter.id} needs the headteacher's approval first")
+            # Approval is checked on the record, so a retry (sending -> queued) is not refused.
+            if to is LetterStatus.QUEUED and letter.needs_approval and not letter.approved_by:
+                raise LetterStateError(
+                    f"letter {letter.id} ({letter.kind}) needs the headteacher's approval before it is queued"
+                )
             updated = replace(letter, status=to, **changes)
             letters.put(updated)
             etype = _EVENT_FOR.get(to)
