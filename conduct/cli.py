@@ -11,14 +11,23 @@ from casework.ladder import StepOrderError
 from casework.outbox import LetterStateError
 from casework.tomlread import ConfigError
 from casework.workflow import CaseRuleError
-from conduct import admin_cmd, case_cmd, daemon_cmd, demo
+from conduct import admin_cmd, case_cmd, daemon_cmd, demo, letter_cmd
 from store.casebook import NotFound
 from store.db import StoreError
+from store.vault import VaultError
 
 Handler = Callable[[argparse.Namespace, Config], int]
 
 # Mistakes a person can make, reported in one line without a traceback.
-USER_ERRORS = (NotFound, CaseRuleError, StepOrderError, LetterStateError, StoreError, ValueError)
+USER_ERRORS = (
+    NotFound,
+    CaseRuleError,
+    StepOrderError,
+    LetterStateError,
+    StoreError,
+    VaultError,
+    ValueError,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     case_cmd.register(sub)
     demo.register(sub)
     daemon_cmd.register(sub)
+    letter_cmd.register(sub)
     return parser
 
 

@@ -1,0 +1,133 @@
+"""`conduct letter ...`: draft a case's letter as a PDF, and move it towards the parent."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from casework.config import Config
+from casework.outbox import LetterStatus
+from conduct.case_cmd import parse_sets
+from store.casebook import Casebook
+from store.outbox import Outbox
+
+
+def register(sub: Any) -> None:
+    """Add `letter` and its actions to the parser."""
+    p = sub.add_parser("letter", help="draft, approve and queue letters")
+    ls = p.add_subparsers(dest="letter_command", metavar="ACTION", required=True)
+
+    k = ls.add_parser("kinds", help="the letter kinds and the fields each requires")
+    k.add_argument("--json", action="store_true")
+    k.set_defaults(handler=kinds, needs_config=False)
+
+    r = ls.add_parser(
+        "render", help="draft a letter for a case: a PDF kept in the vault and written to --out"
+    )
+    r.add_argument("ref")
+    r.add_argument("kind", help="see `conduct letter kinds`")
+    r.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="a field of the letter"
+    )
+    r.add_argument(
+        "--out", type=Path, required=True, metavar="FILE.pdf", help="where to write the PDF"
+    )
+    r.set_defaults(handler=render)
+
+    li = ls.add_parser("list", help="a case's letters, or every letter in one state")
+    li.add_argument("ref", nargs="?")
+    li.add_argument("--status", choices=[s.value for s in LetterStatus])
+    li.set_defaults(handler=list_letters)
+
+    for name, helptext in (
+        ("submit", "ask the headteacher to approve a letter"),
+        ("approve", "approve a letter (the headteacher only)"),
+        ("queue", "hand a letter to the daemon to send (or print, for post)"),
+        ("posted", "record that a letter in the print queue has been posted"),
+    ):
+        a = ls.add_parser(name, help=helptext)
+        a.add_argument("ref")
+        a.add_argument("letter_id")
+        a.set_defaults(handler=move, action=name)
+
+
+def kinds(args: argparse.Namespace) -> int:
+    """List the kinds with their required fields."""
+    from letters.kinds import KINDS
+
+    if args.json:
+        print(
+            json.dumps(
+                {k.name: {"title": k.title, "required": list(k.required)} for k in KINDS.values()},
+                indent=2,
+            )
+        )
+        return 0
+    for k in KINDS.values():
+        print(f"{k.name:<20} {k.title}")
+        print(f"{'':<20} requires: {', '.join(k.required)}")
+    return 0
+
+
+def render(args: argparse.Namespace, config: Config) -> int:
+    """Render, keep in the vault, record the draft, write the PDF."""
+    from letters.compose import compose
+    from letters.render import renderer_for
+
+    book = Casebook(config)
+    file = book.file(args.ref)
+    person = file.people[0] if file.people else None
+    letter = compose(
+        renderer_for(config),
+        config,
+        file.case,
+        person,
+        args.kind,
+        parse_sets(args.set),
+        date.today(),
+    )
+    record = Outbox(book).add_draft(
+        file.case.ref,
+        args.kind,
+        letter.rendered.pdf,
+        fields=parse_sets(args.set),
+        subject=letter.subject,
+        body_text=letter.rendered.covering_note,
+        ics=letter.ics,
+    )
+    args.out.write_bytes(letter.rendered.pdf)
+    approval = " (needs the headteacher's approval)" if record.needs_approval else ""
+    print(
+        f"{file.case.ref}: letter {record.id} ({args.kind}) drafted{approval}; "
+        f"{letter.rendered.pages} page(s), sha256 {letter.rendered.sha256}, written to {args.out}"
+    )
+    return 0
+
+
+def list_letters(args: argparse.Namespace, config: Config) -> int:
+    """Print letters with their state."""
+    book = Casebook(config)
+    if args.ref:
+        letters = book.letters(args.ref)
+        if args.status:
+            letters = [x for x in letters if x.status.value == args.status]
+    else:
+        statuses = [LetterStatus(args.status)] if args.status else list(LetterStatus)
+        letters = Outbox(book).with_status(*statuses)
+    for x in letters:
+        extra = f"  ({x.last_error})" if x.last_error else ""
+        print(f"{x.id}  {x.case_ref}  {x.kind:<20} {x.status.value:<18} {x.recipient_name}{extra}")
+    if not letters:
+        print("No letters.")
+    return 0
+
+
+def move(args: argparse.Namespace, config: Config) -> int:
+    """Submit, approve, queue or mark posted."""
+    outbox = Outbox(Casebook(config))
+    letter = getattr(outbox, args.action)(args.ref, args.letter_id)
+    print(f"{letter.case_ref}: letter {letter.id} is now {letter.status.value}")
+    return 0

@@ -1,0 +1,92 @@
+"""`conduct letter render` drafts a real case's letter: PDF on disk, in the vault, on the timeline."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from pypdf import PdfReader
+
+from tests.cli.test_ladders import conduct, show
+from tests.conftest import write_config
+
+
+def test_render_records_the_draft_and_keeps_the_pdf(tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, "warning-first")
+    ref = conduct(
+        cfg,
+        "case",
+        "open",
+        "--name",
+        "Pat Parent",
+        "--email",
+        "pat@example.org",
+        "--behaviour",
+        "swearing",
+        "--summary",
+        "Swore at the gate",
+    ).stdout.strip()
+    conduct(
+        cfg,
+        "case",
+        "record",
+        ref,
+        "incident",
+        "Swore at the gate",
+        "--set",
+        "occurred_on=2026-11-02",
+        "--set",
+        "target=Mrs Khan",
+        "--set",
+        "behaviours=swearing",
+    )
+    out = tmp_path / "warning.pdf"
+    missing = conduct(
+        cfg, "letter", "render", ref, "meeting-invitation", "--out", str(out), ok=False
+    )
+    assert missing.returncode == 1 and "meeting_with" in missing.stderr and not out.exists()
+    conduct(cfg, "letter", "render", ref, "warning", "--out", str(out))
+    text = "\n".join(page.extract_text() for page in PdfReader(out).pages)
+    assert "Pat Parent" in text and ref in text and "Swearing, or using offensive language" in text
+    assert "Mrs Helen Head" in text  # the signatory
+    data = show(cfg, ref)
+    (letter,) = data["letters"]
+    assert letter["status"] == "drafted" and letter["needs_approval"] is True
+    assert letter["pdf_sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+    drafted = [e for e in data["events"] if e["type"] == "letter-drafted"]
+    assert drafted and drafted[0]["data"]["sha256"] == letter["pdf_sha256"]
+    vault = (
+        tmp_path
+        / "data"
+        / "vault"
+        / letter["pdf_sha256"][:2]
+        / letter["pdf_sha256"][2:4]
+        / letter["pdf_sha256"]
+    )
+    assert vault.read_bytes() == out.read_bytes()
+    # The office cannot queue it before the headteacher approves.
+    refused = conduct(cfg, "letter", "queue", ref, letter["id"], ok=False)
+    assert refused.returncode == 1 and "approval" in refused.stderr
+    conduct(cfg, "letter", "submit", ref, letter["id"])
+    assert (
+        "awaiting-approval"
+        in conduct(cfg, "letter", "list", "--status", "awaiting-approval").stdout
+    )
+
+
+def test_kinds_lists_every_letter_with_required_fields(tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, "meeting-first")
+    kinds = json.loads(conduct(cfg, "letter", "kinds", "--json").stdout)
+    assert {
+        "information-request",
+        "warning",
+        "meeting-invitation",
+        "stop-and-warn",
+        "ban-provisional",
+        "ban-intent",
+        "ban-confirmed",
+        "ban-review",
+        "ban-lifted",
+    } <= set(kinds)
+    assert "meeting_date" in kinds["meeting-invitation"]["required"]
