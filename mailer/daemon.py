@@ -20,6 +20,7 @@ from filelock import FileLock, Timeout
 from casework.config import Config, Operator, load_config
 from casework.events import now
 from casework.mailrecords import DaemonState, Health
+from casework.outbox import LetterStatus
 from casework.tomlread import ConfigError
 from mailer.backoff import backoff_delay
 from mailer.errors import ImapError, ImapLoginError, SecretError
@@ -115,7 +116,7 @@ class Daemon:
 
     def _watchers(self) -> list[StoreWatcher]:
         store_watch = StoreWatcher(
-            self.book.store.root, self.wake.set, ignore=frozenset({HEALTH_FILE})
+            self.book.store.root, self._store_changed, ignore=frozenset({HEALTH_FILE})
         )
         config_path = self.config.path.resolve()
 
@@ -125,6 +126,15 @@ class Daemon:
 
         config_watch = _FileWatcher(config_path, config_changed)
         return [store_watch, config_watch]  # type: ignore[list-item]
+
+    def _store_changed(self) -> None:
+        # Our own commits change the store too; wake only when a letter is waiting to go.
+        try:
+            waiting = self.outbox.with_status(LetterStatus.QUEUED)
+        except StoreError:
+            waiting = []
+        if any(x.next_attempt is None or x.next_attempt <= now() for x in waiting):
+            self.wake.set()
 
     def reload(self) -> None:
         """Re-read config.toml; a bad edit is logged and the running configuration kept."""
@@ -192,6 +202,9 @@ class Daemon:
                     detail="waiting for flagged mail",
                 )
                 self.wake.clear()
+                # Stop may have come just before the clear: never start a long wait after it.
+                if self.stop.is_set():
+                    break
                 session.wait(stop=self.wake)
             except (ImapLoginError, SecretError) as exc:
                 failures += 1
@@ -217,6 +230,17 @@ class Daemon:
                 if once:
                     return 1
                 self._send_without_imap()
+                self._sleep(delay)
+            except Exception as exc:
+                # A fault we did not foresee must not end a daemon that runs for weeks:
+                # log it in full, drop the connection and try again after a pause.
+                failures += 1
+                self._drop_session()
+                delay = backoff_delay(failures)
+                log.exception("unexpected error; backing off %.0f s", delay)
+                self.set_health(DaemonState.BACKING_OFF, error=f"{type(exc).__name__}: {exc}")
+                if once:
+                    return 1
                 self._sleep(delay)
         return 0
 
@@ -280,7 +304,7 @@ class Daemon:
             if remaining <= 0:
                 return
             self.wake.clear()
-            if self.wake.wait(min(remaining, 5.0)) and self.stop.is_set():
+            if self.stop.is_set() or (self.wake.wait(min(remaining, 1.0)) and self.stop.is_set()):
                 return
 
 

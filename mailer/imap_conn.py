@@ -358,25 +358,32 @@ class ImapSession:
     def _idle(self, seconds: float, stop: threading.Event | None) -> WaitResult:
         imap = self._client._imap
         with self._op("IDLE"):
-            tag = self._start_idle(imap)
+            # News that came with our last commands (another client's STORE or APPEND) will
+            # not be announced again in IDLE: search again at once instead of waiting.
+            if _take_news(imap):
+                return WaitResult.ACTIVITY
+            tag, early = self._start_idle(imap)
             try:
-                result = self._wait_readable(imap, seconds, stop)
+                result = WaitResult.ACTIVITY if early else self._wait_readable(imap, seconds, stop)
             finally:
                 self._end_idle(imap, tag)
         return result
 
     @staticmethod
-    def _start_idle(imap: Any) -> Any:
+    def _start_idle(imap: Any) -> tuple[Any, bool]:
+        """Send IDLE; return its tag and whether the server had news before "+ idling"."""
         tag = imap._command("IDLE")
+        early = False
         while True:
-            # Untagged lines may come before the "+ idling" continuation (seen with some
-            # servers); imapclient's idle() would raise on them, so we just skip them.
+            # Untagged lines may come before the "+ idling" continuation (Dovecot sends the
+            # changes since our last command there); they are news, so the wait is over.
             resp = imap._get_response()
             if imap.tagged_commands.get(tag):
                 typ, data = imap.tagged_commands.pop(tag)
                 raise ImapProtocolError(f"IDLE refused: {typ} {_s(data[0]) if data else ''}")
             if resp is None:
-                return tag
+                return tag, early or _take_news(imap)
+            early = True
 
     def _wait_readable(self, imap: Any, seconds: float, stop: threading.Event | None) -> WaitResult:
         sock = self._client.socket()
@@ -479,6 +486,16 @@ def _has_buffered_input(imap: Any, sock: socket.socket) -> bool:
         return True
     finally:
         sock.settimeout(previous)
+
+
+_NEWS = ("EXISTS", "RECENT", "FETCH", "EXPUNGE", "VANISHED")
+
+
+def _take_news(imap: Any) -> bool:
+    """Whether imaplib holds untagged mailbox news; clears what it holds either way."""
+    news = any(imap.untagged_responses.get(kind) for kind in _NEWS)
+    imap.untagged_responses.clear()
+    return news
 
 
 def _sleep(seconds: float, stop: threading.Event | None) -> bool:

@@ -25,7 +25,7 @@ import os
 import time
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,6 +99,8 @@ class Transaction:
     writable: bool
     _staged: dict[str, dict[str, Any]] = field(default_factory=dict)
     _touched: set[str] = field(default_factory=set)
+    # Shards read in this transaction: under the lock they cannot change, so one stat each.
+    _read: dict[str, dict[str, Any]] = field(default_factory=dict)
     _audit: list[str] = field(default_factory=list)
     _after_commit: list[Callable[[], None]] = field(default_factory=list)
 
@@ -111,6 +113,35 @@ class Transaction:
         db = TinyDB(storage=_ShardStorage, tx=self, rel=rel)
         return db.table(name, cache_size=0)
 
+    def docs(self, rel: str, name: str) -> Iterable[dict[str, Any]]:
+        """The raw documents of a table, for scans: no Document objects, nothing copied.
+
+        Callers must not change them; writes go through :meth:`table`.
+        """
+        table = self._load(rel).get(name)
+        return table.values() if table else ()
+
+    def index(
+        self,
+        rel: str,
+        name: str,
+        purpose: str,
+        build: Callable[[Iterable[dict[str, Any]]], dict[Any, Any]],
+    ) -> dict[Any, Any]:
+        """A lookup built from a table's documents, reused until the table changes.
+
+        TinyDB replaces a table's dict on every write, so holding that dict and comparing
+        identity tells whether the index is still true, in this process or after a reload.
+        """
+        table = self._load(rel).get(name) or {}
+        key = (rel, name, purpose)
+        hit = self.store._indexes.get(key)
+        if hit is not None and hit[0] is table:
+            return hit[1]
+        built = build(table.values())
+        self.store._indexes[key] = (table, built)
+        return built
+
     def note(self, line: str) -> None:
         """Add a line to this transaction's audit entry."""
         self._audit.append(line)
@@ -120,12 +151,16 @@ class Transaction:
         self._after_commit.append(fn)
 
     def _load(self, rel: str) -> dict[str, Any]:
-        self._touched.add(rel)
         if rel in self._staged:
             return self._staged[rel]
-        return self.store._read_shard(rel)
+        data = self._read.get(rel)
+        if data is None:
+            self._touched.add(rel)
+            data = self._read[rel] = self.store._read_shard(rel)
+        return data
 
     def _stage(self, rel: str, data: dict[str, Any]) -> None:
+        self._touched.add(rel)
         if not self.writable:
             raise StoreError(f"read-only transaction tried to write {rel}")
         self._staged[rel] = data
@@ -136,6 +171,7 @@ class Store:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._root = str(root)
         make_dir(root)
         os.chmod(root, DIR_MODE)
         for sub in ("cases", "events", "people", "letters", "mail", "tmp", "vault"):
@@ -143,6 +179,7 @@ class Store:
         self._lock = FileLock(str(root / "store.lock"), timeout=LOCK_TIMEOUT_S, mode=0o600)
         self._cache: dict[str, _Cached] = {}
         self._event_cache: OrderedDict[str, _Cached] = OrderedDict()
+        self._indexes: dict[tuple[str, str, str], tuple[Any, dict[Any, Any]]] = {}
         self.audit = AuditLog(root / "audit.jsonl")
         with self.transaction("system", write=True) as tx:
             self._check_schema(tx)
@@ -189,7 +226,7 @@ class Store:
         return self._event_cache if rel.startswith("events/") else self._cache
 
     def _read_shard(self, rel: str) -> dict[str, Any]:
-        path = self._path(rel)
+        path = os.path.join(self._root, rel)
         sig = signature(path)
         cache = self._cache_for(rel)
         hit = cache.get(rel)
@@ -201,7 +238,8 @@ class Store:
             data: dict[str, Any] = {}
         else:
             try:
-                data = json.loads(path.read_bytes() or b"{}")
+                with open(path, "rb") as f:
+                    data = json.loads(f.read() or b"{}")
             except (ValueError, UnicodeDecodeError) as exc:
                 raise StoreError(f"{path} is damaged and cannot be read: {exc}") from None
         self._remember(rel, _Cached(sig, data))

@@ -51,10 +51,10 @@ def dump_json(data: Any) -> bytes:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def signature(path: Path) -> tuple[int, int, int, int] | None:
+def signature(path: str | Path) -> tuple[int, int, int, int] | None:
     """What changes whenever a file is replaced: inode, size, mtime and ctime in ns."""
     try:
-        st = path.stat()
+        st = os.stat(path)
     except FileNotFoundError:
         return None
     return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)

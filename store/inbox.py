@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from casework.cases import Case, CaseStatus
@@ -42,52 +43,56 @@ class Inbox:
         """
         with self.store.reading() as tx:
             return {
-                r.uid
-                for r in Messages(tx).all()
-                if r.folder == folder and r.uidvalidity == uidvalidity
+                int(d["uid"])
+                for d in Messages(tx).docs()
+                if d["folder"] == folder and d["uidvalidity"] == uidvalidity
             }
 
     def ingest(self, mail: IncomingMail, skip_reason: str | None = None) -> Ingested:
         """Record a message whose raw bytes are already in the vault; idempotent."""
+        return self.ingest_many([(mail, skip_reason)])[0]
+
+    def ingest_many(self, items: Sequence[tuple[IncomingMail, str | None]]) -> list[Ingested]:
+        """Record several messages in one transaction: all of them, or (on an error) none."""
         with self.store.transaction(DAEMON) as tx:
-            messages = Messages(tx)
-            seen = messages.find(
-                folder=mail.folder,
-                uidvalidity=mail.uidvalidity,
-                uid=mail.uid,
-                message_id=mail.message_id,
-                sha256=mail.sha256,
-            )
-            if seen is not None and not (
-                seen.outcome is MailOutcome.QUARANTINED and not seen.resolved
+            return [self._ingest_in(tx, mail, skip) for mail, skip in items]
+
+    def _ingest_in(self, tx: Transaction, mail: IncomingMail, skip_reason: str | None) -> Ingested:
+        """One message inside the caller's transaction."""
+        messages = Messages(tx)
+        seen = messages.find(
+            folder=mail.folder,
+            uidvalidity=mail.uidvalidity,
+            uid=mail.uid,
+            message_id=mail.message_id,
+            sha256=mail.sha256,
+        )
+        if seen is not None and not (seen.outcome is MailOutcome.QUARANTINED and not seen.resolved):
+            if (seen.folder, seen.uidvalidity, seen.uid) != (
+                mail.folder,
+                mail.uidvalidity,
+                mail.uid,
             ):
-                if (seen.folder, seen.uidvalidity, seen.uid) != (
-                    mail.folder,
-                    mail.uidvalidity,
-                    mail.uid,
-                ):
-                    # Same message under a new UIDVALIDITY or a redelivery: remember where it is now.
-                    messages.put(
-                        replace(
-                            seen, folder=mail.folder, uidvalidity=mail.uidvalidity, uid=mail.uid
-                        )
-                    )
-                    tx.note(
-                        f"mail {mail.sha256[:12]} re-matched at {mail.folder}/{mail.uidvalidity}/{mail.uid}"
-                    )
-                return Ingested(seen.outcome, seen.case_ref, seen.rule, duplicate=True)
-            if skip_reason:
-                messages.put(self._record(mail, MailOutcome.SKIPPED, None, "", skip_reason))
-                tx.note(f"mail {mail.sha256[:12]} skipped: {skip_reason}")
-                return Ingested(MailOutcome.SKIPPED, None, "")
-            case, rule = self._thread(tx, mail)
-            outcome = MailOutcome.ATTACHED
-            if case is None:
-                case = self._open_from(tx, mail)
-                outcome, rule = MailOutcome.OPENED, Rule.NEW
-            self._add_evidence(tx, case, mail, rule)
-            messages.put(self._record(mail, outcome, case.ref, rule, ""))
-            return Ingested(outcome, case.ref, rule)
+                # Same message under a new UIDVALIDITY or a redelivery: remember where it is now.
+                messages.put(
+                    replace(seen, folder=mail.folder, uidvalidity=mail.uidvalidity, uid=mail.uid)
+                )
+                tx.note(
+                    f"mail {mail.sha256[:12]} re-matched at {mail.folder}/{mail.uidvalidity}/{mail.uid}"
+                )
+            return Ingested(seen.outcome, seen.case_ref, seen.rule, duplicate=True)
+        if skip_reason:
+            messages.put(self._record(mail, MailOutcome.SKIPPED, None, "", skip_reason))
+            tx.note(f"mail {mail.sha256[:12]} skipped: {skip_reason}")
+            return Ingested(MailOutcome.SKIPPED, None, "")
+        case, rule = self._thread(tx, mail)
+        outcome = MailOutcome.ATTACHED
+        if case is None:
+            case = self._open_from(tx, mail)
+            outcome, rule = MailOutcome.OPENED, Rule.NEW
+        self._add_evidence(tx, case, mail, rule)
+        messages.put(self._record(mail, outcome, case.ref, rule, ""))
+        return Ingested(outcome, case.ref, rule)
 
     def quarantine(
         self,

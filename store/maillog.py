@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,14 +13,26 @@ from casework.mailrecords import Health, MailOutcome, MailRecord
 from casework.serial import from_json, to_json
 from store.db import Store, Transaction, shard_of
 from store.files import dump_json, replace_atomically
-from store.records import Letters
+from store.records import LETTER_SHARDS
 
 MAIL_SHARDS = 16
 HEALTH_FILE = "health.json"
 
 
-def _tables(tx: Transaction) -> list[Any]:
-    return [tx.table(f"mail/{n:02d}.json", "messages") for n in range(MAIL_SHARDS)]
+def _docs(tx: Transaction) -> Iterator[dict[str, Any]]:
+    for n in range(MAIL_SHARDS):
+        yield from tx.docs(f"mail/{n:02d}.json", "messages")
+
+
+def _identities(docs: Iterable[dict[str, Any]]) -> dict[tuple[str, Any], dict[str, Any]]:
+    """Every identity of every message: folder/UIDVALIDITY/UID, Message-ID and hash."""
+    index: dict[tuple[str, Any], dict[str, Any]] = {}
+    for d in docs:
+        index[("uid", (d["folder"], d["uidvalidity"], d["uid"]))] = d
+        if d.get("message_id"):
+            index[("mid", d["message_id"])] = d
+        index[("sha", d["sha256"])] = d
+    return index
 
 
 class Messages:
@@ -43,19 +56,26 @@ class Messages:
         sha256: str | None,
     ) -> MailRecord | None:
         """A message seen before under any of its identities."""
-        for table in _tables(self.tx):
-            for d in table.all():
-                same_uid = (
-                    d["folder"] == folder and d["uidvalidity"] == uidvalidity and d["uid"] == uid
-                )
-                same_mid = message_id is not None and d.get("message_id") == message_id
-                if same_uid or same_mid or (sha256 is not None and d["sha256"] == sha256):
-                    return from_json(MailRecord, d)
+        keys: list[tuple[str, Any]] = [("uid", (folder, uidvalidity, uid))]
+        if message_id is not None:
+            keys.append(("mid", message_id))
+        if sha256 is not None:
+            keys.append(("sha", sha256))
+        for n in range(MAIL_SHARDS):
+            index = self.tx.index(f"mail/{n:02d}.json", "messages", "identities", _identities)
+            for key in keys:
+                doc = index.get(key)
+                if doc is not None:
+                    return from_json(MailRecord, doc)
         return None
+
+    def docs(self) -> Iterator[dict[str, Any]]:
+        """Every message record as stored, for scans."""
+        return _docs(self.tx)
 
     def all(self) -> list[MailRecord]:
         """Every message record, oldest first."""
-        records = [from_json(MailRecord, d) for t in _tables(self.tx) for d in t.all()]
+        records = [from_json(MailRecord, d) for d in _docs(self.tx)]
         return sorted(records, key=lambda r: r.recorded)
 
     def case_for_message_ids(self, ids: list[str]) -> tuple[str, str] | None:
@@ -63,16 +83,16 @@ class Messages:
         wanted = [i for i in ids if i]
         if not wanted:
             return None
-        known: dict[str, str] = {}
-        for table in _tables(self.tx):
-            for d in table.all():
-                if d.get("message_id") and d.get("case_ref"):
+        known = {
+            d["message_id"]: d["case_ref"]
+            for d in _docs(self.tx)
+            if d.get("message_id") and d.get("case_ref")
+        }
+        for n in range(LETTER_SHARDS):
+            # Letters we sent: a parent's reply names their Message-ID.
+            for d in self.tx.docs(f"letters/{n:02d}.json", "letters"):
+                if d.get("message_id"):
                     known[d["message_id"]] = d["case_ref"]
-        from casework.outbox import LetterStatus
-
-        for letter in Letters(self.tx).with_status(*LetterStatus):
-            if letter.message_id:
-                known[letter.message_id] = letter.case_ref
         for mid in wanted:
             if mid in known:
                 return mid, known[mid]

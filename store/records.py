@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from tinydb import Query
@@ -58,7 +58,7 @@ class Cases:
     def raw(self) -> Iterator[dict[str, Any]]:
         """Every case document as stored, for fast listing."""
         for n in range(CASE_SHARDS):
-            yield from self.tx.table(f"cases/{n:02d}.json", "cases").all()
+            yield from self.tx.docs(f"cases/{n:02d}.json", "cases")
 
     def all(self) -> list[Case]:
         """Every case, oldest reference first."""
@@ -105,26 +105,32 @@ class People:
         """Everyone, by name."""
         people = []
         for n in range(PEOPLE_SHARDS):
-            people += [
-                from_json(Person, d) for d in self.tx.table(f"people/{n:02d}.json", "people").all()
-            ]
+            people += [from_json(Person, d) for d in self.tx.docs(f"people/{n:02d}.json", "people")]
         return sorted(people, key=lambda p: p.name.lower())
 
     def ids(self) -> set[str]:
         """Every person id in use."""
         ids: set[str] = set()
         for n in range(PEOPLE_SHARDS):
-            ids |= {d["id"] for d in self.tx.table(f"people/{n:02d}.json", "people").all()}
+            ids |= self.tx.index(f"people/{n:02d}.json", "people", "ids", _id_index).keys()
         return ids
 
     def by_email(self, address: str) -> Person | None:
         """The person with this email address, compared without case."""
         want = normalise_email(address)
         for n in range(PEOPLE_SHARDS):
-            for d in self.tx.table(f"people/{n:02d}.json", "people").all():
-                if want in (normalise_email(e) for e in d.get("emails", ())):
-                    return from_json(Person, d)
+            emails = self.tx.index(f"people/{n:02d}.json", "people", "email", _email_index)
+            if want in emails:
+                return from_json(Person, emails[want])
         return None
+
+
+def _id_index(docs: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {d["id"]: d for d in docs}
+
+
+def _email_index(docs: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {normalise_email(e): d for d in docs for e in d.get("emails", ())}
 
 
 class Letters:
@@ -155,8 +161,8 @@ class Letters:
         wanted = {s.value for s in statuses}
         found = []
         for n in range(LETTER_SHARDS):
-            table = self.tx.table(f"letters/{n:02d}.json", "letters")
-            found += [from_json(LetterRecord, d) for d in table.all() if d["status"] in wanted]
+            docs = self.tx.docs(f"letters/{n:02d}.json", "letters")
+            found += [from_json(LetterRecord, d) for d in docs if d["status"] in wanted]
         return sorted(found, key=lambda x: x.created)
 
 

@@ -11,6 +11,7 @@ from watchdog.observers import Observer
 
 # A commit renames several files into place; wait this long for the burst to end.
 DEBOUNCE_S = 0.05
+WATCHED_DIRS = ("cases", "events", "people", "letters", "mail")
 
 
 class _Handler(FileSystemEventHandler):
@@ -55,9 +56,11 @@ class StoreWatcher:
 
     def start(self) -> None:
         """Begin watching."""
-        self._observer.schedule(
-            _Handler(self.root, self._fire, self.ignore), str(self.root), recursive=True
-        )
+        handler = _Handler(self.root, self._fire, self.ignore)
+        # Only the store's own directories: the vault and tmp/ change on every commit and
+        # the vault grows a directory per hash prefix, each of which would cost a watch.
+        for path in (self.root, *(self.root / d for d in WATCHED_DIRS)):
+            self._observer.schedule(handler, str(path), recursive=False)
         self._observer.daemon = True
         self._observer.start()
 
