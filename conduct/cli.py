@@ -11,7 +11,7 @@ from casework.ladder import StepOrderError
 from casework.outbox import LetterStateError
 from casework.tomlread import ConfigError
 from casework.workflow import CaseRuleError
-from conduct import admin_cmd, case_cmd, daemon_cmd, demo, letter_cmd
+from conduct import admin_cmd, case_cmd, daemon_cmd, demo, letter_cmd, tui_cmd
 from store.casebook import NotFound
 from store.db import StoreError
 from store.vault import VaultError
@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.register(sub)
     daemon_cmd.register(sub)
     letter_cmd.register(sub)
+    tui_cmd.register(sub)
     return parser
 
 
@@ -55,10 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `conduct` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
-    handler: Callable[..., int] = args.handler
+    # Bare `conduct` opens the dashboard: the office manager's everyday command.
+    handler: Callable[..., int] = tui_cmd.handler if args.command is None else args.handler
     try:
         if getattr(args, "needs_config", True):
             config = load_config(find_config(args.config))

@@ -1,1 +1,1 @@
-"""The Textual dashboard."""
+"""The Textual dashboard: the office manager's full-screen view of every case."""

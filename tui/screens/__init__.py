@@ -1,1 +1,1 @@
-"""Screens of the dashboard, one per file."""
+"""Screens of the dashboard: one per file; modals end in ``Modal``."""

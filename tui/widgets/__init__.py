@@ -1,1 +1,1 @@
-"""Reusable widgets of the dashboard."""
+"""Reusable widgets: they never touch the store, and post past-tense messages."""

@@ -1,0 +1,96 @@
+"""Fictional emails the demo delivers and flags, as staff would, over its first minute."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from casework.events import now
+from mailer.embedded_imap import deliver
+
+log = logging.getLogger("conduct.demo")
+
+FLAGGED = ("\\Flagged",)
+
+
+def _email(sender: str, subject: str, body: str, **headers: str) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = "Exampleton Office <office@example.sch.uk>"
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(now())
+    msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].rstrip(">"))
+    for name, value in headers.items():
+        msg[name.replace("_", "-")] = value
+    msg.set_content(body)
+    return msg.as_bytes()
+
+
+def script(tagged_ref: str) -> list[tuple[float, bytes, bool]]:
+    """(seconds after start, raw message, flagged?) for the demo's first minute."""
+    return [
+        (
+            4.0,
+            _email(
+                "Jordan Blake <jordan.blake@example.com>",
+                "Your teachers are a disgrace",
+                "I was shouted at by nobody and ignored by everybody at the gate this morning.\n"
+                "If this happens again I will make sure every parent on the class page hears about it.\n",
+            ),
+            True,
+        ),
+        (
+            12.0,
+            _email(
+                "Lunchtime Supervisor <r.hughes@example.sch.uk>",
+                "Fwd: parent swearing at the lunchtime gate",
+                "Forwarding this as asked. A parent (I don't know the name, tall, red coat) swore at me\n"
+                "and at two Year 4 pupils at 12:40 when I asked him not to film the children.\n",
+            ),
+            True,
+        ),
+        (
+            20.0,
+            _email(
+                "Office newsletter <news@example.org>",
+                "Autumn term newsletter",
+                "Not flagged: the daemon leaves this one alone.\n",
+            ),
+            False,
+        ),
+        (
+            28.0,
+            _email(
+                "Chris Doyle <chris.doyle@example.org>",
+                f"Re: [{tagged_ref}] Warning letter",
+                "I have read your letter. I accept I lost my temper and I am sorry.\n",
+            ),
+            True,
+        ),
+        (
+            40.0,
+            _email(
+                "Jordan Blake <jordan.blake@example.com>",
+                "Automatic reply: Your teachers are a disgrace",
+                "I am away until Monday.\n",
+                Auto_Submitted="auto-replied",
+            ),
+            True,
+        ),
+    ]
+
+
+def feed(
+    host: str, port: int, user: str, password: str, tagged_ref: str, stop: threading.Event
+) -> None:
+    """Deliver the script's messages on time until done or stopped."""
+    started = now().timestamp()
+    for at, raw, flagged in script(tagged_ref):
+        if stop.wait(max(0.0, started + at - now().timestamp())):
+            return
+        try:
+            deliver(host, port, user, password, raw, flags=FLAGGED if flagged else ())
+        except OSError as exc:
+            log.warning("demo: could not deliver a message: %s", exc)

@@ -1,0 +1,254 @@
+"""The dashboard: live updates from other processes, filtering, markup shown literally."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from casework.cases import Severity
+from casework.events import EventType
+from casework.people import Person
+from store.casebook import Casebook
+from tests.tui.conftest import fill, settle
+from tui.app import ConductApp
+from tui.model import CaseRow
+from tui.screens.case import CaseScreen
+from tui.screens.dashboard import DashboardScreen
+from tui.screens.evidence_modal import EvidenceModal
+from tui.screens.help_modal import HelpModal
+from tui.widgets.record_table import RecordTable
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def table_text(app: ConductApp, table_id: str) -> str:
+    table = app.screen.query_one(f"#{table_id}", RecordTable)
+    return "\n".join(table.render_line(y).text for y in range(table.size.height))
+
+
+def case_table(app: ConductApp) -> RecordTable[CaseRow]:
+    return app.screen.query_one("#case-table", RecordTable)
+
+
+async def test_a_case_opened_by_another_process_appears_without_a_keypress(
+    make_app: Any,
+) -> None:
+    app, config = make_app("warning-first", demo=True, watch=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        table = case_table(app)
+        await pilot.press("down")
+        kept = table.cursor_key
+        assert kept is not None
+        before = {r.ref for r in table.rows}
+        out = subprocess.run(
+            [sys.executable, "-m", "tests.tui.open_case", str(config.path), "Remote Parent"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        new_ref = out.stdout.strip()
+        assert new_ref not in before
+        started = time.monotonic()
+        while time.monotonic() - started < 5:
+            await asyncio.sleep(0.05)
+            if new_ref in {r.ref for r in table.rows}:
+                break
+        assert new_ref in {r.ref for r in table.rows}, "the new case never appeared"
+        assert time.monotonic() - started < 2
+        assert table.cursor_key == kept, "the cursor stays on the case it was on"
+        assert "Remote Parent" in table_text(app, "case-table")
+
+
+async def test_filter_keeps_matching_cases_as_you_type(make_app: Any) -> None:
+    app, _ = make_app("warning-first", demo=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert len(case_table(app).rows) == 4
+        await pilot.press("slash", *"okafor")
+        assert [r.person for r in case_table(app).rows] == ["Sam Okafor"]
+        await pilot.press("escape")
+        assert len(case_table(app).rows) == 4
+        await pilot.press("slash", *"swearing")
+        assert [r.person for r in case_table(app).rows] == ["Chris Doyle"]
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CaseScreen)
+
+
+async def test_sorting_by_column(make_app: Any) -> None:
+    app, _ = make_app("warning-first", demo=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        table = case_table(app)
+        table.sort_by(1)
+        names = [r.person for r in table.rows]
+        assert names == sorted(names)
+        await pilot.press("S")
+        assert [r.person for r in table.rows] == sorted(names, reverse=True)
+
+
+async def test_bans_tab_lists_bans_with_review_dates(make_app: Any) -> None:
+    app, _ = make_app("warning-first", demo=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        text = table_text(app, "ban-table")
+        assert "Lee Marsh" in text
+        assert "banned (confirmed)" in text
+
+
+async def test_markup_in_names_and_summaries_shows_literally(make_app: Any) -> None:
+    app, config = make_app("warning-first")
+    book = Casebook(config)
+    case = book.open_case(
+        name="[red]x[/red]",
+        behaviours=["swearing"],
+        summary="[link=http://x]y[/link]",
+        severity=Severity.LOW,
+    )
+    raw = EmailMessage()
+    raw["From"] = "[bold]Evil[/bold] <evil@example.org>"
+    raw["To"] = "office@example.org"
+    raw["Subject"] = "[red]x[/red] \x1b[2J"
+    raw["Date"] = "Tue, 10 Mar 2026 08:00:00 +0000"
+    raw["Message-ID"] = "<m1@example.org>"
+    raw.set_content("Body with [link=http://x]y[/link]")
+    raw.add_attachment(
+        b"%PDF-1.4 fake", maintype="application", subtype="pdf", filename="[b]note[/b].pdf"
+    )
+    sha = book.vault.put(bytes(raw))
+    book.add(
+        case.ref,
+        EventType.EVIDENCE_ADDED,
+        "Email: [red]x[/red]",
+        {
+            "sha256": sha,
+            "name": "[red]x[/red]",
+            "kind": "email",
+            "subject": "[red]x[/red]",
+            "message_id": "<m1@example.org>",
+        },
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert "[red]x[/red]" in table_text(app, "case-table")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CaseScreen)
+        summary = app.screen.query_one("#case-summary")
+        lines = "\n".join(s.text for s in summary.render_lines(summary.region.reset_offset))
+        assert "[red]x[/red]" in lines
+        assert "[link=http://x]y[/link]" in lines
+        await pilot.press("4")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, EvidenceModal)
+        body = app.screen.query_one("#evidence-text")
+        shown = "\n".join(s.text for s in body.render_lines(body.region.reset_offset))
+        assert "Subject: [red]x[/red]" in shown
+        assert "\x1b" not in shown
+        assert "[link=http://x]y[/link]" in shown
+        assert "[bold]Evil[/bold]" in shown
+        assert "[b]note[/b].pdf" in table_text(app, "attachments")
+
+
+async def test_split_an_email_into_a_new_case(make_app: Any) -> None:
+    app, config = make_app("warning-first")
+    book = Casebook(config)
+    case = book.open_case(name="Dana", behaviours=["swearing"], summary="Gate")
+    msg = EmailMessage()
+    msg["From"] = "Other Parent <other@example.org>"
+    msg["Subject"] = "About something else"
+    msg["Date"] = "Tue, 10 Mar 2026 08:00:00 +0000"
+    msg["Message-ID"] = "<other@example.org>"
+    msg.set_content("Unrelated")
+    sha = book.vault.put(bytes(msg))
+    book.add(
+        case.ref,
+        EventType.EVIDENCE_ADDED,
+        "Email: About something else",
+        {
+            "sha256": sha,
+            "name": "About something else",
+            "kind": "email",
+            "message_id": "<other@example.org>",
+            "from": "other@example.org",
+        },
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        await fill(pilot, {"name": "Other Parent", "behaviours": ["aggression"]})
+    split = [e for e in book.file(case.ref).events if e.type is EventType.EMAIL_SPLIT]
+    assert len(split) == 1
+    new_ref = split[0].data["to_case"]
+    new = book.file(new_ref)
+    assert new.case.subjects[0].name == "Other Parent"
+    assert [e.data["sha256"] for e in new.events if e.type is EventType.EVIDENCE_ADDED] == [sha]
+    assert new.case.message_ids == ("<other@example.org>",)
+
+
+async def test_help_lists_the_keys_and_the_palette_every_action(make_app: Any) -> None:
+    app, _ = make_app("warning-first", demo=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        case_screen = app.screen
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpModal)
+        await pilot.press("escape")
+        titles = {c.title for c in app.get_system_commands(case_screen)}
+        for action in (
+            "Step",
+            "Incident",
+            "Statement",
+            "Note",
+            "Contact",
+            "Letter",
+            "Meeting",
+            "Outcome",
+            "Ban",
+            "Referral",
+            "Complaint",
+            "Close case",
+        ):
+            assert action in titles, action
+
+
+async def test_theme_toggles(make_app: Any) -> None:
+    app, _ = make_app("warning-first")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        before = app.theme
+        await pilot.press("ctrl+t")
+        assert app.theme != before
+
+
+async def test_person_details_on_the_case(make_app: Any) -> None:
+    app, config = make_app("warning-first", demo=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        screen.open_case("C-2026-0001")
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        text = str(app.screen.query_one("#person-text").render())
+        assert "Milo Whitlock" in text and "signed on 4 Sep 2025" in text
+    assert Person  # the type the screen shows

@@ -1,0 +1,31 @@
+"""The status bar's words for the daemon's health."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from casework.mailrecords import DaemonState, Health
+from tui.widgets.status_bar import Colours, health_text
+
+NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+RED = Colours().error
+
+
+def test_no_record_means_not_running() -> None:
+    assert "daemon not running" in health_text(None, NOW).plain
+
+
+def test_idle_shows_the_last_good_check() -> None:
+    h = Health(DaemonState.IDLE, NOW - timedelta(seconds=20), NOW - timedelta(seconds=20))
+    text = health_text(h, NOW)
+    assert "idle" in text.plain and "08:59" in text.plain
+    assert RED not in str(text.spans)
+
+
+def test_failing_and_stale_are_red() -> None:
+    failing = Health(DaemonState.LOGIN_FAILED, NOW, NOW - timedelta(hours=1), "bad password")
+    assert "login failed" in health_text(failing, NOW).plain
+    assert RED in str(health_text(failing, NOW).spans)
+    stale = Health(DaemonState.IDLE, NOW - timedelta(minutes=10), NOW - timedelta(minutes=10))
+    assert "silent since" in health_text(stale, NOW).plain
+    assert RED in str(health_text(stale, NOW).spans) or RED in str(health_text(stale, NOW).style)
