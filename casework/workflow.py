@@ -177,7 +177,14 @@ def _evidence(case: Case, data: Mapping[str, Any]) -> Case:
     return case
 
 
+def _split(case: Case, data: Mapping[str, Any]) -> Case:
+    # Replies to a split email belong to the new case: stop matching its Message-ID here.
+    mid = data.get("message_id")
+    return replace(case, message_ids=tuple(m for m in case.message_ids if m != mid))
+
+
 _HANDLERS: Mapping[EventType, Any] = {
+    EventType.EMAIL_SPLIT: _split,
     EventType.INCIDENT: _incident,
     EventType.STEP_CHANGED: _step_changed,
     EventType.BAN_IMPOSED: _ban_imposed,

@@ -83,12 +83,18 @@ def script(tagged_ref: str) -> list[tuple[float, bytes, bool]]:
 
 
 def feed(
-    host: str, port: int, user: str, password: str, tagged_ref: str, stop: threading.Event
+    host: str,
+    port: int,
+    user: str,
+    password: str,
+    tagged_ref: str,
+    stop: threading.Event,
+    speed: float = 1.0,
 ) -> None:
-    """Deliver the script's messages on time until done or stopped."""
+    """Deliver the script's messages on time (``speed`` times faster) until done or stopped."""
     started = now().timestamp()
     for at, raw, flagged in script(tagged_ref):
-        if stop.wait(max(0.0, started + at - now().timestamp())):
+        if stop.wait(max(0.0, started + at / max(speed, 0.01) - now().timestamp())):
             return
         try:
             deliver(host, port, user, password, raw, flags=FLAGGED if flagged else ())

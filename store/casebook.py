@@ -222,6 +222,64 @@ class Casebook:
             )
             return self.record_in(tx, case.ref, events)
 
+    def split_email(
+        self,
+        ref: str,
+        evidence_event_id: str,
+        *,
+        name: str,
+        email: str | None,
+        behaviours: Sequence[str],
+        summary: str,
+    ) -> Case:
+        """Move an email threaded into the wrong case to a new case, in one transaction.
+
+        The old case keeps the email in its history, marked as split; the message's record
+        now points at the new case, so replies to it thread there.
+        """
+        from store.maillog import Messages
+
+        with self.store.transaction(self.actor) as tx:
+            case = _need(Cases(tx).get(ref.upper()), ref)
+            found = [e for e in Events(tx).of(case.ref) if e.id == evidence_event_id]
+            if not found or found[0].type is not EventType.EVIDENCE_ADDED:
+                raise NotFound(f"no email {evidence_event_id!r} on {case.ref}")
+            data = dict(found[0].data)
+            person = self.find_or_add_person(tx, name, email)
+            new = self.open_case_in(tx, person, behaviours=behaviours, summary=summary)
+            moved = make_event(
+                new.ref,
+                self.actor,
+                EventType.EVIDENCE_ADDED,
+                f"Evidence (split from {case.ref}): {data.get('subject') or data.get('name', '')}",
+                {**data, "split_from": case.ref},
+            )
+            new = self.record_in(tx, new.ref, [moved])
+            marker = make_event(
+                case.ref,
+                self.actor,
+                EventType.EMAIL_SPLIT,
+                f"Email split off to {new.ref}: {data.get('subject') or data.get('name', '')}",
+                {
+                    "split_sha256": data.get("sha256", ""),
+                    "message_id": data.get("message_id") or "",
+                    "evidence_event": evidence_event_id,
+                    "to_case": new.ref,
+                },
+            )
+            self.record_in(tx, case.ref, [marker])
+            messages = Messages(tx)
+            record = messages.find(
+                folder="",
+                uidvalidity=-1,
+                uid=-1,
+                message_id=data.get("message_id") or None,
+                sha256=data.get("sha256") or None,
+            )
+            if record is not None:
+                messages.put(replace(record, case_ref=new.ref, rule="split"))
+            return new
+
     def reopen(self, ref: str, reason: str) -> Case:
         """Reopen a closed case."""
         case = self.get(ref)

@@ -85,3 +85,28 @@ def test_skipped_and_quarantined_are_listed_with_reasons(book: Casebook) -> None
     log = MailLog(book.store)
     assert [r.reason for r in log.skipped()] == ["Auto-Submitted: auto-replied"]
     assert [(r.quarantine_id, r.reason) for r in log.quarantined()] == [(q.quarantine_id, "boom")]
+
+
+def test_splitting_an_email_moves_it_and_its_replies_to_a_new_case(book: Casebook) -> None:
+    inbox = Inbox(book)
+    first = inbox.ingest(mail(1, "About the car park", sender="pat@example.org"))
+    wrong = inbox.ingest(mail(2, "Something else entirely", sender="pat@example.org"))
+    assert wrong.case_ref == first.case_ref and wrong.rule == Rule.SENDER
+    assert first.case_ref is not None
+    evidence = [e for e in book.file(first.case_ref).events if e.type.value == "evidence-added"]
+    new = book.split_email(
+        first.case_ref,
+        evidence[1].id,
+        name="Pat Parent",
+        email="pat@example.org",
+        behaviours=["swearing"],
+        summary="Something else entirely",
+    )
+    moved = [e for e in book.file(new.ref).events if e.type.value == "evidence-added"]
+    assert [e.data["sha256"] for e in moved] == [evidence[1].data["sha256"]]
+    old_events = [e.type.value for e in book.file(first.case_ref).events]
+    assert old_events.count("evidence-added") == 2 and old_events[-1] == "email-split"
+    reply = inbox.ingest(
+        mail(3, "Re: Something else", sender="x@example.net", in_reply_to=("<m2@example.org>",))
+    )
+    assert reply.case_ref == new.ref

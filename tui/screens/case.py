@@ -1003,30 +1003,13 @@ class CaseScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="case-write")
     def split(self, row: EvidenceRow, a: FormResult) -> None:
         """Open the new case with the email as its evidence and record the split here."""
-        book = self.desk.book
-        new = book.open_case(
+        new = self.desk.book.split_email(
+            self.ref,
+            row.event.id,
             name=a["name"],
             email=a["email"] or None,
             behaviours=a["behaviours"],
             summary=a["summary"],
-        )
-        data = {k: v for k, v in row.event.data.items() if k != "event_id"}
-        book.add(
-            new.ref,
-            EventType.EVIDENCE_ADDED,
-            f"Evidence (split from {self.ref}): {row.name}",
-            {**data, "split_from": self.ref},
-        )
-        book.add(
-            self.ref,
-            EventType.EMAIL_SPLIT,
-            f"Email split off to {new.ref}: {row.name}",
-            {
-                "sha256": row.sha256,
-                "message_id": data.get("message_id", ""),
-                "evidence_event": row.event.id,
-                "to_case": new.ref,
-            },
         )
         self.app.call_from_thread(self._written, f"The email is now evidence on {new.ref}")
 
