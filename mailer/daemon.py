@@ -10,10 +10,11 @@ import logging
 import os
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 from types import FrameType
+from typing import Protocol
 
 from filelock import FileLock, Timeout
 
@@ -114,7 +115,7 @@ class Daemon:
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGHUP, hup)
 
-    def _watchers(self) -> list[StoreWatcher]:
+    def _watchers(self) -> list[Watcher]:
         store_watch = StoreWatcher(
             self.book.store.root, self._store_changed, ignore=frozenset({HEALTH_FILE})
         )
@@ -125,7 +126,7 @@ class Daemon:
             self.wake.set()
 
         config_watch = _FileWatcher(config_path, config_changed)
-        return [store_watch, config_watch]  # type: ignore[list-item]
+        return [store_watch, config_watch]
 
     def _store_changed(self) -> None:
         # Our own commits change the store too; wake only when a letter is waiting to go.
@@ -308,10 +309,20 @@ class Daemon:
                 return
 
 
+class Watcher(Protocol):
+    """Something that watches files in a thread of its own."""
+
+    def start(self) -> None:
+        """Begin watching."""
+
+    def stop(self) -> None:
+        """Stop watching."""
+
+
 class _FileWatcher:
     """Calls back when one file changes (config.toml), editors' rename-saves included."""
 
-    def __init__(self, path: Path, on_change: object) -> None:
+    def __init__(self, path: Path, on_change: Callable[[], None]) -> None:
         from watchdog.events import FileSystemEvent, FileSystemEventHandler
         from watchdog.observers import Observer
 
@@ -320,7 +331,7 @@ class _FileWatcher:
         class Handler(FileSystemEventHandler):
             def on_any_event(self, event: FileSystemEvent) -> None:
                 paths = {str(event.src_path), str(getattr(event, "dest_path", "") or "")}
-                if str(target) in paths and callable(on_change):
+                if str(target) in paths:
                     on_change()
 
         self._observer = Observer()
@@ -335,8 +346,3 @@ class _FileWatcher:
         """Stop watching."""
         self._observer.stop()
         self._observer.join(timeout=5)
-
-
-def last_good(health: Health | None) -> datetime | None:
-    """When the daemon last completed a check."""
-    return health.last_good_check if health else None

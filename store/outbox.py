@@ -126,11 +126,6 @@ class Outbox:
             if to is LetterStatus.APPROVED:
                 self._check_approver()
                 changes["approved_by"] = self.book.actor
-            # Approval is checked on the record, so a retry (sending -> queued) is not refused.
-            if to is LetterStatus.QUEUED and letter.needs_approval and not letter.approved_by:
-                raise LetterStateError(
-                    f"letter {letter.id} ({letter.kind}) needs the headteacher's approval before it is queued"
-                )
             updated = replace(letter, status=to, **changes)
             letters.put(updated)
             etype = _EVENT_FOR.get(to)
