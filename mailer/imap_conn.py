@@ -260,6 +260,8 @@ class ImapSession:
         name = folder if folder is not None else self._settings.folder
         with self._op(f"SELECT {name}"):
             info = self._client.select_folder(name)
+        # What SELECT reported is the state we start from, not news to wake a wait.
+        self._client._imap.untagged_responses.clear()
         self._state = self._folder_state(name, info)
         return self._state
 
@@ -295,6 +297,8 @@ class ImapSession:
             # the mailbox until the server syncs it; NOOP makes it do so before we search.
             self._client.noop()
             uids = self._client.search(criteria)
+        # The search has seen everything reported so far; only later news should end a wait.
+        self._client._imap.untagged_responses.clear()
         return sorted(int(u) for u in uids)
 
     def fetch(self, uids: Sequence[int], batch_size: int = FETCH_BATCH) -> Iterator[FetchedMessage]:
