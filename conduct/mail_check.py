@@ -41,7 +41,7 @@ def check_mail(config: Config) -> int:
     try:
         cred = resolve(smtp.user, smtp.secret)
         with open_smtp(smtp, cred) as conn:
-            features = sorted(conn.esmtp_features)
+            features = sorted(f.upper() for f in conn.esmtp_features)
             print(f"SMTP {smtp.host}:{smtp.port} ({smtp.security}): logged in as {smtp.user}")
             print(f"  extensions: {' '.join(features)}")
     except (MailError, smtplib.SMTPException, OSError) as exc:
