@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import warnings
 from pathlib import Path
 from typing import Any
@@ -58,8 +59,9 @@ class MailSink:
     def start(self) -> MailSink:
         """Start listening."""
         with warnings.catch_warnings():
-            # aiosmtpd warns about AUTH without TLS: right in general, moot on loopback.
+            # aiosmtpd warns (and logs) about AUTH without TLS: right in general, moot on loopback.
             warnings.simplefilter("ignore", UserWarning)
+            logging.getLogger("mail.log").setLevel(logging.ERROR)
             self._controller.start()
         return self
 

@@ -73,6 +73,9 @@ async def test_warning_first_ladder_from_new_case_to_lifted_ban(make_app: Any) -
         assert [(x.kind, x.status) for x in letters] == [
             ("information-request", LetterStatus.QUEUED)
         ]
+        # The email the daemon will send carries the letter's own subject and covering note.
+        assert "incident" in letters[0].subject.lower()
+        assert letters[0].body_text.strip() and "attached" in letters[0].body_text.lower()
 
         for step in ("warning", "meeting-senior", "meeting-chair"):
             await take_step(pilot, step)

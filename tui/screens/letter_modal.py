@@ -67,6 +67,9 @@ class Preview:
     text: str
     title: str
     pages: int
+    subject: str = ""
+    covering_note: str = ""
+    ics: bytes | None = None
 
 
 def suggested_kind(desk: Desk, file: CaseFile) -> str | None:
@@ -157,20 +160,36 @@ class LetterModal(ModalScreen[None]):
     def render_letter(self) -> None:
         """Build the context from the case and the typed fields, and render the PDF."""
         from letters import LetterError, renderer_for
+        from letters.compose import compose
 
         person = self.file.people[0] if self.file.people else None
         try:
-            ctx = build_context(
-                self.desk.config, self.file.case, person, self.kind, self.fields, self.desk.today()
-            )
             renderer = self.desk.cache.get("renderer")
             if renderer is None:
                 renderer = self.desk.cache["renderer"] = renderer_for(self.desk.config)
-            letter = renderer.render(self.kind, ctx)
+            composed = compose(
+                renderer,
+                self.desk.config,
+                self.file.case,
+                person,
+                self.kind,
+                self.fields,
+                self.desk.today(),
+            )
         except (LetterError, ValueError) as exc:
             self.app.call_from_thread(self.failed, str(exc))
             return
-        preview = Preview(letter.pdf, letter.text, letter.title, letter.pages)
+        letter = composed.rendered
+        # The email carries the covering note, a subject naming the letter, and the .ics.
+        preview = Preview(
+            letter.pdf,
+            letter.text,
+            letter.title,
+            letter.pages,
+            composed.subject,
+            letter.covering_note,
+            composed.ics,
+        )
         self.app.call_from_thread(self.rendered, preview)
 
     def rendered(self, preview: Preview) -> None:
@@ -240,7 +259,15 @@ class LetterModal(ModalScreen[None]):
         outbox = self.desk.outbox
         ref = self.file.case.ref
         try:
-            letter = outbox.add_draft(ref, self.kind, preview.pdf, fields=self.fields)
+            letter = outbox.add_draft(
+                ref,
+                self.kind,
+                preview.pdf,
+                fields=self.fields,
+                subject=preview.subject,
+                body_text=preview.covering_note,
+                ics=preview.ics,
+            )
             words = "kept as a draft"
             if move == "submit":
                 outbox.submit(ref, letter.id)
