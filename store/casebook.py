@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -13,6 +13,7 @@ from casework.cases import Case, CaseStatus, Severity, format_ref
 from casework.config import Config
 from casework.events import Event, EventType, make_event, now
 from casework.ladder import Suggestion, suggest
+from casework.outbox import LetterRecord
 from casework.people import TO_BE_IDENTIFIED, Person, Subject, person_id_for
 from casework.rules import HARASSMENT, harassment_targets, same_target
 from casework.serial import from_json
@@ -270,11 +271,7 @@ class Casebook:
             self.record_in(tx, case.ref, [marker])
             messages = Messages(tx)
             record = messages.find(
-                folder="",
-                uidvalidity=-1,
-                uid=-1,
-                message_id=data.get("message_id") or None,
-                sha256=data.get("sha256") or None,
+                message_id=data.get("message_id") or None, sha256=data.get("sha256") or None
             )
             if record is not None:
                 messages.put(replace(record, case_ref=new.ref, rule="split"))
@@ -308,7 +305,7 @@ class Casebook:
         with self.store.reading() as tx:
             return _need(People(tx).get(person_id), person_id)
 
-    def letters(self, ref: str) -> list[Any]:
+    def letters(self, ref: str) -> list[LetterRecord]:
         """A case's letters."""
         with self.store.reading() as tx:
             return Letters(tx).of_case(ref.upper())
@@ -340,11 +337,3 @@ def _need(value: T | None, key: str) -> T:
     if value is None:
         raise NotFound(f"nothing found for {key!r}")
     return value
-
-
-def parse_day(text: str, field: str) -> date:
-    """A date given as YYYY-MM-DD, with an error that names the field."""
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise workflow.CaseRuleError(f"{field}: expected a date YYYY-MM-DD, got {text!r}") from None

@@ -49,14 +49,16 @@ class Messages:
     def find(
         self,
         *,
-        folder: str,
-        uidvalidity: int,
-        uid: int,
-        message_id: str | None,
-        sha256: str | None,
+        folder: str | None = None,
+        uidvalidity: int | None = None,
+        uid: int | None = None,
+        message_id: str | None = None,
+        sha256: str | None = None,
     ) -> MailRecord | None:
-        """A message seen before under any of its identities."""
-        keys: list[tuple[str, Any]] = [("uid", (folder, uidvalidity, uid))]
+        """A message seen before under any of the identities given."""
+        keys: list[tuple[str, Any]] = []
+        if folder is not None and uidvalidity is not None and uid is not None:
+            keys.append(("uid", (folder, uidvalidity, uid)))
         if message_id is not None:
             keys.append(("mid", message_id))
         if sha256 is not None:

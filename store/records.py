@@ -179,19 +179,3 @@ class Counters:
         value = (int(doc["value"]) if doc else 0) + 1
         table.upsert({"name": name, "value": value}, Query().name == name)
         return value
-
-
-class Settings:
-    """Small named records kept in meta.json (daemon health, for instance)."""
-
-    def __init__(self, tx: Transaction) -> None:
-        self.tx = tx
-
-    def get(self, name: str) -> dict[str, Any] | None:
-        """A record by name."""
-        doc = self.tx.table(META, "records").get(Query().name == name)
-        return dict(doc["value"]) if doc else None
-
-    def put(self, name: str, value: dict[str, Any]) -> None:
-        """Replace a record."""
-        self.tx.table(META, "records").upsert({"name": name, "value": value}, Query().name == name)
