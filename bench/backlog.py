@@ -21,6 +21,7 @@ from pathlib import Path
 from mailbench import PASSWORD_ENV, ROOT, report, school, start_dovecot
 
 from store.casebook import Casebook
+from tests.mail.daemon_support import loopback_mail_toml
 
 # BACKLOG_PROFILE=FILE runs the daemon under cProfile, to see where the time goes.
 PROFILE = (
@@ -47,21 +48,9 @@ def main() -> None:
         assert imap is not None
         cfg.write_text(
             cfg.read_text()
-            + f"""
-[mail.imap]
-host = "127.0.0.1"
-port = {imap.port}
-security = "plain"
-user = "office"
-password_env = "{PASSWORD_ENV}"
-[mail.smtp]
-host = "127.0.0.1"
-port = 1
-security = "plain"
-user = "office"
-password_env = "{PASSWORD_ENV}"
-from_address = "office@stockham.sch.uk"
-"""
+            + loopback_mail_toml(
+                imap_port=imap.port, imap_user="office", imap_env=PASSWORD_ENV, smtp_port=1
+            )
         )
         started = time.perf_counter()
         done = subprocess.run(

@@ -11,26 +11,19 @@ from mailservers.dovecot import Dovecot
 from mailservers.smtp import RecordingSmtp
 
 from tests.conftest import write_config
+from tests.mail.daemon_support import loopback_mail_toml
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def mail_section(dovecot: Dovecot, smtp: RecordingSmtp, imap_env: str, smtp_env: str) -> str:
-    return f"""
-[mail.imap]
-host = "127.0.0.1"
-port = {dovecot.port}
-security = "plain"
-user = "alice"
-password_env = "{imap_env}"
-[mail.smtp]
-host = "127.0.0.1"
-port = {smtp.port}
-security = "plain"
-user = "office"
-password_env = "{smtp_env}"
-from_address = "office@stockham.sch.uk"
-"""
+    return loopback_mail_toml(
+        imap_port=dovecot.port,
+        imap_user="alice",
+        imap_env=imap_env,
+        smtp_port=smtp.port,
+        smtp_env=smtp_env,
+    )
 
 
 def check(cfg: Path) -> subprocess.CompletedProcess[str]:

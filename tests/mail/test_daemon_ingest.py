@@ -17,7 +17,7 @@ from mailer.daemon import Daemon, DaemonLocked
 from mailer.embedded_imap import EmbeddedImap, deliver
 from store.casebook import Casebook
 from store.maillog import MailLog
-from tests.mail.daemon_support import message, school_config, unique_folder
+from tests.mail.daemon_support import loopback_mail_toml, message, school_config, unique_folder
 
 ROOT = Path(__file__).resolve().parents[2]
 FLAG = ("\\Flagged",)
@@ -258,23 +258,9 @@ def _write_mail_config(
     path = tmp_path / "config.toml"
     text = path.read_text() if path.exists() else ""
     if "[mail.imap]" not in text:
-        text += f"""
-[mail.imap]
-host = "127.0.0.1"
-port = {dovecot.port}
-security = "plain"
-user = "alice"
-password_env = "{env}"
-folder = "{folder}"
-poll_seconds = 5
-[mail.smtp]
-host = "127.0.0.1"
-port = 2
-security = "plain"
-user = "office"
-password_env = "{env}"
-from_address = "office@stockham.sch.uk"
-"""
+        text += loopback_mail_toml(
+            imap_port=dovecot.port, imap_user="alice", imap_env=env, smtp_port=2, folder=folder
+        )
         path.write_text(text)
     return path
 
