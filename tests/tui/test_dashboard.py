@@ -121,7 +121,7 @@ async def test_markup_in_names_and_summaries_shows_literally(make_app: Any) -> N
     raw["Message-ID"] = "<m1@example.org>"
     raw.set_content("Body with [link=http://x]y[/link]")
     raw.add_attachment(
-        b"%PDF-1.4 fake", maintype="application", subtype="pdf", filename="[b]note[/b].pdf"
+        b"%PDF-1.4 fake", maintype="application", subtype="pdf", filename="[bold red]note.pdf"
     )
     sha = book.vault.put(bytes(raw))
     book.add(
@@ -157,7 +157,7 @@ async def test_markup_in_names_and_summaries_shows_literally(make_app: Any) -> N
         assert "\x1b" not in shown
         assert "[link=http://x]y[/link]" in shown
         assert "[bold]Evil[/bold]" in shown
-        assert "[b]note[/b].pdf" in table_text(app, "attachments")
+        assert "[bold red]note.pdf" in table_text(app, "attachments")
 
 
 async def test_split_an_email_into_a_new_case(make_app: Any) -> None:
