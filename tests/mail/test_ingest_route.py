@@ -7,6 +7,7 @@ from pathlib import Path
 from mailservers.dovecot import Dovecot
 
 from casework.mailthread import IncomingMail
+from casework.payloads import EvidenceAdded
 from mailer.daemon import Daemon
 from mailer.ingest import Arrival, Fate, ingest_messages, ingest_raw
 from mailtext import DISPLAY_NAME_LIMIT, SUBJECT_LIMIT
@@ -55,7 +56,8 @@ def test_a_five_megabyte_subject_makes_a_bounded_store(book: Casebook) -> None:
     assert len(case.summary) == SUBJECT_LIMIT and case.summary.endswith("\u2026")
     assert len(case.subjects[0].name) == DISPLAY_NAME_LIMIT
     (event,) = [e for e in book.file(case.ref).events if e.type.value == "evidence-added"]
-    assert book.vault.get(event.data["sha256"]) == raw  # the vault keeps the whole message
+    assert isinstance(event.data, EvidenceAdded)
+    assert book.vault.get(event.data.sha256) == raw  # the vault keeps the whole message
     # Every copy of the subject in records, events, the audit log and the journal together.
     assert _store_bytes(book) - before < 100_000
 

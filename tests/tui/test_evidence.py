@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from casework.payloads import EvidenceAdded
 from mailer.ingest import Fate, ingest_raw
 from store.casebook import Casebook
 from store.inbox import Inbox
-from tests.tui.conftest import settle
+from tests.support.pilot import settle
 from tui.screens.case import CaseScreen
 from tui.screens.evidence_modal import EvidenceModal
 
@@ -31,7 +32,8 @@ async def test_the_dashboard_shows_the_words_the_daemon_stored(make_app: Any) ->
     assert handled.fate is Fate.OPENED
     case = book.get(handled.case_ref or "")
     (event,) = [e for e in book.file(case.ref).events if e.type.value == "evidence-added"]
-    stored_subject, stored_excerpt = event.data["subject"], event.data["excerpt"]
+    assert isinstance(event.data, EvidenceAdded)
+    stored_subject, stored_excerpt = event.data.subject, event.data.excerpt
     assert stored_subject == case.summary == "Caf\u00e9 \u201cmeeting\u201d"
     assert stored_excerpt == "We met at the caf\u00e9 \u2013 you were rude to me."
     async with app.run_test(size=(120, 30)) as pilot:
