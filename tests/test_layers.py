@@ -16,3 +16,15 @@ def test_core_packages_never_load_textual() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == ""
+
+
+def test_mailtext_loads_only_the_standard_library() -> None:
+    code = (
+        "import sys; before = set(sys.modules); import mailtext;"
+        "new = {m.split('.')[0] for m in set(sys.modules) - before};"
+        "print(','.join(sorted(new - set(sys.stdlib_module_names) - {'mailtext'})))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == ""
