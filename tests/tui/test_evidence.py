@@ -8,7 +8,8 @@ from casework.payloads import EvidenceAdded
 from mailer.ingest import Fate, ingest_raw
 from store.casebook import Casebook
 from store.inbox import Inbox
-from tests.support.pilot import settle
+from tests.support.pilot import press, settle, shown_text
+from tui.app import ConductApp
 from tui.screens.case import CaseScreen
 from tui.screens.evidence_modal import EvidenceModal
 
@@ -36,18 +37,7 @@ async def test_the_dashboard_shows_the_words_the_daemon_stored(make_app: Any) ->
     stored_subject, stored_excerpt = event.data.subject, event.data.excerpt
     assert stored_subject == case.summary == "Caf\u00e9 \u201cmeeting\u201d"
     assert stored_excerpt == "We met at the caf\u00e9 \u2013 you were rude to me."
-    async with app.run_test(size=(120, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        assert isinstance(app.screen, CaseScreen)
-        await pilot.press("4")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        assert isinstance(app.screen, EvidenceModal)
-        body = app.screen.query_one("#evidence-text")
-        shown = "\n".join(s.text for s in body.render_lines(body.region.reset_offset))
+    shown = await _evidence_on_screen(app, width=120)
     assert "From: Ren\u00e9e Dupont <renee@parents.example>" in shown
     assert f"Subject: {stored_subject}" in shown
     assert stored_excerpt in shown
@@ -62,13 +52,17 @@ async def test_a_forged_sender_is_flagged_in_the_evidence_view(make_app: Any) ->
         b"From: =?utf-8?q?Evil=0D=0ABcc=3A_head=40stockham=2Esch=2Euk?= <evil@parents.example>",
     )
     ingest_raw(forged, Inbox(book), config, folder="INBOX", uidvalidity=1, uid=1)
-    async with app.run_test(size=(160, 30)) as pilot:
-        await settle(pilot)
-        for key in ("enter", "4", "enter"):
-            await pilot.press(key)
-            await settle(pilot)
-        assert isinstance(app.screen, EvidenceModal)
-        body = app.screen.query_one("#evidence-text")
-        shown = "\n".join(s.text for s in body.render_lines(body.region.reset_offset))
+    shown = await _evidence_on_screen(app, width=160)
     assert "From: Evil Bcc: head@stockham.sch.uk <evil@parents.example>" in shown
     assert "Warning: From display name: control characters removed" in shown
+
+
+async def _evidence_on_screen(app: ConductApp, width: int) -> str:
+    """Open the only case, its evidence tab and its first email; the text on screen."""
+    async with app.run_test(size=(width, 30)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")
+        assert isinstance(app.screen, CaseScreen)
+        await press(pilot, "4", "enter")
+        assert isinstance(app.screen, EvidenceModal)
+        return shown_text(app.screen.query_one("#evidence-text"))
