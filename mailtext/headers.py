@@ -22,6 +22,11 @@ MAX_MESSAGE_ID_CHARS = 998
 _MSGID = re.compile(r"<[^<>\s]+>")
 # local@domain with nothing that could separate, quote or hide a second address.
 _ADDRESS = re.compile(r'[^\s@<>()\[\],;:\\"]+@[^\s@<>()\[\],;:\\"]+')
+# An address list's tokens: a run of plain text, or one character that starts or ends a part.
+_TOKEN = re.compile(r'[^"(<,;:]+|["(<,;:]')
+_QUOTED = re.compile(r'((?:[^"\\]+|\\.)*)"?', re.S)
+_ESCAPED = re.compile(r"\\(.)", re.S)
+_COMMENT_STOP = re.compile(r"\\.?|[()]", re.S)
 
 
 @dataclass(frozen=True)
@@ -73,25 +78,23 @@ def _mailboxes(value: str) -> list[_Mailbox]:
     """Split an address list at top-level commas, honouring quotes, comments and <...>."""
     boxes = [_Mailbox()]
     phrase: list[str] = []
-    i, n = 0, len(value)
-    while i < n:
-        c = value[i]
+    i = 0
+    while (token := _TOKEN.match(value, i)) is not None:
+        c, i = token.group(), token.end()
         box = boxes[-1]
         if c == '"':
-            text, i = _quoted(value, i + 1)
-            phrase.append(text)
-            continue
-        if c == "(":
-            text, i = _comment(value, i + 1)
+            quoted = _QUOTED.match(value, i)
+            assert quoted is not None  # it matches the empty string
+            phrase.append(_ESCAPED.sub(r"\1", quoted.group(1)))
+            i = quoted.end()
+        elif c == "(":
+            text, i = _comment(value, i)
             box.comment = f"{box.comment} {text}".strip()
-            continue
-        if c == "<":
-            end = value.find(">", i + 1)
-            end = n if end < 0 else end
-            box.angle = value[i + 1 : end]
-            i = end + 1
-            continue
-        if c in ",;":
+        elif c == "<":
+            end = value.find(">", i)
+            end = len(value) if end < 0 else end
+            box.angle, i = value[i:end], end + 1
+        elif c in ",;":
             box.phrase = "".join(phrase)
             boxes.append(_Mailbox())
             phrase = []
@@ -99,36 +102,26 @@ def _mailboxes(value: str) -> list[_Mailbox]:
             phrase, box.comment = [], ""  # "Group name: a@b, c@d;": the group's name is no mailbox
         else:
             phrase.append(c)
-        i += 1
     boxes[-1].phrase = "".join(phrase)
     return boxes
 
 
-def _quoted(value: str, i: int) -> tuple[str, int]:
-    out: list[str] = []
-    while i < len(value) and value[i] != '"':
-        if value[i] == "\\" and i + 1 < len(value):
-            i += 1
-        out.append(value[i])
-        i += 1
-    return "".join(out), i + 1
-
-
 def _comment(value: str, i: int) -> tuple[str, int]:
+    """A (possibly nested) comment's text from just after its "(", and where it ends."""
     out: list[str] = []
     depth = 1
-    while i < len(value):
-        c = value[i]
-        if c == "\\" and i + 1 < len(value):
-            out.append(value[i + 1])
-            i += 2
+    for stop in _COMMENT_STOP.finditer(value, i):
+        out.append(value[i : stop.start()])
+        c, i = stop.group(), stop.end()
+        if c.startswith("\\"):
+            out.append(c[1:])
             continue
-        depth += {"(": 1, ")": -1}.get(c, 0)
+        depth += 1 if c == "(" else -1
         if depth == 0:
-            return "".join(out), i + 1
+            return "".join(out), i
         out.append(c)
-        i += 1
-    return "".join(out), i
+    out.append(value[i:])
+    return "".join(out), len(value)
 
 
 def message_ids(field: str, raw: str | None, flag: Flag) -> tuple[str, ...]:
