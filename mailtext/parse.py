@@ -20,8 +20,8 @@ from mailtext.text import (
     html_to_text,
 )
 
-# Fields read as address lists: their display names are flagged one by one instead.
-_ADDRESS_FIELDS = {"from", "sender", "to", "cc", "bcc", "reply-to"}
+# Fields always read as address lists: their display names are flagged one by one instead.
+_ADDRESS_FIELDS = {"from", "to", "cc"}
 # More than this many defects says no more than the first ones do.
 MAX_DEFECTS = 50
 MAX_NESTING = 50
