@@ -20,7 +20,7 @@ from casework.bans import DEFAULT_SCOPE, BanKind, BanStatus, proposed_ban
 from casework.events import Event, EventType
 from casework.fields import parse_local_time
 from casework.ladder import StepOrderError, in_order
-from casework.outbox import LetterRecord, LetterStatus
+from casework.outbox import LetterMove, LetterRecord, allowed_moves
 from casework.payloads import EvidenceAdded, EvidenceKind, PayloadError
 from casework.policy import Route, Step
 from casework.recording import recorded_payload
@@ -92,6 +92,13 @@ LETTER_COLUMNS: list[Column[LetterRecord]] = [
 ]
 
 TABS = ("timeline", "person", "ladder", "evidence", "letters")
+# Keys that move the letter under the cursor, and the moves each stands for (a failed letter
+# is sent again by the same key as a new one); casework.outbox says which are allowed.
+LETTER_ACTIONS: Mapping[str, tuple[LetterMove, ...]] = {
+    "approve_letter": (LetterMove.APPROVE,),
+    "submit_letter": (LetterMove.SUBMIT,),
+    "queue_letter": (LetterMove.QUEUE, LetterMove.RETRY),
+}
 
 
 def summary_text(desk: Desk, file: CaseFile, today: date) -> Text:
@@ -422,22 +429,13 @@ class CaseScreen(Screen[None]):
         if action == "reopen":
             return not case.is_open
         letter = self._selected("letter-table") if self.active_tab == "letters" else None
-        if action in ("approve_letter", "submit_letter", "queue_letter", "open_letter"):
+        if action in LETTER_ACTIONS or action == "open_letter":
             if not isinstance(letter, LetterRecord):
                 return False
-            if action == "approve_letter":
-                return (
-                    self.desk.is_headteacher
-                    and letter.status in (LetterStatus.AWAITING_APPROVAL, LetterStatus.DRAFTED)
-                    and letter.needs_approval
-                )
-            if action == "submit_letter":
-                return letter.status is LetterStatus.DRAFTED and letter.needs_approval
-            if action == "queue_letter":
-                return letter.status in (LetterStatus.APPROVED, LetterStatus.FAILED) or (
-                    letter.status is LetterStatus.DRAFTED and not letter.needs_approval
-                )
-            return True
+            if action == "open_letter":
+                return True
+            allowed = allowed_moves(letter, self.desk.actor)
+            return any(m in allowed for m in LETTER_ACTIONS[action])
         if action in ("split_email", "view_evidence"):
             row = self._selected("evidence-table") if self.active_tab == "evidence" else None
             if action == "split_email":
@@ -1080,23 +1078,28 @@ class CaseScreen(Screen[None]):
 
     def action_approve_letter(self) -> None:
         """Approve the letter (the headteacher)."""
-        if (letter := self._letter()) is not None:
-            self.letter_move(letter, "approve", "approved")
+        self._move_letter("approve_letter", "approved")
 
     def action_submit_letter(self) -> None:
         """Ask the headteacher to approve the letter."""
-        if (letter := self._letter()) is not None:
-            self.letter_move(letter, "submit", "sent to the headteacher for approval")
+        self._move_letter("submit_letter", "sent to the headteacher for approval")
 
     def action_queue_letter(self) -> None:
         """Hand the letter to the daemon to send (or print, for post)."""
-        if (letter := self._letter()) is not None:
-            self.letter_move(letter, "queue", "queued to send")
+        self._move_letter("queue_letter", "queued to send")
+
+    def _move_letter(self, action: str, words: str) -> None:
+        letter = self._letter()
+        if letter is None:
+            return
+        allowed = allowed_moves(letter, self.desk.actor)
+        move = next((m for m in LETTER_ACTIONS[action] if m in allowed), LETTER_ACTIONS[action][0])
+        self.letter_move(letter, move, words)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="case-write")
-    def letter_move(self, letter: LetterRecord, move: str, words: str) -> None:
+    def letter_move(self, letter: LetterRecord, move: LetterMove, words: str) -> None:
         """Move a letter on in a thread."""
-        getattr(self.desk.outbox, move)(letter.case_ref, letter.id)
+        self.desk.outbox.move(letter.case_ref, letter.id, move)
         self.app.call_from_thread(self._written, f"{letter.kind} letter {words}")
 
     def action_open_letter(self) -> None:

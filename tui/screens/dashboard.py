@@ -15,7 +15,7 @@ from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 
 from casework.cases import Severity
 from casework.mailrecords import MailOutcome, MailRecord
-from casework.outbox import LetterRecord, LetterStatus
+from casework.outbox import LetterMove, LetterRecord, LetterStatus, allowed_moves
 from tui.desk import Desk
 from tui.formatting import day, local_day, short_day, when
 from tui.model import BanRow, CaseRow, Dashboard, load_dashboard, matches
@@ -26,6 +26,12 @@ from tui.widgets.status_bar import StatusBar
 
 ALERT = "bold red"
 TABS = ("cases", "approvals", "bans", "outbox", "mail")
+# Keys that move the letter under the cursor; casework.outbox says when each is allowed.
+MOVE_ACTIONS = {
+    "approve": LetterMove.APPROVE,
+    "mark_posted": LetterMove.POSTED,
+    "retry": LetterMove.RETRY,
+}
 
 
 def _ref_key(ref: str) -> tuple[int, str]:
@@ -395,14 +401,13 @@ class DashboardScreen(Screen[None]):
         """Show each key only where it does something."""
         tab = self.active_tab
         letter = self._current_letter() if self.is_mounted else None
-        if action == "approve":
-            return tab == "approvals" and self.desk.is_headteacher and letter is not None
+        if action in MOVE_ACTIONS:
+            move = MOVE_ACTIONS[action]
+            if letter is None or (move is LetterMove.APPROVE and tab != "approvals"):
+                return False
+            return move in allowed_moves(letter, self.desk.actor)
         if action == "open_pdf":
             return letter is not None
-        if action == "mark_posted":
-            return letter is not None and letter.status is LetterStatus.TO_POST
-        if action == "retry":
-            return letter is not None and letter.status is LetterStatus.FAILED
         if action == "view_message":
             return tab == "mail" and self.table("mail-table").cursor_row is not None
         if action in ("toggle_closed", "filter"):
@@ -475,28 +480,30 @@ class DashboardScreen(Screen[None]):
 
     def action_approve(self) -> None:
         """Approve the letter under the cursor (the headteacher only)."""
-        letter = self._current_letter()
-        if letter is not None:
-            self.letter_move(letter, "approve")
+        self._move_current(LetterMove.APPROVE)
 
     def action_mark_posted(self) -> None:
         """The office has put the letter in the post."""
-        letter = self._current_letter()
-        if letter is not None:
-            self.letter_move(letter, "posted")
+        self._move_current(LetterMove.POSTED)
 
     def action_retry(self) -> None:
         """Put a failed letter back in the queue."""
+        self._move_current(LetterMove.RETRY)
+
+    def _move_current(self, move: LetterMove) -> None:
         letter = self._current_letter()
         if letter is not None:
-            self.letter_move(letter, "queue")
+            self.letter_move(letter, move)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard-write")
-    def letter_move(self, letter: LetterRecord, move: str) -> None:
-        """Approve, queue or mark a letter posted, in a thread."""
-        outbox = self.desk.outbox
-        getattr(outbox, move)(letter.case_ref, letter.id)
-        words = {"approve": "approved", "posted": "marked as posted", "queue": "queued again"}
+    def letter_move(self, letter: LetterRecord, move: LetterMove) -> None:
+        """Approve, retry or mark a letter posted, in a thread."""
+        self.desk.outbox.move(letter.case_ref, letter.id, move)
+        words = {
+            LetterMove.APPROVE: "approved",
+            LetterMove.POSTED: "marked as posted",
+            LetterMove.RETRY: "queued again",
+        }
         self.app.call_from_thread(
             self.notify, f"{letter.case_ref} {letter.kind} letter {words[move]}"
         )

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
 from casework.letter_context import build_context
+from casework.outbox import LetterMove, LetterStatus, moves_for, needs_approval
 from store.casebook import CaseFile
 from tui.desk import Desk
 from tui.opener import open_in_viewer, write_copy
@@ -59,6 +60,21 @@ SETTABLE: Mapping[str, Field] = {
 }
 
 
+# What each key does to the draft once kept, and how the office is told.
+KEEP_MOVES: Mapping[LetterMove | None, tuple[LetterMove, ...]] = {
+    None: (),
+    LetterMove.SUBMIT: (LetterMove.SUBMIT,),
+    LetterMove.APPROVE: (LetterMove.APPROVE, LetterMove.QUEUE),
+    LetterMove.QUEUE: (LetterMove.QUEUE,),
+}
+KEEP_WORDS: Mapping[LetterMove | None, str] = {
+    None: "kept as a draft",
+    LetterMove.SUBMIT: "sent to the headteacher for approval",
+    LetterMove.APPROVE: "approved and queued to send",
+    LetterMove.QUEUE: "queued to send",
+}
+
+
 @dataclass(frozen=True)
 class Preview:
     """A rendered letter, not yet kept."""
@@ -81,11 +97,6 @@ def suggested_kind(desk: Desk, file: CaseFile) -> str | None:
             if step.letter:
                 return step.letter
     return None
-
-
-def needs_approval(desk: Desk, kind: str) -> bool:
-    """The policy says the headteacher approves this kind before it goes."""
-    return any(s.letter == kind and s.approval for s in desk.config.policy.steps)
 
 
 def letter_fields(desk: Desk, file: CaseFile, kind: str) -> list[Field]:
@@ -130,7 +141,7 @@ class LetterModal(ModalScreen[None]):
         Binding("w", "keep('submit')", "Ask head to approve"),
         Binding("a", "keep('approve')", "Approve & send"),
         Binding("g", "keep('queue')", "Send"),
-        Binding("k", "keep('draft')", "Keep as draft"),
+        Binding("k", "keep('')", "Keep as draft"),
     ]
 
     def __init__(self, desk: Desk, file: CaseFile, kind: str, fields: Mapping[str, str]) -> None:
@@ -141,7 +152,10 @@ class LetterModal(ModalScreen[None]):
         self.fields = dict(fields)
         self.preview: Preview | None = None
         self.busy = True
-        self.approval = needs_approval(desk, kind)
+        # What a person may do with the draft once kept, by the rules in casework.outbox.
+        self.moves = moves_for(
+            LetterStatus.DRAFTED, needs_approval(desk.config.policy, kind), desk.actor
+        )
 
     def compose(self) -> ComposeResult:
         """The title, the letter's text and the keys."""
@@ -195,8 +209,10 @@ class LetterModal(ModalScreen[None]):
     def rendered(self, preview: Preview) -> None:
         """Show the letter's text and what can happen next."""
         self.preview, self.busy = preview, False
-        if self.approval:
-            nxt = "a approve & send" if self.desk.is_headteacher else "w ask the head to approve"
+        if LetterMove.APPROVE in self.moves:
+            nxt = "a approve & send"
+        elif LetterMove.SUBMIT in self.moves:
+            nxt = "w ask the head to approve"
         else:
             nxt = "g send"
         status = Text(
@@ -222,14 +238,8 @@ class LetterModal(ModalScreen[None]):
             return True
         if self.preview is None:
             return False
-        if action == "keep":
-            move = parameters[0] if parameters else ""
-            if move == "submit":
-                return self.approval and not self.desk.is_headteacher
-            if move == "approve":
-                return self.approval and self.desk.is_headteacher
-            if move == "queue":
-                return not self.approval
+        if action == "keep" and parameters and parameters[0]:
+            return LetterMove(str(parameters[0])) in self.moves
         return True
 
     def action_close(self) -> None:
@@ -251,10 +261,10 @@ class LetterModal(ModalScreen[None]):
         """Keep the letter as a draft and move it on (ask the head, approve, or send)."""
         if self.preview is not None and not self.busy:
             self.busy = True
-            self.keep(self.preview, move)
+            self.keep(self.preview, LetterMove(move) if move else None)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="letter-keep")
-    def keep(self, preview: Preview, move: str) -> None:
+    def keep(self, preview: Preview, move: LetterMove | None) -> None:
         """Store the draft, then make the chosen move, in a thread."""
         outbox = self.desk.outbox
         ref = self.file.case.ref
@@ -268,17 +278,10 @@ class LetterModal(ModalScreen[None]):
                 body_text=preview.covering_note,
                 ics=preview.ics,
             )
-            words = "kept as a draft"
-            if move == "submit":
-                outbox.submit(ref, letter.id)
-                words = "sent to the headteacher for approval"
-            elif move == "approve":
-                outbox.approve(ref, letter.id)
-                outbox.queue(ref, letter.id)
-                words = "approved and queued to send"
-            elif move == "queue":
-                outbox.queue(ref, letter.id)
-                words = "queued to send"
+            # Approving from here sends too: the head has read the letter on screen.
+            for step in KEEP_MOVES[move]:
+                outbox.move(ref, letter.id, step)
+            words = KEEP_WORDS[move]
         finally:
             self.busy = False
         self.app.call_from_thread(self.notify, f"{ref}: {self.kind} letter {words}")
