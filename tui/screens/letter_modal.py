@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -11,15 +12,16 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Label, Static
 
 from casework.letter_context import build_context
 from casework.outbox import LetterMove, LetterStatus, moves_for, needs_approval
 from store.casebook import CaseFile
+from tui import forms
 from tui.desk import Desk
-from tui.opener import open_in_viewer, write_copy
-from tui.screens.form_modal import Field
+from tui.opener import open_copy
+from tui.screens.form_modal import Field, FormResult
 
 # Fields the office may type for a letter, with how the form asks for each.
 SETTABLE: Mapping[str, Field] = {
@@ -249,13 +251,8 @@ class LetterModal(ModalScreen[None]):
     def action_open_pdf(self) -> None:
         """Open the PDF in the system viewer."""
         if self.preview is not None:
-            self.open_pdf(self.preview.pdf)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="letter-open")
-    def open_pdf(self, pdf: bytes) -> None:
-        """Write a private copy and open it."""
-        path = write_copy(pdf, f"{self.file.case.ref}-{self.kind}.pdf")
-        self.app.call_from_thread(self.notify, open_in_viewer(path), markup=False)
+            pdf = self.preview.pdf
+            open_copy(self, lambda: pdf, f"{self.file.case.ref}-{self.kind}.pdf")
 
     def action_keep(self, move: str) -> None:
         """Keep the letter as a draft and move it on (ask the head, approve, or send)."""
@@ -303,3 +300,24 @@ def kind_options(desk: Desk, file: CaseFile) -> tuple[str | None, tuple[tuple[st
 def any_field(values: Mapping[str, Any]) -> dict[str, str]:
     """Answers as the strings build_context takes."""
     return {k: str(v) for k, v in values.items() if v not in ("", None) and k != "kind"}
+
+
+def draft_letter(screen: Screen[Any], desk: Desk, file: CaseFile) -> None:
+    """Ask which letter (the ladder's first), then what the case does not record, then preview."""
+    suggested, options = kind_options(desk, file)
+
+    def preview(kind: str, answers: FormResult | None) -> None:
+        if answers is not None:
+            screen.app.push_screen(LetterModal(desk, file, kind, any_field(answers)))
+
+    def kind_chosen(answers: FormResult | None) -> None:
+        if answers is None:
+            return
+        kind = answers["kind"]
+        fields = letter_fields(desk, file, kind)
+        if fields:
+            screen.app.push_screen(forms.letter_details(kind, fields), partial(preview, kind))
+        else:
+            preview(kind, {})
+
+    screen.app.push_screen(forms.letter_kind(suggested, options), kind_chosen)
