@@ -1,5 +1,8 @@
 """Fixtures that start real mail servers on loopback for the mail tests.
 
+The servers and the helpers behind them live in ``tests/support`` (``mailservers``,
+``mailfixtures``); tests import those, never this file.
+
 - ``dovecot``: a private Dovecot (session-scoped), users alice/secret and bob/hunter2;
   yields a ``Dovecot`` (``.port``, ``.deliver()``, ``.set_flags()``, ``.restart()``,
   ``.recreate_folder()``, ``.imap_settings()``). Missing Dovecot is a FAILURE, not a skip.
@@ -15,19 +18,15 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-# The helper package sits beside this file; make it importable whatever the rootdir.
-sys.path.insert(0, str(Path(__file__).parent))
-
-from mailservers.dovecot import MISSING_MESSAGE, Dovecot, find_dovecot  # noqa: E402
-from mailservers.smtp import RecordingSmtp  # noqa: E402
-
-from mailer.embedded_imap import EmbeddedImap  # noqa: E402
+from mailer.embedded_imap import EmbeddedImap
+from tests.support.mailfixtures import start_dovecot
+from tests.support.mailservers.dovecot import MISSING_MESSAGE, Dovecot, find_dovecot
+from tests.support.mailservers.smtp import RecordingSmtp
 
 DOVECOT_USERS = {"alice": "secret", "bob": "hunter2"}
 PYMAP_USER, PYMAP_PASSWORD = "office", "demo-pass"
@@ -37,7 +36,7 @@ SMTP_USER, SMTP_PASSWORD, SMTP_TOKEN = "office", "smtp-pass", "ya29.test-token"
 def _start_dovecot(tls: bool) -> Dovecot:
     if find_dovecot() is None:
         pytest.fail(MISSING_MESSAGE, pytrace=False)
-    return Dovecot.create(DOVECOT_USERS, tls=tls)
+    return start_dovecot(DOVECOT_USERS, tls=tls)
 
 
 @pytest.fixture(scope="session")

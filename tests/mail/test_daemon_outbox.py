@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 import weasyprint
-from mailservers.dovecot import Dovecot
-from mailservers.smtp import RecordingSmtp
 
 from casework.config import Config
 from casework.outbox import LetterMove, LetterRecord, LetterStatus
@@ -22,8 +20,10 @@ from mailer.sender import recover_sending, send_pending
 from mailer.smtp_send import OutgoingLetter, build_letter
 from store.casebook import Casebook
 from store.outbox import Outbox
-from tests.mail.daemon_support import school_config, unique_folder
 from tests.support.clock import FIXED
+from tests.support.mailfixtures import school_config, unique_folder
+from tests.support.mailservers.dovecot import Dovecot
+from tests.support.mailservers.smtp import RecordingSmtp
 
 
 @cache

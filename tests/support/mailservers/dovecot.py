@@ -305,7 +305,7 @@ class Dovecot:
 
 
 _CONF_23 = """\
-# Written by tests/mail/mailservers/dovecot.py for one test session (Dovecot 2.3 syntax).
+# Written by tests/support/mailservers/dovecot.py for one test session (Dovecot 2.3 syntax).
 protocols = imap
 listen = 127.0.0.1
 base_dir = {root}/run
@@ -361,7 +361,7 @@ def _ssl_23(cert: Path | None, key: Path | None) -> str:
 # Dovecot 2.4 renamed most of these settings. Written from the 2.4 documentation; the
 # machine this was developed on has 2.3, so this branch has not been run yet.
 _CONF_24 = """\
-# Written by tests/mail/mailservers/dovecot.py for one test session (Dovecot 2.4 syntax).
+# Written by tests/support/mailservers/dovecot.py for one test session (Dovecot 2.4 syntax).
 dovecot_config_version = 2.4.0
 dovecot_storage_version = 2.4.0
 protocols = imap
