@@ -134,13 +134,13 @@ class DeviceCode:
 class TokenServer:
     """The identity platform on loopback; ``authority`` is what ``--authority`` takes."""
 
-    def __init__(self, directory: Path, *, lifetime: int = 3600) -> None:
+    def __init__(self, directory: Path, *, lifetime: int = 3600, key: Any = None) -> None:
         self.lifetime = lifetime
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
-        cert, key = make_self_signed_cert(directory)
+        cert, tls_key = make_self_signed_cert(directory)
         self.ca_file = cert
-        self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self._key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.apps: dict[str, App] = {}
         self.grants: dict[str, Grant] = {}
         self.devices: dict[str, DeviceCode] = {}
@@ -152,7 +152,7 @@ class TokenServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._httpd.daemon_threads = True
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(str(cert), str(key))
+        ctx.load_cert_chain(str(cert), str(tls_key))
         self._httpd.socket = ctx.wrap_socket(self._httpd.socket, server_side=True)
         self.port = int(self._httpd.server_address[1])
         self.base = f"https://127.0.0.1:{self.port}"
@@ -394,7 +394,11 @@ class TokenServer:
             unverified = jwt.decode(assertion, options={"verify_signature": False})
             public, delegated = self.service_accounts[unverified["iss"]]
             claims = jwt.decode(
-                assertion, public, algorithms=["RS256"], audience=f"{self.base}/google/token"
+                assertion,
+                public,
+                algorithms=["RS256"],
+                # google-auth names Google's own endpoint whatever token_uri says, as Google expects.
+                audience=[f"{self.base}/google/token", "https://oauth2.googleapis.com/token"],
             )
         except (jwt.PyJWTError, KeyError):
             return 400, {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}
