@@ -252,6 +252,9 @@ class Daemon:
             except (ImapLoginError, SecretError) as exc:
                 failures += 1
                 self._drop_session()
+                if isinstance(exc, ImapLoginError) and self.signin and self.signin.keeper:
+                    # A revoked token can look valid to us: the next try fetches a new one.
+                    self.signin.keeper.invalidate("the IMAP server refused the token; renewing")
                 log.error(
                     "LOGIN FAILED for %s: %s. Check the password or token; retrying.",
                     self._who(),

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -14,7 +15,11 @@ from mailservers.dovecot import Dovecot
 from mailservers.smtp import RecordingSmtp
 from mailservers.token_server import TENANT, TokenServer
 
-from tests.conftest import SCHOOL
+from casework.config import Config, Imap, Mail, Secret, Smtp, load_config
+from casework.events import now
+from casework.mailauth import OAuth, default_scopes
+from mailer.mail_connect import app_keys
+from tests.conftest import SCHOOL, write_config
 
 ROOT = Path(__file__).resolve().parents[2]
 MAILBOX = "office@hillside.example"
@@ -47,7 +52,7 @@ from_name = "Hillside Office"
 )
 
 
-def conduct(*args: str, cwd: Path = ROOT) -> list[str]:
+def conduct(*args: str) -> list[str]:
     """The argv of `conduct ARGS` run from this checkout."""
     return [sys.executable, "-m", "conduct.cli", *args]
 
@@ -128,3 +133,53 @@ def service_account(directory: Path, idp: TokenServer, *, delegated: bool) -> Pa
         encoding="utf-8",
     )
     return path
+
+
+def oauth_school(
+    tmp_path: Path,
+    idp: TokenServer,
+    *,
+    imap_host: str,
+    imap_port: int,
+    smtp: RecordingSmtp,
+    folder: str = "INBOX",
+    client_id: str = "app-1",
+) -> Config:
+    """A school whose mailbox signs in app-only (certificate) through the loopback platform."""
+    keys = app_keys(tmp_path / "keys", MAILBOX, now=now())
+    # The tenant admin has uploaded the certificate, consented and given FullAccess.
+    idp.register_app(client_id, keys.certificate, mailbox=MAILBOX)
+    oauth = OAuth(
+        provider="microsoft",
+        flow="app",
+        mailbox=MAILBOX,
+        client_id=client_id,
+        tenant=TENANT,
+        authority=idp.authority,
+        scopes=default_scopes("microsoft", "app", idp.authority),
+        certificate=keys.certificate,
+        private_key=keys.private_key,
+        ca_file=idp.ca_file,
+    )
+    signin = Secret(auth="oauth")
+    imap = Imap(
+        host=imap_host,
+        port=imap_port,
+        security="plain",
+        user=MAILBOX,
+        secret=signin,
+        folder=folder,
+        sent_folder="Sent Items",
+    )
+    out = Smtp(
+        host=smtp.host,
+        port=smtp.port,
+        security="plain",
+        user=MAILBOX,
+        secret=signin,
+        from_address=MAILBOX,
+        from_name="Hillside Office",
+        timeout_seconds=10,
+    )
+    base = load_config(write_config(tmp_path, "warning-first"))
+    return replace(base, mail=Mail(imap=imap, smtp=out, oauth=oauth))
