@@ -27,6 +27,7 @@ from casework.mailrecords import DaemonState
 from casework.outbox import LetterStatus
 from casework.tomlread import ConfigError
 from mailer.daemon import Daemon
+from mailer.mail_connect import write_mail_config
 from store.casebook import Casebook
 from store.maillog import MailLog
 from tests.conftest import write_config
@@ -167,6 +168,15 @@ def test_short_lived_tokens_through_three_lifetimes_no_gap_and_no_failed_send(
     assert DaemonState.BACKING_OFF not in r.states and DaemonState.LOGIN_FAILED not in r.states
     assert len(oauth_smtp.messages) == len(letters)
     assert proxy.sessions >= 3  # signed in again with each renewed token
+    # `check --mail` says where the token comes from and when the daemon last renewed it.
+    write_mail_config(config.path, config.mail, config.path.parent)  # type: ignore[arg-type]
+    check = run("--config", str(config.path), "check", "--mail")
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "comes from: Microsoft 365 app-only" in check.stdout
+    assert "the daemon's token expires:" in check.stdout
+    assert (
+        "the daemon last renewed it:" in check.stdout and f"({renewals} renewals)" in check.stdout
+    )
 
 
 # --- Dovecot's local validation of each kind of token, through check --mail and the daemon ---
