@@ -257,9 +257,6 @@ def write_mail_config(path: Path, mail: Mail, base_dir: Path) -> None:
         table["security"] = server.security
         if server.user:
             table["user"] = server.user
-        for k in _SECRET_KEYS:
-            if k in table:
-                del table[k]
         _secret(table, server.secret)
         if server.ca_file is not None:
             table["ca_file"] = str(server.ca_file)
@@ -289,14 +286,27 @@ def _table(parent: Any, name: str) -> Any:
 
 
 def _secret(table: Any, secret: Secret) -> None:
+    """Put the new sign-in key where the old one was, so the file still reads in order."""
+    import tomlkit
+
     if secret.auth:
-        table["auth"] = secret.auth
+        key, value = "auth", secret.auth
     elif secret.password_env:
-        table["password_env"] = secret.password_env
+        key, value = "password_env", secret.password_env
     elif secret.password_command:
-        table["password_command"] = secret.password_command
-    elif secret.token_command:
-        table["token_command"] = secret.token_command
+        key, value = "password_command", secret.password_command
+    else:
+        key, value = "token_command", secret.token_command or ""
+    old = [k for k in _SECRET_KEYS if k in table]
+    if old:
+        # tomlkit's in-place rename keeps the key's position (and the old key's comment,
+        # which described the old sign-in: replaced).
+        table.value._replace(old[0], key, tomlkit.item(value))
+        table[key].comment("set by `conduct mail connect`")
+        for k in old[1:]:
+            del table[k]
+    else:
+        table[key] = value
 
 
 def _oauth_table(o: OAuth, base_dir: Path) -> Any:
