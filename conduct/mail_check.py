@@ -5,8 +5,8 @@ from __future__ import annotations
 import smtplib
 from datetime import datetime
 
+from casework.clock import process_clock
 from casework.config import Config
-from casework.events import now
 from casework.mailrecords import TokenStatus
 from mailer.credentials import SignIn
 from mailer.errors import MailError
@@ -38,7 +38,7 @@ def check_mail(config: Config) -> int:
         print("mail: no [mail] section to check")
         return 1
     ok = True
-    signin = SignIn(config.mail, clock=now)
+    signin = SignIn(config.mail, clock=process_clock().now)
     imap = config.mail.imap
     print(f"sign-in (IMAP): {imap.secret.describe}")
     if config.mail.oauth is not None:
@@ -93,7 +93,7 @@ def _report_token(signin: SignIn, config: Config) -> None:
     keeper = signin.keeper
     if keeper is None:
         return
-    ref = now()
+    ref = process_clock().now()
     mine = keeper.status()
     print("OAuth token:")
     print(f"  comes from: {mine.source}")

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from casework.clock import process_clock
 from casework.config import Config, Imap, Secret, Smtp
-from casework.events import now
 from casework.mailauth import MICROSOFT_AUTHORITY, OAuth, default_scopes, exchange_resource
 from mailer.errors import MailError
 from mailer.mail_connect import (
@@ -111,7 +111,7 @@ def _finish(args: argparse.Namespace, config: Config, oauth: OAuth, imap: Imap, 
     print(f"\nTrying IMAP and SMTP sign-in for {args.mailbox} ...", flush=True)
     result = wait_until_working(
         mail,
-        now,
+        process_clock().now,
         minutes=args.wait_minutes,
         interval=args.retry_seconds,
         say=lambda line: print(line, flush=True),
@@ -172,7 +172,7 @@ def connect_microsoft(args: argparse.Namespace, config: Config) -> int:
             return 1
         print(f"Signed in as {who}; the token cache is {oauth.token_cache} (0600).")
         return _finish(args, config, oauth, imap, smtp)
-    keys = app_keys(oauth_dir, args.mailbox, now=now())
+    keys = app_keys(oauth_dir, args.mailbox, now=process_clock().now())
     script = oauth_dir / "connect-microsoft.ps1"
     fd = os.open(script, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:

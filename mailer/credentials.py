@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from casework.config import Mail, Secret
 from mailer.errors import SecretError
-from mailer.oauth import Clock, TokenKeeper, token_source
+from mailer.oauth import Now, TokenKeeper, token_source
 
 COMMAND_TIMEOUT_SECONDS = 30.0
 
@@ -30,9 +30,7 @@ class Credential:
 class SignIn:
     """Credentials for the IMAP and SMTP servers; one OAuth token, kept and renewed, for both."""
 
-    def __init__(
-        self, mail: Mail, *, clock: Clock, environ: Mapping[str, str] | None = None
-    ) -> None:
+    def __init__(self, mail: Mail, *, clock: Now, environ: Mapping[str, str] | None = None) -> None:
         self.mail = mail
         self._environ = environ
         self.keeper = (

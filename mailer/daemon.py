@@ -78,10 +78,9 @@ class Daemon:
         self.signin = self._sign_in(self.config)
         self._open_store()
 
-    @staticmethod
-    def _sign_in(config: Config) -> SignIn | None:
+    def _sign_in(self, config: Config) -> SignIn | None:
         # One SignIn for the daemon's life: it holds the OAuth token and renews it.
-        return SignIn(config.mail, clock=now) if config.mail is not None else None
+        return SignIn(config.mail, clock=self.clock.now) if config.mail is not None else None
 
     @staticmethod
     def _as_daemon(config: Config) -> Config:

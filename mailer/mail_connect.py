@@ -22,7 +22,7 @@ from casework.mailauth import OAuth
 from mailer.credentials import SignIn
 from mailer.errors import MailError
 from mailer.imap_conn import connect
-from mailer.oauth import Clock
+from mailer.oauth import Now
 from mailer.smtp_send import open_smtp
 
 CERT_NAME, KEY_NAME = "conduct-desk-app.crt", "conduct-desk-app.key"
@@ -173,7 +173,7 @@ class Probe:
     sent_folder: str | None = None
 
 
-def probe(mail: Mail, clock: Clock) -> Probe:
+def probe(mail: Mail, clock: Now) -> Probe:
     """Get a token, log in to IMAP, SELECT the folder, find Sent, AUTH to SMTP."""
     signin = SignIn(mail, clock=clock)
     step = "token"
@@ -195,7 +195,7 @@ def probe(mail: Mail, clock: Clock) -> Probe:
 
 def wait_until_working(
     mail: Mail,
-    clock: Clock,
+    clock: Now,
     *,
     minutes: float,
     interval: float,

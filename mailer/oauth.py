@@ -26,7 +26,7 @@ from mailer.signin_errors import Who, explain_token_error
 
 log = logging.getLogger("conduct.mailer")
 
-Clock = Callable[[], datetime]
+Now = Callable[[], datetime]  # a clock's now(): casework.clock.Clock.now
 # Hosts msal knows (public and national clouds); any other authority skips instance discovery.
 KNOWN_AUTHORITY_HOSTS = (
     "login.microsoftonline.com",
@@ -243,7 +243,7 @@ def device_sign_in(oauth: OAuth, show: Callable[[str], None]) -> str:
 class GoogleServiceAccount:
     """A Workspace service account acting for the mailbox (domain-wide delegation)."""
 
-    def __init__(self, oauth: OAuth, clock: Clock) -> None:
+    def __init__(self, oauth: OAuth, clock: Now) -> None:
         self.oauth = oauth
         self.describe = oauth.describe
         self._clock = clock
@@ -296,7 +296,7 @@ def _google_who(oauth: OAuth) -> Who:
     return Who(oauth.mailbox, client_id)
 
 
-def token_source(oauth: OAuth, clock: Clock) -> TokenSource:
+def token_source(oauth: OAuth, clock: Now) -> TokenSource:
     """The source the configuration names."""
     if oauth.provider == "google":
         return GoogleServiceAccount(oauth, clock)
@@ -312,7 +312,7 @@ class TokenKeeper:
         self,
         source: TokenSource,
         *,
-        clock: Clock,
+        clock: Now,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.source = source

@@ -15,8 +15,8 @@ from mailservers.dovecot import Dovecot
 from mailservers.smtp import RecordingSmtp
 from mailservers.token_server import TENANT, TokenServer
 
+from casework.clock import process_clock
 from casework.config import Config, Imap, Mail, Secret, Smtp, load_config
-from casework.events import now
 from casework.mailauth import OAuth, default_scopes
 from mailer.mail_connect import app_keys
 from tests.conftest import SCHOOL, write_config
@@ -146,7 +146,7 @@ def oauth_school(
     client_id: str = "app-1",
 ) -> Config:
     """A school whose mailbox signs in app-only (certificate) through the loopback platform."""
-    keys = app_keys(tmp_path / "keys", MAILBOX, now=now())
+    keys = app_keys(tmp_path / "keys", MAILBOX, now=process_clock().now())
     # The tenant admin has uploaded the certificate, consented and given FullAccess.
     idp.register_app(client_id, keys.certificate, mailbox=MAILBOX)
     oauth = OAuth(

@@ -18,7 +18,7 @@ from mailservers.smtp import RecordingSmtp
 from mailservers.token_server import TENANT, TokenServer
 from oauth_support import MAILBOX, oauth_school
 
-from casework.events import now
+from casework.clock import process_clock
 from casework.mailauth import OAuth, default_scopes
 from casework.mailrecords import DaemonState
 from mailer.credentials import SignIn
@@ -117,11 +117,11 @@ def test_an_unknown_certificate_and_a_missing_consent_name_the_admin(
     assert config.mail is not None
     token_server.apps["app-1"].consent = False
     with pytest.raises(SignInError, match="the tenant admin must grant admin consent"):
-        SignIn(config.mail, clock=now).imap()
+        SignIn(config.mail, clock=process_clock().now).imap()
     token_server.apps["app-1"].consent = True
     token_server.apps["app-1"].certificates = []  # the admin uploaded another certificate
     with pytest.raises(SignInError, match="the tenant admin must upload the certificate"):
-        SignIn(config.mail, clock=now).imap()
+        SignIn(config.mail, clock=process_clock().now).imap()
 
 
 def test_an_unreachable_identity_platform_is_a_network_fault(
@@ -137,7 +137,7 @@ def test_an_unreachable_identity_platform_is_a_network_fault(
     assert config.mail is not None
     token_server.stop()
     with pytest.raises(TokenNetworkError, match="cannot reach"):
-        SignIn(config.mail, clock=now).imap()
+        SignIn(config.mail, clock=process_clock().now).imap()
     daemon = Daemon(config)
     states: list[DaemonState] = []
     original = daemon.set_health
@@ -185,7 +185,7 @@ def test_exchange_smtp_refusals_say_who_must_do_what(
     assert config.mail is not None
     oauth_smtp.knobs.auth_reply_next = reply
     with pytest.raises(SmtpLoginError) as err:
-        open_smtp(config.mail.smtp, SignIn(config.mail, clock=now).smtp())
+        open_smtp(config.mail.smtp, SignIn(config.mail, clock=process_clock().now).smtp())
     assert sentence in str(err.value)
 
 
