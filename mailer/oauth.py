@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -243,10 +243,9 @@ def device_sign_in(oauth: OAuth, show: Callable[[str], None]) -> str:
 class GoogleServiceAccount:
     """A Workspace service account acting for the mailbox (domain-wide delegation)."""
 
-    def __init__(self, oauth: OAuth, clock: Now) -> None:
+    def __init__(self, oauth: OAuth) -> None:
         self.oauth = oauth
         self.describe = oauth.describe
-        self._clock = clock
 
     def fetch(self, *, force: bool) -> tuple[str, float]:
         """Sign an assertion with the service account's key and trade it for a token."""
@@ -278,10 +277,14 @@ class GoogleServiceAccount:
                 "error_description": body.get("error_description", str(exc)),
             }
             raise SignInError(explain_token_error(result, _google_who(self.oauth))) from exc
-        expiry = (
-            creds.expiry.replace(tzinfo=UTC) if creds.expiry else self._clock() + timedelta(hours=1)
-        )
-        return str(creds.token), max(1.0, (expiry - self._clock()).total_seconds())
+        if creds.expiry is None:
+            return str(creds.token), 3600.0
+        # google-auth set the expiry from its own reading of the clock (as msal does); the
+        # lifetime is measured against that same reading, whatever our injected clock says.
+        from google.auth import _helpers
+
+        lifetime = (creds.expiry - _helpers.utcnow()).total_seconds()  # type: ignore[no-untyped-call]
+        return str(creds.token), max(1.0, lifetime)
 
 
 def _google_who(oauth: OAuth) -> Who:
@@ -299,7 +302,7 @@ def _google_who(oauth: OAuth) -> Who:
 def token_source(oauth: OAuth, clock: Now) -> TokenSource:
     """The source the configuration names."""
     if oauth.provider == "google":
-        return GoogleServiceAccount(oauth, clock)
+        return GoogleServiceAccount(oauth)
     if oauth.flow == "delegated":
         return MicrosoftDelegated(oauth)
     return MicrosoftApp(oauth)

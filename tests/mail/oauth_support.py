@@ -19,7 +19,7 @@ from casework.clock import process_clock
 from casework.config import Config, Imap, Mail, Secret, Smtp, load_config
 from casework.mailauth import OAuth, default_scopes
 from mailer.mail_connect import app_keys
-from tests.conftest import SCHOOL, write_config
+from tests.support.school import SCHOOL, write_config
 
 ROOT = Path(__file__).resolve().parents[2]
 MAILBOX = "office@hillside.example"
