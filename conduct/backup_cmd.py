@@ -27,8 +27,7 @@ def register(sub: Any) -> None:
     p.add_argument(
         "dest",
         type=Path,
-        help="a directory (the file is named conduct-backup-YYYYMMDDTHHMMSSZ.tar.gz) "
-        "or a new file",
+        help="a directory (the file is named conduct-backup-YYYYMMDDTHHMMSSZ.tar.gz) or a new file",
     )
     p.add_argument(
         "--encrypt-to",
@@ -91,12 +90,18 @@ def backup(args: argparse.Namespace, config: Config) -> int:
     else:
         print("  not encrypted: keep it where only authorised staff can read it")
     how = "files linked" if result.linked else "files copied"
-    print(
-        f"  store locked for {result.lock_seconds:.2f} s ({how}); "
-        f"{result.seconds:.1f} s in all"
-    )
+    print(f"  store locked for {result.lock_seconds:.2f} s ({how}); {result.seconds:.1f} s in all")
     for old in result.removed:
         print(f"  removed the old backup {old.name}")
+    if result.missing_evidence:
+        print(
+            f"conduct: the store's records name {len(result.missing_evidence)} evidence "
+            "file(s) that are not in its vault; the backup holds everything else. Missing:",
+            file=sys.stderr,
+        )
+        for sha in result.missing_evidence:
+            print(f"  {sha}", file=sys.stderr)
+        return 1
     return 0
 
 

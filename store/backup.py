@@ -1,14 +1,19 @@
 """Backups: a consistent copy of the store taken under its lock, compressed and encrypted after.
 
-Under the store lock (the one every transaction takes) each file of the data directory is
-hard-linked into a staging directory beside it. That is a true snapshot because the store
-never rewrites a file in place: a commit writes a new file and renames it over the old one
-(store.db), and vault files are write-once, so a link pins the committed version while the
-daemon carries on. The audit log is the one file appended in place; only the bytes it had
-under the lock are kept (appends never change earlier bytes). Where a link cannot be made
-(another filesystem, a protected_hardlinks sysctl) the file is copied, still under the lock.
-The lock is released before anything is hashed, compressed, encrypted or written out, so the
-daemon waits for the links only.
+Under the store lock (the one every transaction takes) each record file of the data
+directory is hard-linked into a staging directory beside it. That is a true snapshot because
+the store never rewrites a record file in place: a commit writes a new file and renames it
+over the old one (store.db), so a link pins the committed version while the daemon carries
+on. The audit log is the one file appended in place: its inode is pinned and its length
+noted, and only that many bytes are kept (appends never change earlier bytes). Where a link
+cannot be made (another filesystem, the protected_hardlinks sysctl) files are copied, still
+under the lock.
+
+The lock is held for the record files only. Vault files are linked after it is released:
+a blob is written (and fsynced) before the transaction that names it commits, and is never
+changed, so every blob the snapshot's records name is already there. The snapshot is then
+checked for exactly that; evidence that has gone (disposed of in between) means a second
+snapshot. Hashing, compressing, encrypting and writing out all happen without the lock.
 
 The archive is a gzip-compressed tar (``tar -xzf`` opens it), optionally encrypted with gpg:
 
@@ -31,7 +36,7 @@ import tarfile
 import time
 import tomllib
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -39,12 +44,12 @@ from typing import IO, Any
 from store.db import META, Store
 from store.files import FILE_MODE, fsync_dir, make_dir
 from store.openpgp import OPENPGP_SUFFIX, PublicKey, encrypting
-from store.storecheck import Contents, contents_of, sha256_file
-from store.vault import SHA256
+from store.storecheck import Contents, contents_of, referenced_hashes, sha256_file, vault_files
 
 ARCHIVE_DIR = "conduct-backup"
 FORMAT = 1
 STAGING_PREFIX = ".backup-"
+AUDIT = "audit.jsonl"
 # Not data: locks, the commit scratch area, the journal (finished by the lock's recovery),
 # and the daemon's health, which would show a stale state in a restored copy.
 SKIPPED = frozenset({"store.lock", "daemon.lock", "tmp", "journal.json", "health.json"})
@@ -74,6 +79,8 @@ class Manifest:
     taken_at: str
     contents: Contents
     files: tuple[ManifestFile, ...]
+    # Named by the records but already missing from the store's vault when it was taken.
+    missing_evidence: tuple[str, ...] = ()
 
     def to_bytes(self) -> bytes:
         """The manifest as stored in the archive."""
@@ -94,6 +101,7 @@ class Manifest:
                 taken_at=str(raw["taken_at"]),
                 contents=Contents(**raw["contents"]),
                 files=tuple(ManifestFile(**f) for f in raw["files"]),
+                missing_evidence=tuple(str(m) for m in raw.get("missing_evidence", ())),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise BackupError(f"the backup's manifest is damaged: {exc}") from None
@@ -111,6 +119,7 @@ class BackupResult:
     lock_seconds: float
     seconds: float
     removed: tuple[Path, ...] = ()
+    missing_evidence: tuple[str, ...] = ()
 
 
 def secrets_in_config(text: str) -> list[str]:
@@ -165,27 +174,35 @@ def take_backup(
             "--keep: expected a number of backups (1 or more) to keep in a directory DEST"
         )
     _remove_stale_staging(store.root)
-    staging = store.root / f"{STAGING_PREFIX}{os.getpid()}-{os.urandom(4).hex()}"
-    make_dir(staging)
+    staging: _Staging | None = None
     try:
-        lock_started = time.monotonic()
-        with store.reading():
-            linked = _mirror(store.root, staging, link)
-        lock_seconds = time.monotonic() - lock_started
-        manifest = _manifest(staging, at)
+        for attempt in (1, 2):
+            if staging is not None:
+                staging.remove()
+            staging = _Staging.create(store.root, link)
+            missing = staging.snapshot(store)
+            # Evidence named by the records but gone from the vault: either it was disposed of
+            # between the lock and the vault walk (a second snapshot settles it), or the
+            # store was already damaged, and the backup keeps what there is and says so.
+            if not missing or attempt == 2:
+                break
+        assert staging is not None
+        manifest = staging.manifest(at, missing)
         size = _write(target, staging, config_text.encode("utf-8"), manifest, key)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            staging.remove()
     removed = _prune(dest, keep) if keep is not None else ()
     return BackupResult(
         path=target,
         size=size,
         contents=manifest.contents,
         encrypted_to=key.describe() if key else None,
-        linked=linked,
-        lock_seconds=lock_seconds,
+        linked=staging.linked,
+        lock_seconds=staging.lock_seconds,
         seconds=time.monotonic() - started,
         removed=removed,
+        missing_evidence=manifest.missing_evidence,
     )
 
 
@@ -234,32 +251,94 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _mirror(root: Path, staging: Path, link: bool) -> bool:
-    """Link (or copy) every data file into ``staging``; called under the store lock."""
-    linked = True
-    made: set[Path] = {staging}
-    for src, rel in _data_files(root):
-        dst = staging / rel
-        if dst.parent not in made:
+@dataclass
+class _Staging:
+    """A snapshot being taken: each data file linked (or copied) into a private directory.
+
+    Vault files are kept flat (``vault/HASH``): thousands of fan-out directories would cost
+    a mkdir each to make and an rmdir each to remove.
+    """
+
+    root: Path
+    link: bool
+    linked: bool = True
+    lock_seconds: float = 0.0
+    files: dict[str, Path] = field(default_factory=dict)
+    _made: set[Path] = field(default_factory=set)
+
+    @classmethod
+    def create(cls, data: Path, link: bool) -> _Staging:
+        """A new staging directory inside the data directory (same filesystem: links work)."""
+        root = data / f"{STAGING_PREFIX}{os.getpid()}-{os.urandom(4).hex()}"
+        make_dir(root)
+        return cls(root, link, linked=link, _made={root})
+
+    def remove(self) -> None:
+        """Delete the staging directory (the links only: the store's files stay)."""
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def snapshot(self, store: Store) -> list[str]:
+        """Take the copy; return the evidence hashes the records name but the vault lacks."""
+        audit = store.root / AUDIT
+        pinned = self.root / "audit.pinned"
+        started = time.monotonic()
+        with store.reading():  # the store lock: no transaction can commit meanwhile
+            for src, rel in _data_files(store.root):
+                if rel != AUDIT:
+                    self.add(src, rel)
+            # The audit log grows in place: pin its inode and note how long it is now.
+            audit_size = audit.stat().st_size
+            if not self._try_link(audit, pinned):
+                _copy_prefix(audit, pinned, audit_size)
+        self.lock_seconds = time.monotonic() - started
+        _copy_prefix(pinned, self.root / AUDIT, audit_size)
+        pinned.unlink()
+        self.files[AUDIT] = self.root / AUDIT
+        # Vault files are written before the transaction that names them and never change,
+        # so linking them after the lock still finds every one the snapshot's records name.
+        for src, rel in _vault_files(store.root):
+            self.add(src, rel)
+        present = {rel.rsplit("/", 1)[-1] for rel in self.files if rel.startswith("vault/")}
+        return [sha for sha in sorted(referenced_hashes(self.root)) if sha not in present]
+
+    def add(self, src: Path, rel: str) -> None:
+        """Link or copy one file of the data directory into the snapshot."""
+        dst = self.root / ("vault/" + src.name if rel.startswith("vault/") else rel)
+        if dst.parent not in self._made:
             make_dir(dst.parent)
-            made.add(dst.parent)
-        if rel == "audit.jsonl":
-            # Appended in place: keep exactly the bytes committed so far.
-            _copy_prefix(src, dst, src.stat().st_size)
-            continue
-        if link:
-            try:
-                os.link(src, dst)
-                continue
-            except OSError as exc:
-                if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EACCES):
-                    raise
-                link = linked = False
-        else:
-            linked = False
-        shutil.copyfile(src, dst)
-        os.chmod(dst, FILE_MODE)
-    return linked
+            self._made.add(dst.parent)
+        if not self._try_link(src, dst):
+            shutil.copyfile(src, dst)
+            os.chmod(dst, FILE_MODE)
+        self.files[rel] = dst
+
+    def _try_link(self, src: Path, dst: Path) -> bool:
+        if not self.link:
+            return False
+        try:
+            os.link(src, dst)
+            return True
+        except OSError as exc:
+            if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EACCES):
+                raise
+            # Another filesystem or protected_hardlinks: copy from now on (still consistent).
+            self.link = self.linked = False
+            return False
+
+    def manifest(self, at: datetime, missing: list[str]) -> Manifest:
+        """Describe the snapshot: every file with its size and hash, and the counts."""
+        files = []
+        blobs = []
+        for rel in sorted(self.files):
+            path = self.files[rel]
+            if rel.startswith("vault/"):
+                # A vault file's name is its hash; the restore checks it against the content.
+                files.append(ManifestFile(rel, path.stat().st_size, path.name))
+                blobs.append(path)
+            else:
+                files.append(ManifestFile(rel, path.stat().st_size, sha256_file(path)))
+        contents = contents_of(self.root, blobs)
+        return Manifest(FORMAT, at.isoformat(), contents, tuple(files), tuple(missing))
 
 
 def _copy_prefix(src: Path, dst: Path, size: int) -> None:
@@ -275,40 +354,35 @@ def _copy_prefix(src: Path, dst: Path, size: int) -> None:
 
 
 def _data_files(root: Path) -> Iterator[tuple[Path, str]]:
-    """Every file of the data directory worth keeping, as (path, relative posix path)."""
+    """Every file of the data directory worth keeping but the vault, as (path, posix path)."""
     for entry in sorted(os.scandir(root), key=lambda e: e.name):
         if entry.name in SKIPPED or entry.name.startswith(STAGING_PREFIX):
             continue
+        if entry.name == "vault":
+            continue
         if entry.is_dir(follow_symlinks=False):
-            yield from _tree(Path(entry.path), entry.name, vault=entry.name == "vault")
+            yield from _tree(Path(entry.path), entry.name)
         elif entry.is_file(follow_symlinks=False):
             yield Path(entry.path), entry.name
 
 
-def _tree(folder: Path, rel: str, *, vault: bool) -> Iterator[tuple[Path, str]]:
+def _tree(folder: Path, rel: str) -> Iterator[tuple[Path, str]]:
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
         sub = f"{rel}/{entry.name}"
         if entry.is_dir(follow_symlinks=False):
-            yield from _tree(Path(entry.path), sub, vault=vault)
+            yield from _tree(Path(entry.path), sub)
         elif entry.is_file(follow_symlinks=False):
-            # In the vault only finished blobs count: a writer's temporary file is not evidence.
-            if vault and not SHA256.match(entry.name):
-                continue
             yield Path(entry.path), sub
 
 
-def _manifest(staging: Path, at: datetime) -> Manifest:
-    files = []
-    for path, rel in _data_files(staging):
-        in_vault = rel.startswith("vault/")
-        # A vault file's name is its hash; the restore checks it against the content.
-        sha = path.name if in_vault else sha256_file(path)
-        files.append(ManifestFile(rel, path.stat().st_size, sha))
-    return Manifest(FORMAT, at.isoformat(), contents_of(staging), tuple(files))
+def _vault_files(root: Path) -> Iterator[tuple[Path, str]]:
+    """Finished vault blobs (a writer's temporary file is not evidence), as (path, posix path)."""
+    for path, sha in vault_files(root):
+        yield path, f"vault/{sha[:2]}/{sha[2:4]}/{sha}"
 
 
 def _write(
-    target: Path, staging: Path, config: bytes, manifest: Manifest, key: PublicKey | None
+    target: Path, staging: _Staging, config: bytes, manifest: Manifest, key: PublicKey | None
 ) -> int:
     partial = target.with_name(target.name + ".partial")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
@@ -332,7 +406,7 @@ def _write(
     return size
 
 
-def _archive(out: IO[bytes], staging: Path, config: bytes, manifest: Manifest) -> None:
+def _archive(out: IO[bytes], staging: _Staging, config: bytes, manifest: Manifest) -> None:
     with (
         gzip.GzipFile(filename="", fileobj=out, mode="wb", compresslevel=6, mtime=0) as gz,
         tarfile.open(fileobj=gz, mode="w|", format=tarfile.PAX_FORMAT) as tar,
@@ -340,7 +414,7 @@ def _archive(out: IO[bytes], staging: Path, config: bytes, manifest: Manifest) -
         _add_bytes(tar, "manifest.json", manifest.to_bytes())
         _add_bytes(tar, "config.toml", config)
         for item in manifest.files:
-            path = staging / item.path
+            path = staging.files[item.path]
             info = tarfile.TarInfo(f"{ARCHIVE_DIR}/data/{item.path}")
             info.size = item.size
             info.mode = FILE_MODE

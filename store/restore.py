@@ -193,7 +193,12 @@ def _verify(target: Path, manifest: Manifest, written: dict[str, _Written]) -> R
     broken = verify_audit(data)
     if broken:
         problems.append(broken)
-    problems += [f"evidence missing from the vault: {m}" for m in missing_evidence(data, present)]
+    known = set(manifest.missing_evidence)
+    for gone in missing_evidence(data, present):
+        when = " (already missing from the store when the backup was taken)"
+        problems.append(
+            f"evidence missing from the vault: {gone}{when if gone[:64] in known else ''}"
+        )
     contents = contents_of(data)
     if contents != manifest.contents:
         problems.append(

@@ -135,9 +135,13 @@ def audit_head(path: Path) -> str:
     return str(json.loads(last)["hash"]) if last else GENESIS
 
 
-def contents_of(data: Path) -> Contents:
-    """Count what a data directory holds (the audit log is counted, not verified, here)."""
-    blobs = list(vault_files(data))
+def contents_of(data: Path, blobs: list[Path] | None = None) -> Contents:
+    """Count what a data directory holds (the audit log is counted, not verified, here).
+
+    ``blobs`` lists the vault files when they are not in ``data/vault`` (a backup's staging).
+    """
+    if blobs is None:
+        blobs = [p for p, _ in vault_files(data)]
     audit = data / "audit.jsonl"
     entries = 0
     if audit.exists():
@@ -150,7 +154,7 @@ def contents_of(data: Path) -> Contents:
         letters=count_documents(data, "letters"),
         mail=count_documents(data, "mail"),
         vault_files=len(blobs),
-        vault_bytes=sum(p.stat().st_size for p, _ in blobs),
+        vault_bytes=sum(p.stat().st_size for p in blobs),
         audit_entries=entries,
         audit_head=audit_head(audit),
     )

@@ -338,3 +338,21 @@ def test_the_key_must_be_a_public_key_that_can_encrypt(
         read_public_key(text)
     with pytest.raises(OpenPgpError, match="is not a file"):
         read_public_key(tmp_path / "missing.asc")
+
+
+def test_a_store_already_missing_evidence_is_backed_up_and_flagged(
+    school: Path, tmp_path: Path
+) -> None:
+    data = school.parent / "data"
+    sha = shown(school, "C-2026-0003")["evidence"][0]["sha256"]
+    blob = next((data / "vault").rglob(sha))
+    blob.chmod(0o600)
+    blob.unlink()  # damage done outside Conduct Desk
+    archive = tmp_path / "b.tar.gz"
+    code, out, err = conduct(school, "backup", str(archive))
+    assert code == 1 and archive.exists() and "Backed up 3 cases" in out
+    assert "not in its vault" in err and sha in err
+    code, _, err = conduct(None, "restore", str(archive), str(tmp_path / "r"))
+    assert code == 1
+    assert f"evidence missing from the vault: {sha} (named in events/C-2026-0003.json)" in err
+    assert "already missing from the store when the backup was taken" in err
