@@ -13,6 +13,7 @@ from store.backup import BackupError, take_backup
 from store.db import Store
 from store.openpgp import OpenPgpError, read_public_key
 from store.restore import RestoreError, restore
+from store.storecheck import human_size
 
 
 def register(sub: Any) -> None:
@@ -72,19 +73,25 @@ def backup(args: argparse.Namespace, config: Config) -> int:
     """Take a backup and say what it holds."""
     try:
         key = read_public_key(args.encrypt_to) if args.encrypt_to else None
+        data_dir = config.store.data_dir
+        queue = config.letters.print_queue
+        # PDFs waiting to be printed are copies of letters kept in the vault, written as the
+        # daemon goes, outside any transaction: leave them out.
+        exclude = frozenset({queue.name}) if queue.parent == data_dir else frozenset()
         result = take_backup(
-            Store(config.store.data_dir),
+            Store(data_dir),
             config.path,
             args.dest,
             at=_now(),
             key=key,
             keep=args.keep,
+            exclude=exclude,
         )
     except (BackupError, OpenPgpError) as exc:
         print(f"conduct: backup failed: {exc}", file=sys.stderr)
         return 1
     print(f"Backed up {result.contents.describe()}")
-    print(f"  to {result.path} ({result.size / 1e6:,.1f} MB, readable by its owner only)")
+    print(f"  to {result.path} ({human_size(result.size)}, readable by its owner only)")
     if result.encrypted_to:
         print(f"  encrypted to {result.encrypted_to}")
     else:

@@ -162,8 +162,12 @@ def take_backup(
     key: PublicKey | None = None,
     keep: int | None = None,
     link: bool = True,
+    exclude: frozenset[str] = frozenset(),
 ) -> BackupResult:
-    """Write a backup of ``store`` and ``config_path`` to ``dest`` (a directory or a new file)."""
+    """Write a backup of ``store`` and ``config_path`` to ``dest`` (a directory or a new file).
+
+    ``exclude`` names top-level entries of the data directory to leave out (the print queue).
+    """
     started = time.monotonic()
     config_text = _read_config(config_path)
     if not (store.root / META).exists():
@@ -179,7 +183,7 @@ def take_backup(
         for attempt in (1, 2):
             if staging is not None:
                 staging.remove()
-            staging = _Staging.create(store.root, link)
+            staging = _Staging.create(store.root, link, exclude)
             missing = staging.snapshot(store)
             # Evidence named by the records but gone from the vault: either it was disposed of
             # between the lock and the vault walk (a second snapshot settles it), or the
@@ -261,17 +265,18 @@ class _Staging:
 
     root: Path
     link: bool
+    exclude: frozenset[str] = frozenset()
     linked: bool = True
     lock_seconds: float = 0.0
     files: dict[str, Path] = field(default_factory=dict)
     _made: set[Path] = field(default_factory=set)
 
     @classmethod
-    def create(cls, data: Path, link: bool) -> _Staging:
+    def create(cls, data: Path, link: bool, exclude: frozenset[str]) -> _Staging:
         """A new staging directory inside the data directory (same filesystem: links work)."""
         root = data / f"{STAGING_PREFIX}{os.getpid()}-{os.urandom(4).hex()}"
         make_dir(root)
-        return cls(root, link, linked=link, _made={root})
+        return cls(root, link, exclude, linked=link, _made={root})
 
     def remove(self) -> None:
         """Delete the staging directory (the links only: the store's files stay)."""
@@ -283,7 +288,7 @@ class _Staging:
         pinned = self.root / "audit.pinned"
         started = time.monotonic()
         with store.reading():  # the store lock: no transaction can commit meanwhile
-            for src, rel in _data_files(store.root):
+            for src, rel in _data_files(store.root, self.exclude):
                 if rel != AUDIT:
                     self.add(src, rel)
             # The audit log grows in place: pin its inode and note how long it is now.
@@ -353,12 +358,12 @@ def _copy_prefix(src: Path, dst: Path, size: int) -> None:
             remaining -= len(chunk)
 
 
-def _data_files(root: Path) -> Iterator[tuple[Path, str]]:
+def _data_files(root: Path, exclude: frozenset[str]) -> Iterator[tuple[Path, str]]:
     """Every file of the data directory worth keeping but the vault, as (path, posix path)."""
     for entry in sorted(os.scandir(root), key=lambda e: e.name):
-        if entry.name in SKIPPED or entry.name.startswith(STAGING_PREFIX):
+        if entry.name in SKIPPED or entry.name in exclude or entry.name == "vault":
             continue
-        if entry.name == "vault":
+        if entry.name.startswith(STAGING_PREFIX):
             continue
         if entry.is_dir(follow_symlinks=False):
             yield from _tree(Path(entry.path), entry.name)

@@ -40,11 +40,25 @@ class Contents:
     def describe(self) -> str:
         """One line for a person: what was backed up or restored."""
         return (
-            f"{self.cases:,} cases, {self.events:,} events, {self.people:,} people, "
-            f"{self.letters:,} letters, {self.mail:,} mail records, "
-            f"{self.vault_files:,} vault files ({self.vault_bytes / 1e6:,.1f} MB), "
-            f"{self.audit_entries:,} audit entries"
+            f"{_count(self.cases, 'case')}, {_count(self.events, 'event')}, "
+            f"{_count(self.people, 'person', 'people')}, {_count(self.letters, 'letter')}, "
+            f"{_count(self.mail, 'mail record')}, {_count(self.vault_files, 'vault file')} "
+            f"({human_size(self.vault_bytes)}), {_count(self.audit_entries, 'audit entry', 'audit entries')}"
         )
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n:,} {one if n == 1 else many or one + 's'}"
+
+
+def human_size(size: int) -> str:
+    """A file size as a person reads it: 812 bytes, 4.3 KB, 87.6 MB, 1.2 GB."""
+    if size < 1000:
+        return f"{size} bytes"
+    for unit, scale in (("KB", 1e3), ("MB", 1e6), ("GB", 1e9)):
+        if size < scale * 1000 or unit == "GB":
+            return f"{size / scale:,.1f} {unit}"
+    raise AssertionError("unreachable")
 
 
 def read_json(path: Path) -> Any:

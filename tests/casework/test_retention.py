@@ -140,3 +140,16 @@ def test_bad_questions_are_refused() -> None:
         RetentionSchedule(DEFAULT_SCHEDULE.periods[:-1])
     with pytest.raises(RetentionError, match="at least one month"):
         Period()
+
+
+def test_check_says_whether_the_school_has_confirmed_its_schedule(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from conduct.cli import main
+
+    path = write_config(tmp_path, "warning-first")
+    assert main(["--config", str(path), "check"]) == 0
+    assert "retention: NOT yet confirmed by the school" in capsys.readouterr().out
+    path = write_config(tmp_path, "warning-first", "[retention]\nconfirmed = true\n")
+    assert main(["--config", str(path), "check"]) == 0
+    assert "retention: confirmed by the school" in capsys.readouterr().out

@@ -85,6 +85,9 @@ def test_backup_then_restore_gives_back_every_case_event_and_file(
 ) -> None:
     backups = tmp_path / "backups"
     backups.mkdir()
+    queue = school.parent / "data" / "print-queue"
+    queue.mkdir()
+    (queue / "C-2026-0001-warning.pdf").write_bytes(b"%PDF a copy of a letter in the vault")
     out = ok(school, "backup", str(backups))
     assert "Backed up 3 cases, 11 events, 3 people" in out and "4 vault files" in out
     (archive,) = backups.iterdir()
@@ -97,7 +100,10 @@ def test_backup_then_restore_gives_back_every_case_event_and_file(
     assert names[:2] == ["conduct-backup/manifest.json", "conduct-backup/config.toml"]
     assert "conduct-backup/data/audit.jsonl" in names
     # Locks, the commit scratch area, the daemon's health and the staging copy stay behind.
-    assert not any(re.search(r"store\.lock|/tmp/|health\.json|\.backup-", n) for n in names)
+    # The print queue holds copies of letters kept in the vault.
+    assert not any(
+        re.search(r"store\.lock|/tmp/|health\.json|\.backup-|print-queue", n) for n in names
+    )
     assert not [p for p in (school.parent / "data").iterdir() if p.name.startswith(".backup-")]
 
     restored = tmp_path / "restored"
