@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from casework.config import Config
-from store.backup import BackupError, take_backup
+from store.backup import take_backup
+from store.backup_manifest import BackupError
 from store.db import Store
 from store.openpgp import OpenPgpError, read_public_key
 from store.restore import RestoreError, restore

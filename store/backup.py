@@ -28,7 +28,6 @@ import contextlib
 import errno
 import gzip
 import io
-import json
 import os
 import re
 import shutil
@@ -36,18 +35,17 @@ import tarfile
 import time
 import tomllib
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from store.backup_manifest import ARCHIVE_DIR, FORMAT, BackupError, Manifest, ManifestFile
 from store.db import META, Store
 from store.files import FILE_MODE, fsync_dir, make_dir
 from store.openpgp import OPENPGP_SUFFIX, PublicKey, encrypting
 from store.storecheck import Contents, contents_of, referenced_hashes, sha256_file, vault_files
 
-ARCHIVE_DIR = "conduct-backup"
-FORMAT = 1
 STAGING_PREFIX = ".backup-"
 AUDIT = "audit.jsonl"
 # Not data: locks, the commit scratch area, the journal (finished by the lock's recovery),
@@ -56,55 +54,6 @@ SKIPPED = frozenset({"store.lock", "daemon.lock", "tmp", "journal.json", "health
 NAME_PATTERN = re.compile(r"^conduct-backup-\d{8}T\d{6}Z\.tar\.gz(\.gpg)?$")
 SECRET_KEY = re.compile(r"pass(word|wd|phrase)|secret|token|api.?key|private.?key|credential")
 SECRET_KEY_OK = ("_env", "_command", "_file")
-
-
-class BackupError(Exception):
-    """A backup that could not be taken; the message says why."""
-
-
-@dataclass(frozen=True)
-class ManifestFile:
-    """One file of the data directory in the archive."""
-
-    path: str
-    size: int
-    sha256: str
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """What a backup holds, so that a restore can prove it got all of it."""
-
-    format: int
-    taken_at: str
-    contents: Contents
-    files: tuple[ManifestFile, ...]
-    # Named by the records but already missing from the store's vault when it was taken.
-    missing_evidence: tuple[str, ...] = ()
-
-    def to_bytes(self) -> bytes:
-        """The manifest as stored in the archive."""
-        return json.dumps(asdict(self), indent=1, ensure_ascii=False).encode("utf-8")
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> Manifest:
-        """Read a manifest; a newer format or a damaged one is an error."""
-        try:
-            raw = json.loads(data)
-            if int(raw["format"]) > FORMAT:
-                raise BackupError(
-                    f"the backup has format {raw['format']}; this Conduct Desk reads up to "
-                    f"{FORMAT}: restore it with a newer Conduct Desk"
-                )
-            return cls(
-                format=int(raw["format"]),
-                taken_at=str(raw["taken_at"]),
-                contents=Contents(**raw["contents"]),
-                files=tuple(ManifestFile(**f) for f in raw["files"]),
-                missing_evidence=tuple(str(m) for m in raw.get("missing_evidence", ())),
-            )
-        except (ValueError, KeyError, TypeError) as exc:
-            raise BackupError(f"the backup's manifest is damaged: {exc}") from None
 
 
 @dataclass(frozen=True)

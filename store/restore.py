@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO
 
-from store.backup import ARCHIVE_DIR, BackupError, Manifest
+from store.backup_manifest import ARCHIVE_DIR, BackupError, Manifest
 from store.db import Store, StoreError
 from store.files import DIR_MODE, FILE_MODE, make_dir
 from store.openpgp import decrypting

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from conduct.cli import main
-from store.backup import BackupError, secrets_in_config, take_backup
+from store.backup import secrets_in_config, take_backup
+from store.backup_manifest import BackupError
 from store.db import Store
 from store.openpgp import OpenPgpError, read_public_key
 from tests.conftest import write_config
