@@ -363,3 +363,17 @@ def test_a_store_already_missing_evidence_is_backed_up_and_flagged(
     assert code == 1
     assert f"evidence missing from the vault: {sha} (named in events/C-2026-0003.json)" in err
     assert "already missing from the store when the backup was taken" in err
+
+
+def test_restore_says_when_config_points_at_another_data_directory(tmp_path: Path) -> None:
+    folder = tmp_path / "srv"
+    folder.mkdir()
+    live = tmp_path / "elsewhere" / "data"
+    cfg = write_config(folder, "warning-first", f'[store]\ndata_dir = "{live}"\n')
+    ok(cfg, "case", "open", "--name", "Pat", "--behaviour", "swearing", "--summary", "Gate")
+    archive = tmp_path / "b.tar.gz"
+    ok(cfg, "backup", str(archive))
+    out = ok(None, "restore", str(archive), str(tmp_path / "copy"))
+    assert f"note: config.toml names data_dir = '{live}'" in out
+    assert 'set data_dir = "data" before using this copy' in out
+    assert (tmp_path / "copy" / "data" / "meta.json").exists()
