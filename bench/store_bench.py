@@ -20,8 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from casework import workflow  # noqa: E402
 from casework.cases import Severity, format_ref  # noqa: E402
+from casework.clock import process_clock  # noqa: E402
 from casework.config import Config, parse_config  # noqa: E402
-from casework.events import EventType, make_event, now  # noqa: E402
+from casework.events import EventType, make_event  # noqa: E402
+from casework.payloads import Text  # noqa: E402
 from casework.people import Person, Subject  # noqa: E402
 from store.casebook import Casebook  # noqa: E402
 from store.db import Store  # noqa: E402
@@ -48,7 +50,7 @@ def config_for(root: Path) -> Config:
 def seed(config: Config, n_cases: int, events_per_case: int = 10) -> None:
     """Write ``n_cases`` cases of ``events_per_case`` events in one transaction."""
     store = Store(config.store.data_dir)
-    start = now() - timedelta(days=400)
+    start = process_clock().now() - timedelta(days=400)
     with store.transaction("bench") as tx:
         cases, events, people, counters = Cases(tx), Events(tx), People(tx), Counters(tx)
         for i in range(n_cases):
@@ -70,7 +72,7 @@ def seed(config: Config, n_cases: int, events_per_case: int = 10) -> None:
             events.add(opened)
             for k in range(events_per_case - 1):
                 ev = make_event(
-                    ref, "bench", EventType.NOTE, f"note {k}", {"text": f"note {k}"}, at=at
+                    ref, "bench", EventType.NOTE, f"note {k}", Text(f"note {k}"), at=at
                 )
                 case = workflow.apply(case, ev)
                 events.add(ev)

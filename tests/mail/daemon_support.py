@@ -10,7 +10,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from casework.config import Config, Imap, Mail, Smtp, load_config
-from tests.conftest import write_config
+from tests.support.school import write_config
 
 
 def school_config(
