@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from casework.clock import process_clock
 from casework.config import Config
 from store.backup import take_backup
 from store.backup_manifest import BackupError
-from store.db import Store
+from store.db import META, Store
 from store.openpgp import OpenPgpError, read_public_key
 from store.restore import RestoreError, restore
 from store.storecheck import human_size
@@ -64,26 +64,24 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=restore_cmd, needs_config=False)
 
 
-def _now() -> datetime:
-    # The time a backup is named after. TODO(lead): take it from casework.clock's
-    # process_clock() once the one-clock change (issue 8) is on main.
-    return datetime.now(UTC)
-
-
 def backup(args: argparse.Namespace, config: Config) -> int:
     """Take a backup and say what it holds."""
     try:
         key = read_public_key(args.encrypt_to) if args.encrypt_to else None
         data_dir = config.store.data_dir
+        if not (data_dir / META).exists():
+            # Opening a Store would create an empty one: a mistyped data_dir is not a school.
+            raise BackupError(f"there is no store at {data_dir} (see [store] data_dir)")
+        clock = process_clock()
         queue = config.letters.print_queue
         # PDFs waiting to be printed are copies of letters kept in the vault, written as the
         # daemon goes, outside any transaction: leave them out.
         exclude = frozenset({queue.name}) if queue.parent == data_dir else frozenset()
         result = take_backup(
-            Store(data_dir),
+            Store(data_dir, clock),
             config.path,
             args.dest,
-            at=_now(),
+            at=clock.now(),
             key=key,
             keep=args.keep,
             exclude=exclude,

@@ -21,10 +21,10 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from store.backup_manifest import ARCHIVE_DIR, BackupError, Manifest
-from store.db import Store, StoreError
+from store.db import META, SCHEMA_VERSION
 from store.files import DIR_MODE, FILE_MODE, make_dir
 from store.openpgp import decrypting
-from store.storecheck import Contents, contents_of, missing_evidence, verify_audit
+from store.storecheck import Contents, contents_of, missing_evidence, read_json, verify_audit
 from store.vault import SHA256
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -199,6 +199,14 @@ def _verify(target: Path, manifest: Manifest, written: dict[str, _Written]) -> R
         problems.append(
             f"evidence missing from the vault: {gone}{when if gone[:64] in known else ''}"
         )
+    schema = _schema(data)
+    if schema is None:
+        problems.append("meta.json: no schema version: this is not a Conduct Desk store")
+    elif schema > SCHEMA_VERSION:
+        problems.append(
+            f"the store has schema {schema}; this Conduct Desk knows up to {SCHEMA_VERSION}: "
+            "restore it with a newer Conduct Desk"
+        )
     contents = contents_of(data)
     if contents != manifest.contents:
         problems.append(
@@ -211,30 +219,41 @@ def _verify(target: Path, manifest: Manifest, written: dict[str, _Written]) -> R
             "its files are left there for inspection",
             tuple(problems),
         )
-    try:
-        Store(data)  # opens as the dashboard and the daemon would: schema known, no journal
-    except StoreError as exc:
-        raise RestoreError(f"the restored store cannot be opened: {exc}") from None
     return RestoreResult(
         config_path=target / "config.toml",
         data_dir=data,
         contents=contents,
         taken_at=manifest.taken_at,
-        notes=_notes(target),
+        notes=_notes(target, schema or SCHEMA_VERSION),
     )
 
 
-def _notes(target: Path) -> tuple[str, ...]:
-    """What a person must change before using the copy: a data_dir that points elsewhere."""
+def _schema(data: Path) -> int | None:
+    """The store's schema version from meta.json, read without opening (or migrating) it."""
+    try:
+        meta = read_json(data / META).get("meta", {})
+        return int(next(iter(meta.values()))["schema"])
+    except (OSError, ValueError, KeyError, TypeError, StopIteration, AttributeError):
+        return None
+
+
+def _notes(target: Path, schema: int) -> tuple[str, ...]:
+    """What a person should know before using the copy: an upgrade, a data_dir elsewhere."""
+    notes = []
+    if schema < SCHEMA_VERSION:
+        notes.append(
+            f"the backup's store has schema {schema}; it is upgraded to {SCHEMA_VERSION} "
+            "when this Conduct Desk first opens it"
+        )
     try:
         raw = tomllib.loads((target / "config.toml").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return ("config.toml could not be read; the data is in data/",)
+        return (*notes, "config.toml could not be read; the data is in data/")
     store = raw.get("store")
     data_dir = store.get("data_dir", "data") if isinstance(store, dict) else "data"
-    if data_dir in ("data", "./data"):
-        return ()
-    return (
-        f"config.toml names data_dir = {data_dir!r}; the restored data is in "
-        f'{target / "data"}: set data_dir = "data" before using this copy',
-    )
+    if data_dir not in ("data", "./data"):
+        notes.append(
+            f"config.toml names data_dir = {data_dir!r}; the restored data is in "
+            f'{target / "data"}: set data_dir = "data" before using this copy'
+        )
+    return tuple(notes)

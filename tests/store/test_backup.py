@@ -181,6 +181,12 @@ def test_restore_names_what_does_not_verify(school: Path, tmp_path: Path) -> Non
     code, _, err = conduct(None, "restore", str(broken), str(tmp_path / "r2"))
     assert code == 1 and "audit log broken at line" in err
 
+    # A store from a newer Conduct Desk is not opened (nor "migrated") by an older one.
+    newer = tmp_path / "newer.tar.gz"
+    _rewrite(archive, newer, {"data/meta.json": b'{"meta":{"1":{"schema":99}}}'})
+    code, _, err = conduct(None, "restore", str(newer), str(tmp_path / "r4"))
+    assert code == 1 and "the store has schema 99" in err
+
     # Evidence dropped from the archive: named as missing, and as referenced by its case.
     dropped = tmp_path / "dropped.tar.gz"
     _rewrite(archive, dropped, {blob: None, event_file: None})
