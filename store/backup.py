@@ -145,7 +145,9 @@ def take_backup(
     finally:
         if staging is not None:
             staging.remove()
-    removed = _prune(dest, keep) if keep is not None else ()
+    # A backup of a damaged store never pushes out the older, whole ones.
+    whole = not manifest.missing_evidence
+    removed = _prune(dest, keep) if keep is not None and whole else ()
     return BackupResult(
         path=target,
         size=size,

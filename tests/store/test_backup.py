@@ -357,6 +357,9 @@ def test_a_store_already_missing_evidence_is_backed_up_and_flagged(
     school: Path, tmp_path: Path
 ) -> None:
     data = school.parent / "data"
+    nightly = tmp_path / "nightly"
+    nightly.mkdir()
+    whole = take_backup(Store(data), school, nightly, at=AT, keep=1)
     sha = shown(school, "C-2026-0003")["evidence"][0]["sha256"]
     blob = next((data / "vault").rglob(sha))
     blob.chmod(0o600)
@@ -365,6 +368,10 @@ def test_a_store_already_missing_evidence_is_backed_up_and_flagged(
     code, out, err = conduct(school, "backup", str(archive))
     assert code == 1 and archive.exists() and "Backed up 3 cases" in out
     assert "not in its vault" in err and sha in err
+    # With --keep, the whole backup taken before the damage is not pushed out.
+    damaged = take_backup(Store(data), school, nightly, at=AT.replace(day=3), keep=1)
+    assert damaged.missing_evidence == (sha,)
+    assert sorted(nightly.iterdir()) == sorted([whole.path, damaged.path])
     code, _, err = conduct(None, "restore", str(archive), str(tmp_path / "r"))
     assert code == 1
     assert f"evidence missing from the vault: {sha} (named in events/C-2026-0003.json)" in err
