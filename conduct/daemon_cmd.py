@@ -10,7 +10,7 @@ from typing import Any
 
 from casework.config import Config
 from mailer.daemon import Daemon, DaemonLocked
-from mailer.ingest import ingest_raw
+from mailer.ingest import Fate, ingest_raw
 from store.casebook import Casebook, NotFound
 from store.inbox import Inbox
 from store.maillog import MailLog
@@ -85,17 +85,11 @@ def quarantine_retry(args: argparse.Namespace, config: Config) -> int:
         raise NotFound(f"nothing in quarantine with id {args.id!r}")
     record = matches[0]
     raw = book.vault.get(record.sha256)
-    outcome = ingest_raw(
-        raw,
-        record.sha256,
-        inbox,
-        config,
-        folder=record.folder,
-        uidvalidity=record.uidvalidity,
-        uid=record.uid,
+    handled = ingest_raw(
+        raw, inbox, config, folder=record.folder, uidvalidity=record.uidvalidity, uid=record.uid
     )
-    if outcome is None or outcome[0].value == "quarantined":
+    if handled.fate in (Fate.QUARANTINED, Fate.FAILED):
         print(f"conduct: {args.id} failed again; it stays in quarantine", file=sys.stderr)
         return 1
-    print(f"{args.id}: {outcome[0].value} {outcome[1] or ''}".rstrip())
+    print(f"{args.id}: {handled.fate.value} {handled.case_ref or ''}".rstrip())
     return 0
