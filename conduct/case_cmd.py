@@ -80,9 +80,7 @@ def register(sub: Any) -> None:
         default=[],
         metavar="KEY=VALUE",
         help="; ".join(
-            f"{t.value}: {', '.join(recordable_fields(t))}"
-            for t in RECORDABLE
-            if recordable_fields(t)
+            f"{t.value}: {', '.join(recordable_fields(t))}" for t in RECORDABLE if recordable_fields(t)
         ),
     )
     r.set_defaults(handler=case_record)

@@ -57,13 +57,7 @@ def evidence_of(file: CaseFile) -> list[dict[str, Any]]:
         else:
             continue
         items.append(
-            {
-                "sha256": d.sha256,
-                "name": d.name,
-                "kind": kind,
-                "event_id": e.id,
-                "at": e.at.isoformat(),
-            }
+            {"sha256": d.sha256, "name": d.name, "kind": kind, "event_id": e.id, "at": e.at.isoformat()}
         )
     return items
 

@@ -54,6 +54,7 @@ LOCK_TIMEOUT_S = 30.0
 EVENT_CACHE_SIZE = 512
 
 
+
 class StoreError(Exception):
     """The store cannot be used: locked too long, newer schema, or damaged file."""
 

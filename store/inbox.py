@@ -204,7 +204,9 @@ class Inbox:
             )
             reporter = f"{mail.sender_name or mail.sender_address} (by email)"
         summary = mail.subject.strip() or "(no subject)"
-        return self.book.open_case_in(tx, person, behaviours=[], summary=summary, reporter=reporter)
+        return self.book.open_case_in(
+            tx, person, behaviours=[], summary=summary, reporter=reporter
+        )
 
     def _add_evidence(
         self, tx: Transaction, case: Case, mail: IncomingMail, rule: ThreadRule
