@@ -145,6 +145,8 @@ def main() -> None:
         plain = take_backup(store, config_path, root / "plain.tar.gz", at=AT)
         key = read_public_key(it_provider_key(root))
         sealed = take_backup(store, config_path, root / "sealed.tar.gz.gpg", at=AT, key=key)
+        # Key generation started a gpg-agent in that home: stop it before the home goes.
+        subprocess.run(["gpgconf", "--homedir", str(root / "gnupg"), "--kill", "all"], check=False)
         t = time.perf_counter()
         restored = restore(plain.path, root / "restored")
         restore_s = time.perf_counter() - t
