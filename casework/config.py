@@ -11,6 +11,7 @@ from typing import Any
 
 from casework.mailauth import OAuth, parse_oauth
 from casework.policy import PRESETS, Policy, load_preset, parse_policy
+from casework.retention import DEFAULT_SCHEDULE, RetentionSchedule, parse_retention
 from casework.tomlread import ConfigError, Problem, TableReader
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
@@ -159,6 +160,7 @@ class Config:
     mail: Mail | None
     store: StoreSettings
     letters: LetterSettings
+    retention: RetentionSchedule = DEFAULT_SCHEDULE
 
 
 def find_config(explicit: str | None) -> Path:
@@ -194,10 +196,11 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     mail = _mail(top.sub("mail"), base) if top.has("mail") else None
     store = _store(top.sub("store"), base)
     letters = _letters(top.sub("letters"), base, school, store)
+    retention = parse_retention(top.sub("retention"))
     top.finish()
     if problems or policy is None:
         raise ConfigError(problems)
-    return Config(path, school, operator, policy, periods, mail, store, letters)
+    return Config(path, school, operator, policy, periods, mail, store, letters, retention)
 
 
 def _path(r: TableReader, name: str, base: Path, default: str | None = None) -> Path | None:
