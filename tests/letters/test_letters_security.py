@@ -19,7 +19,7 @@ from letters import (
     LocalAssetFetcher,
     Renderer,
 )
-from tests.letters.lettertools import make_person, pdf_text
+from tests.support.letters import make_person, pdf_text
 
 
 class CountingServer:
