@@ -9,7 +9,7 @@ from typing import Any
 
 from casework.config import Config
 from casework.outbox import LetterMove, LetterStatus
-from conduct.case_cmd import parse_sets
+from conduct.sets import add_set_option, parse_sets
 from store.casebook import Casebook
 from store.outbox import Outbox
 
@@ -37,14 +37,7 @@ def register(sub: Any) -> None:
     )
     r.add_argument("ref")
     r.add_argument("kind", help="see `conduct letter kinds`")
-    r.add_argument(
-        "--set",
-        action="extend",
-        nargs="+",
-        default=[],
-        metavar="KEY=VALUE",
-        help="fields of the letter, one or more KEY=VALUE",
-    )
+    add_set_option(r, "fields of the letter, one or more KEY=VALUE")
     r.add_argument(
         "--out", type=Path, required=True, metavar="FILE.pdf", help="where to write the PDF"
     )

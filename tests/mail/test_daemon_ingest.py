@@ -19,6 +19,7 @@ from store.casebook import Casebook
 from store.maillog import MailLog
 from tests.support.mailfixtures import message, school_config, unique_folder, write_mail_config
 from tests.support.mailservers.dovecot import Dovecot
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 FLAG = ("\\Flagged",)
@@ -304,12 +305,15 @@ def test_dovecot_restarted_during_idle(
     thread.start()
     book = Casebook(config)
     try:
-        _wait(lambda: DaemonState.IDLE in states, 15)
+        wait_until(lambda: DaemonState.IDLE in states, "the daemon to idle")
         fresh_dovecot.restart()
         fresh_dovecot.deliver(message("After the restart"), flags=FLAG)
-        _wait(lambda: [c.summary for c in book.cases()] == ["After the restart"], 30)
-        # Back off, reconnect, and wait in IDLE again (the wait only guards against a hang).
-        _wait(lambda: DaemonState.BACKING_OFF in states and states[-1] is DaemonState.IDLE, 30)
+        wait_until(lambda: [c.summary for c in book.cases()] == ["After the restart"], "the case")
+        # Back off, reconnect, and wait in IDLE again.
+        wait_until(
+            lambda: DaemonState.BACKING_OFF in states and states[-1] is DaemonState.IDLE,
+            "idle again after backing off",
+        )
         after = states[states.index(DaemonState.BACKING_OFF) :]
         assert DaemonState.CONNECTED in after and after[-1] is DaemonState.IDLE
     finally:
@@ -330,14 +334,14 @@ def test_idle_picks_up_a_flag_within_about_a_second(
     thread.start()
     book = Casebook(config)
     try:
-        _wait(
+        wait_until(
             lambda: (h := MailLog(book.store).health()) is not None and h.state is DaemonState.IDLE,
-            15,
+            "the daemon to idle",
         )
         assert book.cases() == []
         started = time.monotonic()
         dovecot.set_flags(uid, FLAG, folder=folder)
-        _wait(lambda: len(book.cases()) == 1, 10)
+        wait_until(lambda: len(book.cases()) == 1, "the flagged message's case")
         assert time.monotonic() - started < 3.0
     finally:
         daemon.stop.set()
@@ -385,13 +389,6 @@ def test_wrong_password_is_reported_as_login_failed(
     assert "AUTHENTICATIONFAILED" in health.last_error  # Dovecot's own words follow
 
 
-def _wait(predicate, seconds: float) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"condition not met within {seconds} s")
 
 
 def test_a_second_daemon_on_the_same_store_is_refused(
