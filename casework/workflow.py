@@ -278,6 +278,9 @@ def move(
     check_move(policy, case, to_step, reason)
     fields = {k: v for k, v in (fields or {}).items()}
     step = policy.step(to_step)
+    refusal = ban_step_refusal(case, step)
+    if refusal:
+        raise CaseRuleError(f"{case.ref} cannot move to {to_step!r}: {refusal}")
     allowed = step_fields(step)
     unknown = sorted(set(fields) - set(allowed))
     if unknown:
@@ -291,7 +294,7 @@ def move(
         from_step=case.step, to=to_step, reason=(reason or "").strip(), in_order=ordered
     )
     events = [make_event(case.ref, actor, EventType.STEP_CHANGED, summary, changed, at=at)]
-    if step.ban:
+    if step.ban and not _already_lifted(case, step.ban):
         new_id = ban_id or f"{case.ref}-B{len(case.bans) + 1}"
         events.append(_ban_event(case, step.ban, actor, at, today, periods, fields, new_id))
     if step.referral:
@@ -309,6 +312,31 @@ def move(
             )
         )
     return events
+
+
+def ban_step_refusal(case: Case, step: Step) -> str | None:
+    """Why a ban step cannot be taken on this case now (no ban to confirm, say); None if it can."""
+    if step.ban not in (BanAction.CONFIRM, BanAction.REVIEW, BanAction.LIFT):
+        return None
+    standing = [b for b in case.bans if b.status is not ban_rules.BanStatus.LIFTED]
+    if step.ban is BanAction.LIFT:
+        if standing or (case.bans and case.step != step.id):
+            return None
+        return "there is no ban to lift"
+    if not standing:
+        return "there is no ban in place" if not case.bans else "the ban has been lifted"
+    if step.ban is BanAction.CONFIRM and standing[-1].status is ban_rules.BanStatus.CONFIRMED:
+        return "the ban is already confirmed"
+    return None
+
+
+def _already_lifted(case: Case, action: BanAction) -> bool:
+    """A lift step after a review that lifted the ban: the step is taken, the ban stays as it is."""
+    return (
+        action is BanAction.LIFT
+        and bool(case.bans)
+        and all(b.status is ban_rules.BanStatus.LIFTED for b in case.bans)
+    )
 
 
 def _current_ban(case: Case) -> Ban:

@@ -72,6 +72,7 @@ def case_detail(
         "suggestion": {"step": file.suggestion.step, "why": file.suggestion.why}
         if file.suggestion
         else None,
+        "waiting": file.waiting or None,
     }
 
 
@@ -89,6 +90,8 @@ def case_text(config: Config, file: CaseFile, letters: Sequence[LetterRecord], t
     ]
     if file.suggestion:
         lines.append(f"  suggested:  {file.suggestion.step} ({file.suggestion.why})")
+    elif file.waiting and c.is_open:
+        lines.append(f"  waiting:    for {file.waiting}")
     if c.flags:
         lines.append(f"  flags:      {', '.join(c.flags)}")
     due = next_due(c, today)

@@ -13,7 +13,7 @@ from casework.cases import Case, CaseStatus, Severity, format_ref
 from casework.clock import Clock, process_clock
 from casework.config import Config
 from casework.events import Event, EventType, make_event
-from casework.ladder import Suggestion, suggest
+from casework.ladder import Suggestion, assess
 from casework.mailthread import ThreadRule
 from casework.outbox import LetterRecord
 from casework.payloads import (
@@ -51,6 +51,7 @@ class CaseFile:
     events: tuple[Event, ...]
     people: tuple[Person, ...]
     suggestion: Suggestion | None
+    waiting: str = ""  # what the ladder waits for before it suggests a step
 
 
 class Casebook:
@@ -92,7 +93,8 @@ class Casebook:
             case = _need(Cases(tx).get(ref.upper()), ref)
             events = Events(tx).of(case.ref)
             people = tuple(p for s in case.subjects if (p := People(tx).get(s.person_id)))
-        return CaseFile(case, tuple(events), people, suggest(self.config.policy, case, events))
+        ladder = assess(self.config.policy, case, events, self.clock.today())
+        return CaseFile(case, tuple(events), people, ladder.suggestion, ladder.waiting)
 
     # -- writing ------------------------------------------------------------------------
 

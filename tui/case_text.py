@@ -36,6 +36,9 @@ def summary_text(policy: Policy, file: CaseFile, today: date) -> Text:
         text.append("\nNext:  ", style="bold")
         text.append(policy.label(file.suggestion.step), style="bold green")
         text.append(f"  ({file.suggestion.why}; press t)")
+    elif file.waiting and case.is_open:
+        text.append("\nWaiting for: ", style="bold")
+        text.append(Text(file.waiting))
     due = next_due(case, today) if case.is_open else None
     text.append("\nBehaviours: ", style="bold")
     text.append(Text(", ".join(case.behaviours)))

@@ -8,6 +8,7 @@ from casework.bans import DEFAULT_SCOPE, BanKind, proposed_ban
 from casework.config import Config, Periods
 from casework.ladder import in_order
 from casework.policy import BanAction, Policy, Step
+from casework.workflow import ban_step_refusal
 from store.casebook import CaseFile
 from tui.screens.form_modal import Field, FormModal
 
@@ -16,8 +17,16 @@ def take_step(policy: Policy, file: CaseFile) -> FormModal:
     """Which step next: the suggested one first, then those that follow, then the rest."""
     case = file.case
     suggested = file.suggestion.step if file.suggestion else None
-    ordered = [s for s in policy.steps if s.id != case.step]
+    # The step the case is at is offered again only where the ladder lets it follow itself
+    # (a ban reviewed again).
+    ordered = [
+        s
+        for s in policy.steps
+        if (s.id != case.step or in_order(policy, case, s.id)) and ban_step_refusal(case, s) is None
+    ]
     ordered.sort(key=lambda s: (s.id != suggested, not in_order(policy, case, s.id)))
+    if suggested not in {s.id for s in ordered}:
+        suggested = None
     options = []
     for s in ordered:
         if s.id == suggested:
@@ -34,9 +43,11 @@ def take_step(policy: Policy, file: CaseFile) -> FormModal:
                 "choice",
                 value=suggested or ordered[0].id,
                 options=tuple(options),
+                required=True,
             )
         ],
-        intro=f"Now at: {policy.label(case.step)}",
+        intro=f"Now at: {policy.label(case.step)}"
+        + (f"\nThe ladder is waiting for {file.waiting}." if file.waiting else ""),
         submit="Next",
     )
 

@@ -37,7 +37,8 @@ def test_summary_says_who_where_what_next_and_what_is_due(
         "C-2026-0004  Lee Marsh  · open · serious",
         "Threatened the office manager at the front desk",
         "Step: Ban reviewed: continued or lifted",
-        "Next:  Ban reviewed: continued or lifted  (next on the ladder; press t)",
+        # The review's letter has not gone: the ladder waits rather than propose another review.
+        "Waiting for: the ban-review letter to be sent",
         "Behaviours: threats, aggression   Due: 26 Mar 2026 ban review",
         "Ban: confirmed, 11 Jan 2026 to 11 Apr 2026, review 26 Mar 2026",
     ]
@@ -75,7 +76,9 @@ def test_ladder_marks_current_suggested_following_and_out_of_order_steps(
     lines = ladder_text(config.policy, files["Sam Okafor"], TODAY).plain.splitlines()
     marks = {line.split()[1]: line.split()[0] for line in lines if line.startswith(" ")}
     assert marks["meeting-chair"] == "▶"
-    assert marks["ban-intent"] == "★"
+    # The meeting has not happened (nor its letter gone): nothing is suggested yet.
+    assert "★" not in marks.values()
+    assert marks["ban-intent"] == "→"
     assert marks["ban-provisional"] == "→" and marks["close"] == "→"
     assert marks["warning"] == "·" and marks["ban-confirmed"] == "·"
     assert "  16 Mar 2026 15:30  Headteacher's office  no outcome yet" in lines
@@ -96,17 +99,19 @@ def test_the_step_form_offers_the_suggestion_first_then_what_follows(
     config, files = demo
     form = ladder_forms.take_step(config.policy, files["Sam Okafor"])
     (step,) = form.fields
-    assert step.value == "ban-intent"
+    # Nothing is suggested before the meeting: the steps that follow come first, in order.
+    assert step.value == "ban-provisional"
+    assert "waiting for the meeting-invitation letter to be sent" in str(form.intro)
     tags = [label.rsplit("[", 1)[1].rstrip("]") for _, label in step.options]
     steps = [value for value, _ in step.options]
     assert steps[:5] == [
-        "ban-intent",
         "ban-provisional",
+        "ban-intent",
         "referral-authorities",
         "referral-legal",
         "close",
     ]
-    assert tags[:5] == ["suggested", "next", "next", "next", "next"]
+    assert tags[:5] == ["next", "next", "next", "next", "next"]
     assert set(tags[5:]) == {"out of order"} and "meeting-chair" not in steps
 
 

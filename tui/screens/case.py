@@ -24,6 +24,7 @@ from casework.outbox import LetterMove, LetterRecord, allowed_moves
 from casework.payloads import PayloadError
 from casework.policy import BanAction, Policy, Step
 from casework.recording import recorded_payload
+from casework.workflow import ban_step_refusal
 from store.casebook import Casebook, CaseFile
 from tui import columns, forms, ladder_forms
 from tui.case_text import ladder_text, person_text, summary_text
@@ -238,7 +239,13 @@ class CaseScreen(Screen[None]):
             if action == "split_email":
                 return row is not None and row.is_email and case.is_open
             return row is not None
-        if action in ("review_ban", "lift_ban") or parameters == ("representations",):
+        if action in ("review_ban", "lift_ban"):
+            test = (lambda s: s.ban is BanAction.REVIEW) if action == "review_ban" else (
+                lambda s: s.ban is BanAction.LIFT
+            )
+            step = self._step_where(test)
+            return case.is_open and step is not None and ban_step_refusal(case, step) is None
+        if parameters == ("representations",):
             return case.is_open and any(b.status is not BanStatus.LIFTED for b in case.bans)
         if action in ("back", "tab", "note"):
             return True
