@@ -175,9 +175,12 @@ class DashboardScreen(Screen[None]):
 
     def _label_tabs(self, data: Listing) -> None:
         tabs = self.query_one(TabbedContent)
-        opened = "All cases" if self.show_closed else "Open cases"
+        if self.show_closed:
+            cases = f"All cases ({len(data.cases)})"
+        else:
+            cases = f"Open cases ({data.counts.open_cases})"
         counts = {
-            "cases": f"{opened} ({data.counts.open_cases})",
+            "cases": cases,
             "approvals": f"To approve ({len(data.approvals)})",
             "bans": f"Bans & reviews ({len(data.bans)})",
             "outbox": f"Outbox ({len(data.outbox)})",
