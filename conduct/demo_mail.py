@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from email.message import EmailMessage
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 from email.utils import format_datetime
+
 from mailer.embedded_imap import deliver
 
 log = logging.getLogger("conduct.demo")
