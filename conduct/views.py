@@ -11,6 +11,7 @@ from casework.config import Config
 from casework.events import EventType
 from casework.outbox import LetterRecord
 from casework.payloads import EvidenceAdded, LetterMoved
+from casework.readable import event_words
 from casework.rules import limitation_date, next_due
 from casework.serial import to_json
 from store.casebook import CaseFile
@@ -127,6 +128,10 @@ def case_text(config: Config, file: CaseFile, letters: Sequence[LetterRecord], t
     lines.append("\nTimeline:")
     for e in file.events:
         lines.append(f"  {e.at:%Y-%m-%d %H:%M}  {e.type.value:<24} {e.summary}  ({e.actor})")
+        words = event_words(e)
+        # A statement or an account is read in full here, not only its first line.
+        if words and words != e.summary:
+            lines += [f"{'':<20}| {line}" for line in words.splitlines()]
     evidence = evidence_of(file)
     if evidence:
         lines.append("\nEvidence:")

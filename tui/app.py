@@ -39,6 +39,7 @@ class ConductApp(App[None]):
         "screens/reason_modal.tcss",
         "screens/help_modal.tcss",
         "screens/evidence_modal.tcss",
+        "screens/event_modal.tcss",
         "screens/letter_modal.tcss",
     ]
     TITLE = "Conduct Desk"

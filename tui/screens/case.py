@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from casework.bans import BanStatus
+from casework.events import Event
 from casework.ladder import StepOrderError, in_order
 from casework.outbox import LetterMove, LetterRecord, allowed_moves
 from casework.payloads import PayloadError
@@ -391,6 +392,15 @@ class CaseScreen(Screen[None]):
         row = self._evidence()
         if row is not None:
             self.app.push_screen(EvidenceModal(self.desk, row.sha256, row.name, row.name))
+
+    @on(RecordTable.RowChosen, "#timeline-table")
+    def _event_chosen(self) -> None:
+        """Enter on a timeline entry reads it in full (a statement, an account, a note)."""
+        from tui.screens.event_modal import EventModal
+
+        event = self._selected("timeline-table")
+        if isinstance(event, Event):
+            self.app.push_screen(EventModal(event))
 
     @on(RecordTable.RowChosen, "#evidence-table")
     def _evidence_chosen(self) -> None:
