@@ -22,6 +22,7 @@ from casework.payloads import (
     Closed,
     EmailSplit,
     EvidenceAdded,
+    EvidenceKind,
     Incident,
     MeetingScheduled,
     Payload,
@@ -32,7 +33,7 @@ from casework.payloads import (
 )
 from casework.people import Subject
 from casework.policy import BanAction, Policy, Step
-from casework.rules import HARASSMENT
+from casework.rules import HARASSMENT, REPLY_AFTER_CLOSE
 
 
 class CaseRuleError(ValueError):
@@ -170,12 +171,30 @@ def _closed(case: Case, event: Event) -> Case:
 
 
 def _reopened(case: Case, event: Event) -> Case:
-    return replace(case, status=CaseStatus.OPEN, closed=None, outcome="")
+    return replace(
+        case, status=CaseStatus.OPEN, closed=None, outcome="", flags=_without(case, REPLY_AFTER_CLOSE)
+    )
+
+
+def _without(case: Case, flag: str) -> tuple[str, ...]:
+    return tuple(f for f in case.flags if f != flag)
+
+
+def _decision(case: Case, event: Event) -> Case:
+    # A decision recorded on a closed case after a reply (to leave it closed) settles the reply.
+    if not case.is_open and REPLY_AFTER_CLOSE in case.flags:
+        return replace(case, flags=_without(case, REPLY_AFTER_CLOSE))
+    return case
 
 
 def _evidence(case: Case, event: Event) -> Case:
     d = event.data
-    mid = d.message_id if isinstance(d, EvidenceAdded) else None
+    if not isinstance(d, EvidenceAdded):
+        return case
+    if not case.is_open and d.kind is EvidenceKind.EMAIL and REPLY_AFTER_CLOSE not in case.flags:
+        # Never attached silently: the case asks for attention until reopened or settled.
+        case = replace(case, flags=(*case.flags, REPLY_AFTER_CLOSE))
+    mid = d.message_id
     if mid and mid not in case.message_ids:
         return replace(case, message_ids=(*case.message_ids, mid))
     return case
@@ -213,6 +232,7 @@ _HANDLERS: Mapping[EventType, Handler] = {
     EventType.HARASSMENT_FLAGGED: _flagged,
     EventType.CASE_CLOSED: _closed,
     EventType.CASE_REOPENED: _reopened,
+    EventType.DECISION: _decision,
     EventType.EVIDENCE_ADDED: _evidence,
 }
 

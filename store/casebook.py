@@ -26,7 +26,7 @@ from casework.payloads import (
     Text,
 )
 from casework.people import TO_BE_IDENTIFIED, Person, Subject, person_id_for
-from casework.rules import HARASSMENT, harassment_targets, same_target
+from casework.rules import HARASSMENT, REPLY_AFTER_CLOSE, harassment_targets, same_target
 from casework.serial import from_json
 from casework.staff import Actor, actor_from_config
 from store.db import Store, Transaction
@@ -306,6 +306,14 @@ class Casebook:
         if case.status is CaseStatus.OPEN:
             raise workflow.CaseRuleError(f"{case.ref} is already open")
         return self.add(ref, EventType.CASE_REOPENED, f"Case reopened: {reason}", Reopened(reason))
+
+    def keep_closed(self, ref: str, reason: str) -> Case:
+        """A reply reached a closed case: record the decision to leave it closed, and why."""
+        case = self.get(ref)
+        if case.status is CaseStatus.OPEN or REPLY_AFTER_CLOSE not in case.flags:
+            raise workflow.CaseRuleError(f"{case.ref} has no reply after closing to settle")
+        words = f"Reply read after closing; the case stays closed: {reason.strip()}"
+        return self.add(ref, EventType.DECISION, words, Text(words))
 
     def put_person(self, person: Person) -> None:
         """Add or update a person's details (and the name copied onto their cases)."""

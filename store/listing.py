@@ -18,7 +18,7 @@ from casework.cases import Case, CaseStatus
 from casework.mailrecords import Health, MailRecord
 from casework.outbox import LetterRecord, LetterStatus
 from casework.policy import Policy
-from casework.rules import Due, next_due
+from casework.rules import REPLY_AFTER_CLOSE, Due, next_due
 from casework.serial import from_json
 from store.casebook import Casebook
 from store.maillog import MailLog, Messages, quarantined, skipped
@@ -53,6 +53,11 @@ class CaseLine:
     flags: tuple[str, ...]
     search_text: str  # reference, names, behaviours and summary, lower case
 
+    @property
+    def needs_attention(self) -> bool:
+        """A reply reached this case after it was closed: reopen it, or decide to leave it."""
+        return REPLY_AFTER_CLOSE in self.flags
+
     def matches(self, words: Iterable[str]) -> bool:
         """Every (lower-case) word appears in the reference, a name, a behaviour or the summary."""
         return all(w in self.search_text for w in words)
@@ -82,6 +87,7 @@ class Counts:
     bans_in_force: int
     reviews_due: int
     awaiting_approval: int
+    attention: int = 0  # closed cases a reply has reached
 
 
 @dataclass(frozen=True)
@@ -193,6 +199,7 @@ def read_listing(book: Casebook, today: date) -> Listing:
         bans_in_force=sum(1 for b in bans if b.in_force),
         reviews_due=sum(1 for b in bans if b.ban.review_on <= today),
         awaiting_approval=len(approvals),
+        attention=sum(1 for line in lines if line.needs_attention),
     )
     health = MailLog(book.store).health()
     return Listing(today, lines, bans, approvals, waiting, mail, health, counts)

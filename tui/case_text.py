@@ -9,7 +9,7 @@ from rich.text import Text
 from casework.bans import BanStatus
 from casework.ladder import in_order
 from casework.policy import Policy
-from casework.rules import limitation_date, next_due
+from casework.rules import REPLY_AFTER_CLOSE, limitation_date, next_due
 from store.casebook import CaseFile
 from tui.formatting import day, when
 
@@ -25,13 +25,20 @@ def summary_text(policy: Policy, file: CaseFile, today: date) -> Text:
     text.append(", ".join(s.name for s in case.subjects) or "(nobody named)", style="bold")
     text.append(f"  · {case.status.value} · {case.severity.value}")
     for flag in case.flags:
-        text.append(f"  ⚑ {flag}", style=ALERT)
+        if flag != REPLY_AFTER_CLOSE:
+            text.append(f"  ⚑ {flag}", style=ALERT)
     text.append("\n")
     text.append(Text(case.summary, style="italic"))
     text.append("\nStep: ", style="bold")
     text.append(policy.label(case.step))
     if not case.is_open and case.outcome:
         text.append(Text(f"  (closed: {case.outcome})"))
+    if REPLY_AFTER_CLOSE in case.flags:
+        text.append(
+            "\nA reply arrived after this case was closed (e to read it): "
+            "u reopens the case, z leaves it closed.",
+            style=ALERT,
+        )
     if file.suggestion is not None:
         text.append("\nNext:  ", style="bold")
         text.append(policy.label(file.suggestion.step), style="bold green")

@@ -33,6 +33,8 @@ def case_columns(today: Callable[[], date]) -> list[Column[CaseLine]]:
     """The case list: reference, person, behaviours, step, last activity, what falls due."""
 
     def due(line: CaseLine) -> Text:
+        if line.needs_attention:
+            return Text("reply after close", style=ALERT)
         if line.due is None:
             return Text("")
         text = Text(f"{short_day(line.due.on, today())} {line.due.what}")
@@ -67,6 +69,13 @@ def case_columns(today: Callable[[], date]) -> list[Column[CaseLine]]:
             flex=1,
         ),
     ]
+
+
+def case_style(line: CaseLine) -> str:
+    """Closed cases dimmed, unless a reply has reached one: then it stands out."""
+    if line.needs_attention:
+        return "bold"
+    return "" if line.open else "dim"
 
 
 def ban_columns(today: Callable[[], date]) -> list[Column[BanLine]]:

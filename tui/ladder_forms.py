@@ -178,3 +178,13 @@ def step_form(config: Config, step_id: str, file: CaseFile, today: date) -> Form
     if step.closes:
         return close()
     return None
+
+
+def keep_closed() -> FormModal:
+    """Why a closed case stays closed after a reply reached it."""
+    return FormModal(
+        "Leave the case closed",
+        [Field("reason", "Why it stays closed", "area", required=True)],
+        intro="A reply arrived after the case was closed. Record why no more is needed.",
+        submit="Keep closed",
+    )

@@ -25,6 +25,7 @@ from casework.outbox import LetterMove, LetterRecord, allowed_moves
 from casework.payloads import PayloadError
 from casework.policy import BanAction, Policy, Step
 from casework.recording import recorded_payload
+from casework.rules import REPLY_AFTER_CLOSE
 from casework.workflow import ban_step_refusal
 from store.casebook import Casebook, CaseFile
 from tui import columns, forms, ladder_forms
@@ -86,6 +87,7 @@ class CaseScreen(Screen[None]):
         Binding("k", "record('complaint')", "Complaint"),
         Binding("x", "close_case", "Close case"),
         Binding("u", "reopen", "Reopen"),
+        Binding("z", "keep_closed", "Keep closed", tooltip="A reply came after closing: leave it"),
         Binding("y", "split_email", "Split email", tooltip="An email threaded into the wrong case"),
         Binding("e", "view_evidence", "View evidence"),
         Binding("a", "letter('approve')", "Approve"),
@@ -229,6 +231,8 @@ class CaseScreen(Screen[None]):
         case = file.case
         if action == "reopen":
             return not case.is_open
+        if action == "keep_closed":
+            return not case.is_open and REPLY_AFTER_CLOSE in case.flags
         if action in ("letter", "open_letter"):
             letter = self._letter()
             if letter is None or action == "open_letter":
@@ -345,6 +349,17 @@ class CaseScreen(Screen[None]):
         self.ask(
             ladder_forms.reopen(),
             lambda a: self.write(f"{ref} reopened", lambda book: book.reopen(ref, a["reason"])),
+        )
+
+    def action_keep_closed(self) -> None:
+        """A reply reached the closed case: record that it was read and the case stays closed."""
+        ref = self.ref
+        self.ask(
+            ladder_forms.keep_closed(),
+            lambda a: self.write(
+                f"{ref} stays closed",
+                lambda book: book.keep_closed(ref, a["reason"]),
+            ),
         )
 
     def action_referral(self) -> None:

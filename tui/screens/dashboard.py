@@ -20,6 +20,7 @@ from tui.columns import (
     ALERT,
     ban_columns,
     case_columns,
+    case_style,
     letter_columns,
     letter_style,
     mail_columns,
@@ -88,7 +89,7 @@ class DashboardScreen(Screen[None]):
                 yield RecordTable[CaseLine](
                     case_columns(today),
                     key=lambda r: r.ref,
-                    row_style=lambda r: "" if r.open else "dim",
+                    row_style=case_style,
                     empty="Loading cases…",
                     sort_column=5,
                     id="case-table",
@@ -241,8 +242,10 @@ class DashboardScreen(Screen[None]):
         if not words and closed:
             self._case_table.set_filter(None)
         else:
+            # A closed case a reply has reached stays in sight until someone deals with it.
             self._case_table.set_filter(
-                lambda r: (closed or r.open) and (not words or r.matches(words))
+                lambda r: (closed or r.open or r.needs_attention)
+                and (not words or r.matches(words))
             )
 
     @on(Input.Changed, "#filter")

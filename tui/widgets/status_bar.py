@@ -72,12 +72,14 @@ def counts_text(counts: Counts | None, colours: Colours | None = None) -> Text:
     if counts is None:
         return Text("loading…")
     text = Text()
-    parts = (
+    parts: list[tuple[int, str, bool]] = [
         (counts.open_cases, "open", False),
         (counts.bans_in_force, "banned", False),
         (counts.reviews_due, "reviews due", counts.reviews_due > 0),
         (counts.awaiting_approval, "to approve", counts.awaiting_approval > 0),
-    )
+    ]
+    if counts.attention:
+        parts.append((counts.attention, "reply after close", True))
     for i, (n, words, alert) in enumerate(parts):
         if i:
             text.append(" · ")
