@@ -26,11 +26,13 @@ from casework.payloads import (
     ParentContacted,
     Payload,
     PayloadError,
+    PersonChanged,
     ReferralMade,
     Reopened,
     Representations,
     Statement,
     StepChanged,
+    SubjectIdentified,
     Text,
 )
 from casework.serial import from_json
@@ -70,6 +72,8 @@ class EventType(StrEnum):
     EMAIL_SPLIT = "email-split"
     CASE_CLOSED = "case-closed"
     CASE_REOPENED = "case-reopened"
+    PERSON_UPDATED = "person-updated"
+    SUBJECT_IDENTIFIED = "subject-identified"
 
 
 # Events a person records by hand from the command line or the dashboard.
@@ -123,6 +127,8 @@ PAYLOADS: Mapping[EventType, type[Payload]] = MappingProxyType(
         EventType.EMAIL_SPLIT: EmailSplit,
         EventType.CASE_CLOSED: Closed,
         EventType.CASE_REOPENED: Reopened,
+        EventType.PERSON_UPDATED: PersonChanged,
+        EventType.SUBJECT_IDENTIFIED: SubjectIdentified,
     }
 )
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from casework.people import Channel
+from casework.cases import Case
+from casework.people import TO_BE_IDENTIFIED, Channel, Person
 from casework.policy import Policy
 from casework.staff import Actor, may_approve
 
@@ -51,6 +52,17 @@ class LetterRecord:
     next_attempt: datetime | None = None
     last_error: str = ""
     sent_at: datetime | None = None
+    recipient_address: tuple[str, ...] = ()  # the postal address printed on the letter
+
+    @property
+    def by_post(self) -> bool:
+        """The letter goes on paper: the parent prefers post, or has no email address."""
+        return self.channel is Channel.POST or not self.recipient_email
+
+    @property
+    def unaddressed(self) -> bool:
+        """A letter for the post with no postal address on it: it cannot go."""
+        return self.by_post and not self.recipient_address
 
     @property
     def attachment_name(self) -> str:
@@ -153,11 +165,25 @@ def needs_approval(policy: Policy, kind: str) -> bool:
     return any(s.letter == kind and s.approval for s in policy.steps)
 
 
-def _refusal(status: LetterStatus, approval: bool, move: LetterMove, actor: Actor) -> str | None:
+NO_ADDRESS = (
+    "it goes by post and has no postal address: add the address to the person "
+    "(P on the case, or conduct person edit) and draft the letter again"
+)
+
+
+def _refusal(
+    status: LetterStatus,
+    approval: bool,
+    move: LetterMove,
+    actor: Actor,
+    unaddressed: bool = False,
+) -> str | None:
     """Why ``move`` is not open to ``actor`` for a letter in this state; None when it is."""
     rule = MOVES[move]
     if status not in rule.sources:
         return f"it is {status}"
+    if unaddressed and rule.to is LetterStatus.QUEUED:
+        return NO_ADDRESS
     if rule.approval is Approval.NEEDED and not approval:
         return "it needs no approval"
     if rule.approval is Approval.GIVEN and approval and status in _UNAPPROVED:
@@ -169,23 +195,25 @@ def _refusal(status: LetterStatus, approval: bool, move: LetterMove, actor: Acto
     return None
 
 
-def moves_for(status: LetterStatus, approval: bool, actor: Actor) -> tuple[LetterMove, ...]:
+def moves_for(
+    status: LetterStatus, approval: bool, actor: Actor, unaddressed: bool = False
+) -> tuple[LetterMove, ...]:
     """The moves a person may make on a letter in this state (needing approval or not)."""
     return tuple(
         m
         for m, rule in MOVES.items()
-        if rule.by_person and _refusal(status, approval, m, actor) is None
+        if rule.by_person and _refusal(status, approval, m, actor, unaddressed) is None
     )
 
 
 def allowed_moves(letter: LetterRecord, actor: Actor) -> tuple[LetterMove, ...]:
     """The moves ``actor`` may make on ``letter`` now: what screens offer and commands accept."""
-    return moves_for(letter.status, letter.needs_approval, actor)
+    return moves_for(letter.status, letter.needs_approval, actor, letter.unaddressed)
 
 
 def check_move(letter: LetterRecord, move: LetterMove, actor: Actor) -> LetterStatus:
     """The status ``move`` takes ``letter`` to; LetterStateError says why when it may not."""
-    why = _refusal(letter.status, letter.needs_approval, move, actor)
+    why = _refusal(letter.status, letter.needs_approval, move, actor, letter.unaddressed)
     if why is not None:
         raise LetterStateError(f"letter {letter.id} ({letter.kind}) cannot be {_DONE[move]}: {why}")
     return MOVES[move].to
@@ -218,3 +246,18 @@ def moved(
     elif move is LetterMove.FAIL:
         changes = {"last_error": error}
     return replace(letter, status=to, **changes)
+
+
+def draft_refusal(case: Case, people: Sequence[Person]) -> str | None:
+    """Why no letter can be drafted on this case yet (its person is not identified); None if one can."""
+    known = {p.id: p for p in people}
+    if not case.subjects:
+        return f"{case.ref} is about nobody yet: say who it is about first"
+    for s in case.subjects:
+        p = known.get(s.person_id)
+        if p is None or p.placeholder or s.name == TO_BE_IDENTIFIED:
+            return (
+                f"{case.ref} is about someone still to be identified: identify them first "
+                f"(P on the case, or conduct case identify {case.ref} PERSON_ID)"
+            )
+    return None

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from casework.bans import Ban
 from casework.mailthread import AttachmentRef, ThreadRule
-from casework.people import Subject
+from casework.people import FieldChange, Subject
 
 
 class PayloadError(ValueError):
@@ -291,3 +291,28 @@ class EmailSplit(Payload):
     message_id: str
     evidence_event: str
     to_case: str
+
+
+@dataclass(frozen=True)
+class PersonChanged(Payload):
+    """A person's details changed (on every case about them): which, from what, to what."""
+
+    person_id: str
+    name: str
+    changes: tuple[FieldChange, ...]
+
+    def __post_init__(self) -> None:
+        if not self.changes:
+            raise PayloadError("person-updated: changes names no change")
+
+
+@dataclass(frozen=True)
+class SubjectIdentified(Payload):
+    """The person a case was 'To be identified' about is now known."""
+
+    placeholder_id: str
+    person_id: str
+    name: str
+
+    def __post_init__(self) -> None:
+        _need_text("subject-identified", "name", self.name)

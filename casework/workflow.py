@@ -26,10 +26,12 @@ from casework.payloads import (
     Incident,
     MeetingScheduled,
     Payload,
+    PersonChanged,
     ReferralBody,
     ReferralMade,
     ReviewOutcome,
     StepChanged,
+    SubjectIdentified,
 )
 from casework.people import Subject
 from casework.policy import BanAction, Policy, Step
@@ -180,6 +182,23 @@ def _without(case: Case, flag: str) -> tuple[str, ...]:
     return tuple(f for f in case.flags if f != flag)
 
 
+def _person_updated(case: Case, event: Event) -> Case:
+    d = _payload(event, PersonChanged)
+    subjects = tuple(
+        Subject(s.person_id, d.name) if s.person_id == d.person_id else s for s in case.subjects
+    )
+    return replace(case, subjects=subjects)
+
+
+def _identified(case: Case, event: Event) -> Case:
+    d = _payload(event, SubjectIdentified)
+    subjects = tuple(
+        Subject(d.person_id, d.name) if s.person_id == d.placeholder_id else s
+        for s in case.subjects
+    )
+    return replace(case, subjects=tuple(dict.fromkeys(subjects)))
+
+
 def _decision(case: Case, event: Event) -> Case:
     # A decision recorded on a closed case after a reply (to leave it closed) settles the reply.
     if not case.is_open and REPLY_AFTER_CLOSE in case.flags:
@@ -233,6 +252,8 @@ _HANDLERS: Mapping[EventType, Handler] = {
     EventType.CASE_CLOSED: _closed,
     EventType.CASE_REOPENED: _reopened,
     EventType.DECISION: _decision,
+    EventType.PERSON_UPDATED: _person_updated,
+    EventType.SUBJECT_IDENTIFIED: _identified,
     EventType.EVIDENCE_ADDED: _evidence,
 }
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from casework.config import Config
-from casework.outbox import LetterMove, LetterStatus
+from casework.outbox import LetterMove, LetterStateError, LetterStatus, draft_refusal
 from conduct.sets import add_set_option, parse_sets
 from store.casebook import Casebook
 from store.outbox import Outbox
@@ -80,6 +80,9 @@ def render(args: argparse.Namespace, config: Config) -> int:
 
     book = Casebook(config)
     file = book.file(args.ref)
+    refusal = draft_refusal(file.case, file.people)
+    if refusal:
+        raise LetterStateError(f"no letter can be drafted: {refusal}")
     person = file.people[0] if file.people else None
     letter = compose(
         renderer_for(config),

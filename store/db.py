@@ -46,7 +46,7 @@ from store.files import (
     write_synced,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 META = "meta.json"
 JOURNAL = "journal.json"
 LOCK_TIMEOUT_S = 30.0

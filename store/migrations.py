@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from tinydb.table import Document
+
 from casework.events import PAYLOADS, EventType
 from casework.serial import from_json, to_json
 from casework.workflow import replay
@@ -100,4 +102,23 @@ def _to_schema_2(tx: Transaction) -> None:
     tx.note(f"schema 2: {len(refs)} timelines typed")
 
 
-MIGRATIONS: dict[int, Migration] = {1: _to_schema_2}
+def _people_phones(tx: Transaction) -> None:
+    """A person keeps several telephone numbers: ``phone`` (one string) becomes ``phones``."""
+    from store.records import PEOPLE_SHARDS
+
+    moved = 0
+    for n in range(PEOPLE_SHARDS):
+        table = tx.table(f"people/{n:02d}.json", "people")
+        for doc in table.all():
+            if "phones" in doc and "phone" not in doc:
+                continue
+            phone = str(doc.get("phone") or "").strip()
+            updated = {k: v for k, v in doc.items() if k != "phone"}
+            updated["phones"] = [phone] if phone else list(doc.get("phones") or [])
+            table.remove(doc_ids=[doc.doc_id])
+            table.insert(Document(updated, doc_id=doc.doc_id))
+            moved += 1
+    tx.note(f"people: {moved} record(s) keep their telephone numbers as a list")
+
+
+MIGRATIONS: dict[int, Migration] = {1: _to_schema_2, 2: _people_phones}

@@ -9,7 +9,15 @@ from datetime import datetime
 from typing import Any
 
 from casework.events import EventType, make_event
-from casework.outbox import LetterMove, LetterRecord, LetterStatus, moved, needs_approval
+from casework.outbox import (
+    LetterMove,
+    LetterRecord,
+    LetterStateError,
+    LetterStatus,
+    draft_refusal,
+    moved,
+    needs_approval,
+)
 from casework.payloads import LetterMoved
 from casework.people import Channel
 from store.casebook import Casebook, NotFound
@@ -52,7 +60,11 @@ class Outbox:
             case = Cases(tx).get(ref.upper())
             if case is None:
                 raise NotFound(f"nothing found for {ref!r}")
-            person = People(tx).get(case.subjects[0].person_id) if case.subjects else None
+            people = [p for s in case.subjects if (p := People(tx).get(s.person_id))]
+            refusal = draft_refusal(case, people)
+            if refusal:
+                raise LetterStateError(f"no letter can be drafted: {refusal}")
+            person = people[0] if people else None
             created = self.book.clock.now()
             letter = LetterRecord(
                 id=f"L{created:%Y%m%d%H%M%S}{os.urandom(2).hex()}",
@@ -69,6 +81,7 @@ class Outbox:
                 subject=subject,
                 body_text=body_text,
                 ics_sha256=ics_sha,
+                recipient_address=person.address if person else (),
             )
             Letters(tx).put(letter)
             self._event(tx, letter, EventType.LETTER_DRAFTED, f"Letter drafted: {kind}")

@@ -49,7 +49,7 @@ def test_a_schema_1_store_is_migrated_and_every_event_is_kept(v1_school: Path) -
     before = _events_on_disk(v1_school.parent / "data")
     book = Casebook(load_config(v1_school))
     meta = json.loads((v1_school.parent / "data" / "meta.json").read_text())
-    assert meta["meta"]["1"]["schema"] == SCHEMA_VERSION == 2
+    assert meta["meta"]["1"]["schema"] == SCHEMA_VERSION == 3
     after = _events_on_disk(v1_school.parent / "data")
     # Same events, same ids, times, actors, types and summaries: only their details typed.
     for ref, events in before.items():
@@ -66,6 +66,7 @@ def test_a_schema_1_store_is_migrated_and_every_event_is_kept(v1_school: Path) -
     assert broken is None
     last = list(book.store.audit.entries())[-1]
     assert any("schema 2" in line for line in last["what"])
+    assert any("schema 3" in line for line in last["what"])
     assert count == 43
 
 
@@ -115,3 +116,15 @@ def test_the_command_line_reads_a_migrated_store(v1_school: Path) -> None:
         text=True,
     )
     assert verify.returncode == 0, verify.stderr
+
+
+def test_a_persons_one_telephone_number_becomes_their_list_of_numbers(v1_school: Path) -> None:
+    raw = (v1_school.parent / "data" / "people").glob("*.json")
+    stored = [d for p in raw for d in json.loads(p.read_text())["people"].values()]
+    assert {d["name"]: d["phone"] for d in stored}["Dana Whitlock"] == "07700 900123"
+    book = Casebook(load_config(v1_school))
+    assert book.person("p-dana-whitlock").phones == ("07700 900123",)
+    assert book.person("p-lee-marsh").phones == ()
+    for path in (v1_school.parent / "data" / "people").glob("*.json"):
+        for doc in json.loads(path.read_text())["people"].values():
+            assert "phone" not in doc
