@@ -7,6 +7,7 @@ Pure: rows (dicts of column -> text) in, contacts out; reading the file is the c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -255,6 +256,7 @@ def _contact(row: Mapping[str, str], cols: Mapping[str, tuple[str, ...]], n: int
     address: tuple[str, ...] = ()
     for cell in _cells(row, cols, "address"):
         address += parse_address(cell)
+    address = _house_numbers(address)
     child_name = _cell(row, cols, "child_name") or " ".join(
         p for p in (_cell(row, cols, "child_forename"), _cell(row, cols, "child_surname")) if p
     )
@@ -281,6 +283,21 @@ def _contact(row: Mapping[str, str], cols: Mapping[str, tuple[str, ...]], n: int
         children=children,
         rows=(n,),
     )
+
+
+def _house_numbers(lines: tuple[str, ...]) -> tuple[str, ...]:
+    """A house number in a column of its own (SIMS) goes before its street: "12 Acacia Avenue"."""
+    out: list[str] = []
+    carry = ""
+    for line in lines:
+        if re.fullmatch(r"\d+[A-Za-z]?", line):
+            carry = f"{carry} {line}".strip()
+            continue
+        out.append(f"{carry} {line}".strip() if carry else line)
+        carry = ""
+    if carry:
+        out.append(carry)
+    return tuple(out)
 
 
 def _join(a: Contact, b: Contact) -> Contact:
