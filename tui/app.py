@@ -40,6 +40,7 @@ class ConductApp(App[None]):
         "screens/help_modal.tcss",
         "screens/evidence_modal.tcss",
         "screens/event_modal.tcss",
+        "screens/people.tcss",
         "screens/letter_modal.tcss",
     ]
     TITLE = "Conduct Desk"

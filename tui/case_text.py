@@ -67,13 +67,30 @@ def person_text(file: CaseFile) -> Text:
     if not file.people:
         text.append("No details recorded for the people on this case.")
     for person in file.people:
+        if person.placeholder:
+            text.append(
+                "Not yet identified: P finds or adds the person. No letter can be drafted "
+                "until then.\n\n",
+                style=ALERT,
+            )
+            continue
         text.append(person.name + "\n", style="bold")
+        by = person.channel.value
+        if person.by_post and not person.address:
+            by += " (no postal address: no letter can be sent)"
+        elif not person.emails and person.channel.value == "email":
+            by = "post (no email address)"
         rows: list[tuple[str, str]] = [
             ("Email", ", ".join(person.emails) or "none recorded"),
-            ("Phone", person.phone or "none recorded"),
+            ("Phone", ", ".join(person.phones) or "none recorded"),
             ("Address", ", ".join(person.address) or "none recorded"),
-            ("Letters by", person.channel.value),
+            ("Letters by", by),
         ]
+        if person.language or person.large_print:
+            words = [person.language or "", "large print" if person.large_print else ""]
+            rows.append(("Letters in", ", ".join(w for w in words if w)))
+        if person.relationship:
+            rows.append(("Relationship", person.relationship))
         if person.signed_code_on:
             rows.append(("Code of conduct", f"signed on {day(person.signed_code_on)}"))
         else:
@@ -87,8 +104,10 @@ def person_text(file: CaseFile) -> Text:
                 text.append(f"    {child.name}")
                 if child.class_name:
                     text.append(f" — {child.class_name}")
+                if not child.parental_responsibility:
+                    text.append(" (no parental responsibility)")
                 text.append("\n")
-        text.append("\n")
+        text.append("  P edits these details.\n\n", style="dim")
     return text
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from casework.bans import DEFAULT_SCOPE, BanKind, proposed_ban
+from casework.cases import Case
 from casework.config import Config, Periods
 from casework.ladder import in_order
 from casework.policy import BanAction, Policy, Step
@@ -188,3 +189,10 @@ def keep_closed() -> FormModal:
         intro="A reply arrived after the case was closed. Record why no more is needed.",
         submit="Keep closed",
     )
+
+
+def ban_key_open(policy: Policy, case: Case, action: str) -> bool:
+    """Whether the review (v) or lift (l) key applies to the case's ban now."""
+    wanted = BanAction.REVIEW if action == "review_ban" else BanAction.LIFT
+    step = next((s for s in policy.steps if s.ban is wanted), None)
+    return step is not None and ban_step_refusal(case, step) is None

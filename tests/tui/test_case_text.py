@@ -65,6 +65,7 @@ def test_person_text_lists_contact_details_children_and_the_signed_code(
         "  Code of conduct: signed on 4 Sep 2025",
         "  Children:",
         "    Milo Whitlock — Year 3 (Kestrels)",
+        "  P edits these details.",
         "",
     ]
 

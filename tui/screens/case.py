@@ -6,14 +6,14 @@ Keys, workers and the flow between forms; the texts, columns and forms it shows 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
@@ -26,9 +26,9 @@ from casework.payloads import PayloadError
 from casework.policy import BanAction, Policy, Step
 from casework.recording import recorded_payload
 from casework.rules import REPLY_AFTER_CLOSE
-from casework.workflow import ban_step_refusal
 from store.casebook import Casebook, CaseFile
 from tui import columns, forms, ladder_forms
+from tui.case_keys import CASE_KEYS, LETTER_KEYS
 from tui.case_text import ladder_text, person_text, summary_text
 from tui.columns import EvidenceRow
 from tui.desk import Desk
@@ -38,13 +38,6 @@ from tui.screens.form_modal import FormModal, FormResult
 from tui.screens.reason_modal import ReasonModal
 from tui.widgets.record_table import Column, RecordTable
 
-# The letter keys: the moves each stands for (a failed letter is sent again by the same key
-# as a new one) and what the office is told; casework.outbox says which moves are allowed.
-LETTER_KEYS: Mapping[str, tuple[tuple[LetterMove, ...], str]] = {
-    "approve": ((LetterMove.APPROVE,), "approved"),
-    "submit": ((LetterMove.SUBMIT,), "sent to the headteacher for approval"),
-    "queue": ((LetterMove.QUEUE, LetterMove.RETRY), "queued to send"),
-}
 NO_EVIDENCE = "No evidence on this case yet."
 NO_LETTERS = "No letters on this case yet (d drafts one)."
 TAB_TABLES = {"timeline": "timeline-table", "evidence": "evidence-table", "letters": "letter-table"}
@@ -69,37 +62,7 @@ class CaseScreen(Screen[None]):
     """Works one case: every action is a key, in the footer and the command palette."""
 
     CSS_PATH = "case.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("t", "take_step", "Step", tooltip="Move up the ladder (the suggested step first)"),
-        Binding("i", "record('incident')", "Incident"),
-        Binding("s", "record('statement')", "Statement"),
-        Binding("n", "note", "Note"),
-        Binding("c", "record('contact')", "Contact"),
-        Binding("d", "draft_letter", "Letter", tooltip="Draft the letter the ladder suggests"),
-        Binding("m", "record('meeting')", "Meeting"),
-        Binding("o", "record('outcome')", "Outcome", tooltip="Attended, refused or did not come"),
-        Binding("b", "impose_ban", "Ban"),
-        Binding("p", "record('representations')", "Representations"),
-        Binding("v", "review_ban", "Review ban"),
-        Binding("l", "lift_ban", "Lift ban"),
-        Binding("r", "referral", "Referral", tooltip="Police or legal, with their reference"),
-        Binding("k", "record('complaint')", "Complaint"),
-        Binding("x", "close_case", "Close case"),
-        Binding("u", "reopen", "Reopen"),
-        Binding("z", "keep_closed", "Keep closed", tooltip="A reply came after closing: leave it"),
-        Binding("y", "split_email", "Split email", tooltip="An email threaded into the wrong case"),
-        Binding("e", "view_evidence", "View evidence"),
-        Binding("a", "letter('approve')", "Approve"),
-        Binding("w", "letter('submit')", "Ask head"),
-        Binding("g", "letter('queue')", "Send"),
-        Binding("f", "open_letter", "Open PDF"),
-        Binding("1", "tab('timeline')", "Timeline", show=False),
-        Binding("2", "tab('person')", "Person", show=False),
-        Binding("3", "tab('ladder')", "Ladder", show=False),
-        Binding("4", "tab('evidence')", "Evidence", show=False),
-        Binding("5", "tab('letters')", "Letters", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(CASE_KEYS)
 
     def __init__(self, desk: Desk, ref: str) -> None:
         super().__init__()
@@ -245,14 +208,10 @@ class CaseScreen(Screen[None]):
                 return row is not None and row.is_email and case.is_open
             return row is not None
         if action in ("review_ban", "lift_ban"):
-            test = (lambda s: s.ban is BanAction.REVIEW) if action == "review_ban" else (
-                lambda s: s.ban is BanAction.LIFT
-            )
-            step = self._step_where(test)
-            return case.is_open and step is not None and ban_step_refusal(case, step) is None
+            return case.is_open and ladder_forms.ban_key_open(self.policy, case, action)
         if parameters == ("representations",):
             return case.is_open and any(b.status is not BanStatus.LIFTED for b in case.bans)
-        if action in ("back", "tab", "note"):
+        if action in ("back", "tab", "note", "person"):
             return True
         return case.is_open
 
@@ -427,20 +386,29 @@ class CaseScreen(Screen[None]):
         if row is not None:
             d = row.evidence
             form = forms.split_email(self.policy, row.name, d.sender, d.subject or row.name)
-            self.ask(form, lambda a: self.split(row, a))
+            ref = self.ref
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="case-write")
-    def split(self, row: EvidenceRow, a: FormResult) -> None:
-        """Open the new case with the email as its evidence and record the split here."""
-        new = self.desk.book.split_email(
-            self.ref,
-            row.event.id,
-            name=a["name"],
-            email=a["email"] or None,
-            behaviours=a["behaviours"],
-            summary=a["summary"],
-        )
-        self.app.call_from_thread(self._written, f"The email is now evidence on {new.ref}")
+            def split(a: FormResult) -> None:
+                self.write(
+                    "The email is now evidence on a new case",
+                    lambda book: book.split_email(
+                        ref,
+                        row.event.id,
+                        name=a["name"],
+                        email=a["email"] or None,
+                        behaviours=a["behaviours"],
+                        summary=a["summary"],
+                    ),
+                )
+
+            self.ask(form, split)
+
+    def action_person(self) -> None:
+        """Edit the person's details, or identify who a case about 'To be identified' is about."""
+        from tui.person_flow import PersonFlow
+
+        if self.file is not None:
+            PersonFlow(self, self.desk, self.file).start()
 
     # -- letters ------------------------------------------------------------------------
 

@@ -59,6 +59,7 @@ class DashboardScreen(Screen[None]):
         Binding("p", "mark_posted", "Posted"),
         Binding("r", "retry", "Retry"),
         Binding("v", "view_message", "View mail"),
+        Binding("P", "people", "People", tooltip="Parents and carers: find, add, edit"),
         Binding("1", "tab('cases')", "Cases", show=False),
         Binding("2", "tab('approvals')", "To approve", show=False),
         Binding("3", "tab('bans')", "Bans", show=False),
@@ -340,6 +341,12 @@ class DashboardScreen(Screen[None]):
         from tui.screens.case import CaseScreen
 
         self.app.push_screen(CaseScreen(self.desk, ref))
+
+    def action_people(self) -> None:
+        """The people the school deals with."""
+        from tui.screens.people import PeopleScreen
+
+        self.app.push_screen(PeopleScreen(self.desk))
 
     def action_view_message(self) -> None:
         """Show a quarantined or skipped message as safe plain text."""

@@ -16,7 +16,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Label, Static
 
 from casework.letter_context import build_context
-from casework.outbox import LetterMove, LetterStatus, moves_for, needs_approval
+from casework.outbox import LetterMove, LetterStatus, draft_refusal, moves_for, needs_approval
 from store.casebook import CaseFile
 from tui import forms
 from tui.desk import Desk
@@ -155,8 +155,14 @@ class LetterModal(ModalScreen[None]):
         self.preview: Preview | None = None
         self.busy = True
         # What a person may do with the draft once kept, by the rules in casework.outbox.
+        person = file.people[0] if file.people else None
+        # A letter for the post with no address on it may be kept, never sent.
+        self.unaddressed = person is None or (person.by_post and not person.address)
         self.moves = moves_for(
-            LetterStatus.DRAFTED, needs_approval(desk.config.policy, kind), desk.actor
+            LetterStatus.DRAFTED,
+            needs_approval(desk.config.policy, kind),
+            desk.actor,
+            self.unaddressed,
         )
 
     def compose(self) -> ComposeResult:
@@ -217,6 +223,8 @@ class LetterModal(ModalScreen[None]):
             nxt = "w ask the head to approve"
         else:
             nxt = "g send"
+        if self.unaddressed and LetterMove.QUEUE not in self.moves:
+            nxt = "no postal address: it can be kept, not sent"
         status = Text(
             f"{preview.title} · {preview.pages} page(s) · f open the PDF · {nxt} · "
             "k keep as a draft · esc discard"
@@ -276,9 +284,12 @@ class LetterModal(ModalScreen[None]):
                 ics=preview.ics,
             )
             # Approving from here sends too: the head has read the letter on screen.
-            for step in KEEP_MOVES[move]:
-                outbox.move(ref, letter.id, step)
             words = KEEP_WORDS[move]
+            for step in KEEP_MOVES[move]:
+                if step is LetterMove.QUEUE and letter.unaddressed:
+                    words = "approved; not queued: it goes by post and has no postal address"
+                    break
+                letter = outbox.move(ref, letter.id, step)
         finally:
             self.busy = False
         self.app.call_from_thread(self.notify, f"{ref}: {self.kind} letter {words}")
@@ -304,6 +315,10 @@ def any_field(values: Mapping[str, Any]) -> dict[str, str]:
 
 def draft_letter(screen: Screen[Any], desk: Desk, file: CaseFile) -> None:
     """Ask which letter (the ladder's first), then what the case does not record, then preview."""
+    refusal = draft_refusal(file.case, file.people)
+    if refusal:
+        screen.notify(refusal, title="No letter yet", severity="warning", markup=False)
+        return
     suggested, options = kind_options(desk, file)
 
     def preview(kind: str, answers: FormResult | None) -> None:
