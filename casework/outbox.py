@@ -19,6 +19,10 @@ class LetterStatus(StrEnum):
     APPROVED = "approved"
     QUEUED = "queued"
     SENDING = "sending"
+    # The whole letter reached the server but its answer never came (a timeout after the
+    # final dot, a dropped connection, a crash): it may have been delivered. Held for the
+    # office, never resent on its own.
+    OUTCOME_UNKNOWN = "outcome-unknown"
     SENT = "sent"
     FAILED = "failed"
     TO_POST = "to-post"
@@ -49,6 +53,9 @@ class LetterRecord:
     next_attempt: datetime | None = None
     last_error: str = ""
     sent_at: datetime | None = None
+    # Set just before the final dot goes to the server, cleared when its answer is recorded:
+    # while set, the server may hold the whole letter, so it is never sent again unasked.
+    dot_sent_at: datetime | None = None
 
     @property
     def attachment_name(self) -> str:
@@ -66,7 +73,14 @@ TRANSITIONS: Mapping[LetterStatus, tuple[LetterStatus, ...]] = {
     LetterStatus.AWAITING_APPROVAL: (LetterStatus.APPROVED, LetterStatus.DRAFTED),
     LetterStatus.APPROVED: (LetterStatus.QUEUED,),
     LetterStatus.QUEUED: (LetterStatus.SENDING, LetterStatus.TO_POST, LetterStatus.FAILED),
-    LetterStatus.SENDING: (LetterStatus.SENT, LetterStatus.QUEUED, LetterStatus.FAILED),
+    LetterStatus.SENDING: (
+        LetterStatus.SENT,
+        LetterStatus.QUEUED,
+        LetterStatus.FAILED,
+        LetterStatus.OUTCOME_UNKNOWN,
+    ),
+    # The office decides: it arrived (sent), or send it again (queued).
+    LetterStatus.OUTCOME_UNKNOWN: (LetterStatus.SENT, LetterStatus.QUEUED),
     LetterStatus.FAILED: (LetterStatus.QUEUED,),
     LetterStatus.TO_POST: (LetterStatus.POSTED,),
     LetterStatus.SENT: (),

@@ -51,11 +51,15 @@ def register(sub: Any) -> None:
         ("approve", "approve a letter (the headteacher only)"),
         ("queue", "hand a letter to the daemon to send (or print, for post)"),
         ("posted", "record that a letter in the print queue has been posted"),
+        (
+            "confirm-sent",
+            "record that a letter whose outcome was unknown did reach the parent",
+        ),
     ):
         a = ls.add_parser(name, help=helptext)
         a.add_argument("ref")
         a.add_argument("letter_id")
-        a.set_defaults(handler=move, action=name)
+        a.set_defaults(handler=move, action=name.replace("-", "_"))
 
 
 def kinds(args: argparse.Namespace) -> int:

@@ -22,6 +22,7 @@ _EVENT_FOR = {
     LetterStatus.QUEUED: EventType.LETTER_QUEUED,
     LetterStatus.SENT: EventType.LETTER_SENT,
     LetterStatus.FAILED: EventType.LETTER_FAILED,
+    LetterStatus.OUTCOME_UNKNOWN: EventType.LETTER_OUTCOME_UNKNOWN,
     LetterStatus.TO_POST: EventType.LETTER_TO_POST,
     LetterStatus.POSTED: EventType.LETTER_POSTED,
 }
@@ -152,7 +153,9 @@ class Outbox:
 
     def queue(self, ref: str, letter_id: str) -> LetterRecord:
         """Hand the letter to the daemon for sending (or printing, for post)."""
-        return self.move(ref, letter_id, LetterStatus.QUEUED, last_error="", next_attempt=None)
+        return self.move(
+            ref, letter_id, LetterStatus.QUEUED, last_error="", next_attempt=None, dot_sent_at=None
+        )
 
     def claim_for_sending(self, ref: str, letter_id: str, message_id: str) -> LetterRecord:
         """Store the Message-ID before the first byte goes out: the key to sending exactly once."""
@@ -168,15 +171,52 @@ class Outbox:
     def sent(self, ref: str, letter_id: str, at: datetime | None = None) -> LetterRecord:
         """The server accepted the letter."""
         sent_at = at or self.book.clock.now()
-        return self.move(ref, letter_id, LetterStatus.SENT, sent_at=sent_at, last_error="")
+        return self.move(
+            ref, letter_id, LetterStatus.SENT, sent_at=sent_at, last_error="", dot_sent_at=None
+        )
 
     def retry_later(self, ref: str, letter_id: str, error: str, when: datetime) -> LetterRecord:
         """A temporary failure: back to the queue with the error shown and a time to retry."""
-        return self.move(ref, letter_id, LetterStatus.QUEUED, last_error=error, next_attempt=when)
+        return self.move(
+            ref,
+            letter_id,
+            LetterStatus.QUEUED,
+            last_error=error,
+            next_attempt=when,
+            dot_sent_at=None,
+        )
 
     def failed(self, ref: str, letter_id: str, error: str) -> LetterRecord:
         """A permanent failure, with the server's reply."""
-        return self.move(ref, letter_id, LetterStatus.FAILED, last_error=error)
+        return self.move(ref, letter_id, LetterStatus.FAILED, last_error=error, dot_sent_at=None)
+
+    def dot_sent(self, ref: str, letter_id: str) -> LetterRecord:
+        """Recorded just before the final dot goes out: from now the server may have the letter."""
+        with self.store.transaction(self.book.actor) as tx:
+            letters = Letters(tx)
+            letter = letters.get(ref.upper(), letter_id)
+            if letter is None:
+                raise NotFound(f"no letter {letter_id!r} on {ref!r}")
+            if letter.status is not LetterStatus.SENDING:
+                raise LetterStateError(f"letter {letter_id} is {letter.status}, not sending")
+            updated = replace(letter, dot_sent_at=self.book.clock.now())
+            letters.put(updated)
+            tx.note(f"{letter.case_ref} letter-dot-sent {letter.id}")
+        return updated
+
+    def hold(self, ref: str, letter_id: str, facts: str) -> LetterRecord:
+        """The server may or may not have delivered it: held for the office, never resent unasked."""
+        return self.move(ref, letter_id, LetterStatus.OUTCOME_UNKNOWN, last_error=facts)
+
+    def confirm_sent(self, ref: str, letter_id: str) -> LetterRecord:
+        """The office found that a letter whose outcome was unknown did go (in Sent, or the parent has it)."""
+        letter = self.get(ref, letter_id)
+        if letter.status is not LetterStatus.OUTCOME_UNKNOWN:
+            raise LetterStateError(
+                f"letter {letter_id} is {letter.status}; only a letter whose outcome is unknown "
+                "can be confirmed as sent"
+            )
+        return self.sent(ref, letter_id)
 
     def to_post(self, ref: str, letter_id: str) -> LetterRecord:
         """The parent prefers post: the PDF waits in the print queue."""
@@ -194,6 +234,7 @@ def _summary(letter: LetterRecord, to: LetterStatus) -> str:
         LetterStatus.QUEUED: "queued" + (" again" if letter.attempts else ""),
         LetterStatus.SENT: f"sent to {letter.recipient_email}",
         LetterStatus.FAILED: f"failed: {letter.last_error}",
+        LetterStatus.OUTCOME_UNKNOWN: f"held, outcome unknown: {letter.last_error}",
         LetterStatus.TO_POST: "waiting in the print queue (the parent prefers post)",
         LetterStatus.POSTED: "posted",
     }

@@ -22,6 +22,7 @@ from store.records import Cases
 OUTBOX_STATUSES = (
     LetterStatus.QUEUED,
     LetterStatus.SENDING,
+    LetterStatus.OUTCOME_UNKNOWN,
     LetterStatus.FAILED,
     LetterStatus.TO_POST,
     LetterStatus.APPROVED,

@@ -138,7 +138,7 @@ def mail_columns() -> list[Column[MailRecord]]:
 
 
 def _letter_style(letter: LetterRecord) -> str:
-    return ALERT if letter.status is LetterStatus.FAILED else ""
+    return ALERT if letter.status in (LetterStatus.FAILED, LetterStatus.OUTCOME_UNKNOWN) else ""
 
 
 class DashboardScreen(Screen[None]):
@@ -402,7 +402,10 @@ class DashboardScreen(Screen[None]):
         if action == "mark_posted":
             return letter is not None and letter.status is LetterStatus.TO_POST
         if action == "retry":
-            return letter is not None and letter.status is LetterStatus.FAILED
+            return letter is not None and letter.status in (
+                LetterStatus.FAILED,
+                LetterStatus.OUTCOME_UNKNOWN,
+            )
         if action == "view_message":
             return tab == "mail" and self.table("mail-table").cursor_row is not None
         if action in ("toggle_closed", "filter"):
