@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Protocol
@@ -33,12 +34,13 @@ from mailer.errors import (
     SecretError,
     TokenNetworkError,
 )
-from mailer.imap_conn import ImapSession, connect
+from mailer.imap_conn import LIVENESS_SECONDS, RESPONSE_TIMEOUT_SECONDS, ImapSession, connect
 from mailer.ingest import ingest_pending
-from mailer.sender import recover_sending, send_pending
+from mailer.sender import next_due, recover_sending, send_pending
 from store.casebook import Casebook
 from store.db import StoreError
 from store.inbox import DAEMON, Inbox
+from store.liveness import mark_of
 from store.maillog import HEALTH_FILE, MailLog
 from store.outbox import Outbox
 from store.watch import StoreWatcher
@@ -50,6 +52,8 @@ LOGIN_FAILED_MIN_WAIT_S = 60.0
 # A server that keeps saying "token expired" to fresh tokens is refusing us: after this many
 # in a row it is a failed sign-in (with backoff), not a renewal.
 MAX_TOKEN_EXPIRED_IN_A_ROW = 3
+# The shortest wait between passes: a letter that stays due (a store fault) must not spin.
+MIN_WAIT_S = 0.5
 
 
 class DaemonLocked(Exception):
@@ -65,16 +69,28 @@ class Daemon:
         *,
         stop: threading.Event | None = None,
         clock: Clock | None = None,
+        response_timeout: float = RESPONSE_TIMEOUT_SECONDS,
+        liveness: float = LIVENESS_SECONDS,
     ) -> None:
         self.config = self._as_daemon(config)
         self.clock = clock or process_clock()
         self.stop = stop or threading.Event()
         self.wake = threading.Event()
         self.reload_requested = threading.Event()
-        self._health = Health(DaemonState.STARTING, self.clock.now(), pid=os.getpid())
+        # How long the server may take to answer, and how often IDLE proves it still does.
+        self.response_timeout = response_timeout
+        self.liveness = liveness
+        self._mark = mark_of(os.getpid())
+        self._health = Health(
+            DaemonState.STARTING,
+            self.clock.now(),
+            pid=os.getpid(),
+            host=self._mark.host,
+            boot_id=self._mark.boot_id,
+            started=self._mark.started,
+        )
         self._health_lock = threading.Lock()
         self._session: ImapSession | None = None
-        self._recovered = False
         self.signin = self._sign_in(self.config)
         self._open_store()
 
@@ -101,6 +117,7 @@ class Daemon:
         with self._health_lock:
             h = self._health
             at = self.clock.now()
+            last_answer, within = self._server_answered(at)
             self._health = Health(
                 state=state,
                 updated=at,
@@ -109,12 +126,26 @@ class Daemon:
                 pid=os.getpid(),
                 detail=detail or h.detail,
                 token=self.signin.keeper.status() if self.signin and self.signin.keeper else None,
+                host=self._mark.host,
+                boot_id=self._mark.boot_id,
+                started=self._mark.started,
+                last_answer=last_answer or h.last_answer,
+                answer_within=within or h.answer_within,
             )
             health = self._health
         try:
             self.maillog.write_health(health)
         except OSError as exc:
             log.warning("cannot write the health record: %s", exc)
+
+    def _server_answered(self, at: datetime) -> tuple[datetime | None, float]:
+        """When the IMAP server last answered (by our clock), and how long a healthy one may not."""
+        session = self._session
+        if session is None:
+            return None, 0.0
+        ago = max(0.0, time.monotonic() - session.last_answer_mono)
+        # The heartbeat writes every HEARTBEAT_S: allow for it before calling the server silent.
+        return at - timedelta(seconds=ago), session.answer_within + HEARTBEAT_S
 
     def _heartbeat(self) -> None:
         while not self.stop.wait(HEARTBEAT_S):
@@ -236,7 +267,7 @@ class Daemon:
                 # Stop may have come just before the clear: never start a long wait after it.
                 if self.stop.is_set():
                     break
-                session.wait(timeout=self._until_relogin(session), stop=self.wake)
+                session.wait(timeout=self._wait_seconds(session), stop=self.wake)
                 if self._relogin_due(session):
                     self._sign_in_again()
             except ImapTokenExpired as exc:
@@ -315,13 +346,34 @@ class Daemon:
 
     def _open_session(self) -> ImapSession:
         assert self.config.mail is not None and self.signin is not None
-        session = connect(self.config.mail.imap, credential=self.signin.imap())
+        session = connect(
+            self.config.mail.imap,
+            credential=self.signin.imap(),
+            timeout=self.response_timeout,
+            liveness=self.liveness,
+        )
         try:
             session.select()
         except BaseException:
             session.close()
             raise
         return session
+
+    def _wait_seconds(self, session: ImapSession) -> float | None:
+        """The wait ends at the earliest of: IMAP news (IDLE), the store changing (``wake``),
+        the next letter's retry time, and the token's renewal time (None: IMAP alone)."""
+        limits = [self._until_letter_due(), self._until_relogin(session)]
+        known = [x for x in limits if x is not None]
+        return max(MIN_WAIT_S, min(known)) if known else None
+
+    def _until_letter_due(self) -> float | None:
+        try:
+            due = next_due(self.outbox)
+        except StoreError:
+            return None
+        if due is None:
+            return None
+        return max(0.0, (due - self.clock.now()).total_seconds())
 
     @staticmethod
     def _until_relogin(session: ImapSession) -> float | None:
@@ -348,9 +400,9 @@ class Daemon:
                 old.close()
 
     def _pass(self, session: ImapSession) -> None:
-        if not self._recovered:
-            recover_sending(self.outbox, self.config, session, signin=self.signin)
-            self._recovered = True
+        # Letters an interruption left in "sending" (a crash, a store fault): none is being
+        # sent now, since passes never overlap. Cheap when there are none.
+        recover_sending(self.outbox, self.config, session, signin=self.signin)
         counts = ingest_pending(session, self.inbox, self.config, should_stop=self.stop)
         if counts.handled or counts.failed:
             log.info(
@@ -385,14 +437,30 @@ class Daemon:
             self._session = None
 
     def _sleep(self, seconds: float) -> None:
+        """Back off for ``seconds``, still sending each letter when it falls due (SMTP may work)."""
         end = time.monotonic() + seconds
+        due = self._until_letter_due()
+        due_at = None if due is None else time.monotonic() + max(MIN_WAIT_S, due)
         while not self.stop.is_set():
-            remaining = end - time.monotonic()
+            now = time.monotonic()
+            if due_at is not None and now >= due_at:
+                self._send_without_imap()
+                due = self._until_letter_due()
+                due_at = None if due is None else time.monotonic() + max(MIN_WAIT_S, due)
+                continue
+            remaining = end - now
             if remaining <= 0:
                 return
+            limit = remaining if due_at is None else min(remaining, due_at - now)
             self.wake.clear()
-            if self.stop.is_set() or (self.wake.wait(min(remaining, 1.0)) and self.stop.is_set()):
+            if self.stop.is_set():
                 return
+            if self.wake.wait(min(limit, 1.0)):
+                if self.stop.is_set():
+                    return
+                # The store changed (a letter queued): look again when it is due.
+                due = self._until_letter_due()
+                due_at = None if due is None else time.monotonic() + max(MIN_WAIT_S, due)
 
 
 class Watcher(Protocol):

@@ -82,8 +82,9 @@ def send_pending(
 
 
 def next_due(outbox: Outbox) -> datetime | None:
-    """When the earliest queued letter waiting for a retry is due (None: none is waiting)."""
-    times = [x.next_attempt for x in outbox.with_status(LetterStatus.QUEUED) if x.next_attempt]
+    """When the earliest queued letter is due: now for a new one, its retry time for the rest."""
+    now = outbox.book.clock.now()
+    times = [x.next_attempt or now for x in outbox.with_status(LetterStatus.QUEUED)]
     return min(times) if times else None
 
 

@@ -15,6 +15,7 @@ from casework.outbox import LetterRecord, LetterStatus
 from casework.rules import Due, next_due
 from casework.serial import from_json
 from store.casebook import Casebook
+from store.liveness import checked
 from store.maillog import MailLog
 from store.outbox import Outbox
 from store.records import Cases
@@ -202,7 +203,9 @@ def load_dashboard(config: Config, book: Casebook, today: date) -> Dashboard:
         reviews_due=sum(1 for b in bans if b.ban.review_on <= today),
         awaiting_approval=len(approvals),
     )
-    return Dashboard(today, rows, bans, approvals, waiting, mail, log.health(), counts)
+    # A daemon killed with SIGKILL leaves "idle" behind: check its process still runs.
+    health = checked(log.health())
+    return Dashboard(today, rows, bans, approvals, waiting, mail, health, counts)
 
 
 def matches(row: CaseRow, words: Sequence[str]) -> bool:

@@ -30,6 +30,7 @@ STATE_WORDS = {
     DaemonState.BACKING_OFF: "backing off",
     DaemonState.LOGIN_FAILED: "login failed",
     DaemonState.STOPPED: "stopped",
+    DaemonState.GONE: "daemon not running (it ended without stopping: killed or crashed)",
 }
 
 
@@ -55,6 +56,14 @@ def health_text(health: Health | None, now: datetime, colours: Colours | None = 
             f"● mail daemon silent since {clock_text(health.updated, now)} "
             f"(last good check {checked})",
             style=f"bold {c.error}",
+        )
+    if health.server_silent(now):
+        # Connected on paper, but nothing heard from the server: a dropped connection the
+        # daemon is about to notice. Amber, not green.
+        return Text(
+            f"● mail {words}, but the server has not answered since "
+            f"{clock_text(health.last_answer, now)} (checking the connection)",
+            style=f"bold {c.warning}",
         )
     text = Text(f"● mail {words}, last check {checked}")
     if health.failing:
