@@ -106,13 +106,14 @@ class _Handler:
             data=bytes(envelope.original_content or b""),
             login=login,
         )
-        if self.server.reply_delay:
-            await asyncio.sleep(self.server.reply_delay)
+        # The server has the letter now (it is delivered even if the client never hears so).
         self.server.messages.append(received)
         if self.server.file_in_sent is not None:
             await asyncio.get_running_loop().run_in_executor(
                 None, self.server.file_in_sent, received.data
             )
+        if self.server.reply_delay:
+            await asyncio.sleep(self.server.reply_delay)
         if self.server.knobs.take("hangup_after_dot_next"):
             assert isinstance(server.transport, asyncio.Transport)
             server.transport.abort()
@@ -222,7 +223,7 @@ class RecordingSmtp:
         self.messages: list[Received] = []
         self.knobs = Knobs()
         self.transactions = 0  # MAIL FROM commands seen: letters the server began to take
-        self.reply_delay = 0.0  # seconds before answering each final dot
+        self.reply_delay = 0.0  # seconds between taking a letter and answering its final dot
         self.file_in_sent: Callable[[bytes], None] | None = None
         self.jwt_key = jwt_key
         self.jwt_issuer = jwt_issuer
