@@ -337,7 +337,7 @@ class ImapSession:
         return imap_fetch.sizes(self, uids)
 
     def fetch_into(
-        self, uid: int, write: Callable[[bytes], None], chunk: int = imap_fetch.CHUNK_BYTES
+        self, uid: int, write: Callable[[bytes], object], chunk: int = imap_fetch.CHUNK_BYTES
     ) -> FetchedMessage | None:
         """Fetch one message in chunks, each handed to ``write``; its ``raw`` is empty."""
         return imap_fetch.fetch_into(self, uid, write, chunk)

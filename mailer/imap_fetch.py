@@ -53,7 +53,7 @@ def fetch_whole(
 
 
 def fetch_into(
-    session: ImapSession, uid: int, write: Callable[[bytes], None], chunk: int = CHUNK_BYTES
+    session: ImapSession, uid: int, write: Callable[[bytes], object], chunk: int = CHUNK_BYTES
 ) -> FetchedMessage | None:
     """One message in chunks of ``chunk`` bytes, each handed to ``write``; None if it is gone."""
     state = session.selected()
