@@ -7,26 +7,22 @@ The shape is django-mailer's: passes that can be tested on their own (`ingest_pe
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timedelta
-from pathlib import Path
 from types import FrameType
-from typing import Protocol
 
 from filelock import FileLock, Timeout
 
 from casework.clock import Clock, process_clock
 from casework.config import Config, Operator, load_config
-from casework.mailrecords import DaemonState, Health
+from casework.mailrecords import DaemonState
 from casework.outbox import LetterStatus
 from casework.tomlread import ConfigError
 from mailer.backoff import backoff_delay
 from mailer.credentials import SignIn
+from mailer.daemon_health import HEARTBEAT_S, HealthRecorder
 from mailer.errors import (
     ImapError,
     ImapLoginError,
@@ -37,17 +33,16 @@ from mailer.errors import (
 from mailer.imap_conn import LIVENESS_SECONDS, RESPONSE_TIMEOUT_SECONDS, ImapSession, connect
 from mailer.ingest import ingest_pending
 from mailer.sender import next_due, recover_sending, send_pending
+from mailer.watchers import FileWatcher, Watcher
 from store.casebook import Casebook
 from store.db import StoreError
 from store.inbox import DAEMON, Inbox
-from store.liveness import mark_of
 from store.maillog import HEALTH_FILE, MailLog
 from store.outbox import Outbox
 from store.watch import StoreWatcher
 
 log = logging.getLogger("conduct.mailer")
 
-HEARTBEAT_S = 30.0
 LOGIN_FAILED_MIN_WAIT_S = 60.0
 # A server that keeps saying "token expired" to fresh tokens is refusing us: after this many
 # in a row it is a failed sign-in (with backoff), not a renewal.
@@ -80,16 +75,7 @@ class Daemon:
         # How long the server may take to answer, and how often IDLE proves it still does.
         self.response_timeout = response_timeout
         self.liveness = liveness
-        self._mark = mark_of(os.getpid())
-        self._health = Health(
-            DaemonState.STARTING,
-            self.clock.now(),
-            pid=os.getpid(),
-            host=self._mark.host,
-            boot_id=self._mark.boot_id,
-            started=self._mark.started,
-        )
-        self._health_lock = threading.Lock()
+        self._health = HealthRecorder(self.clock)
         self._session: ImapSession | None = None
         self.signin = self._sign_in(self.config)
         self._open_store()
@@ -114,44 +100,23 @@ class Daemon:
         self, state: DaemonState, *, error: str | None = None, good: bool = False, detail: str = ""
     ) -> None:
         """Record the watcher's state for the dashboard; a good check stamps the time."""
-        with self._health_lock:
-            h = self._health
-            at = self.clock.now()
-            last_answer, within = self._server_answered(at)
-            self._health = Health(
-                state=state,
-                updated=at,
-                last_good_check=at if good else h.last_good_check,
-                last_error=h.last_error if error is None else error,
-                pid=os.getpid(),
-                detail=detail or h.detail,
-                token=self.signin.keeper.status() if self.signin and self.signin.keeper else None,
-                host=self._mark.host,
-                boot_id=self._mark.boot_id,
-                started=self._mark.started,
-                last_answer=last_answer or h.last_answer,
-                answer_within=within or h.answer_within,
-            )
-            health = self._health
+        keeper = self.signin.keeper if self.signin else None
+        health = self._health.record(
+            state,
+            error=error,
+            good=good,
+            detail=detail,
+            token=keeper.status() if keeper else None,
+            session=self._session,
+        )
         try:
             self.maillog.write_health(health)
         except OSError as exc:
             log.warning("cannot write the health record: %s", exc)
 
-    def _server_answered(self, at: datetime) -> tuple[datetime | None, float]:
-        """When the IMAP server last answered (by our clock), and how long a healthy one may not."""
-        session = self._session
-        if session is None:
-            return None, 0.0
-        ago = max(0.0, time.monotonic() - session.last_answer_mono)
-        # The heartbeat writes every HEARTBEAT_S: allow for it before calling the server silent.
-        return at - timedelta(seconds=ago), session.answer_within + HEARTBEAT_S
-
     def _heartbeat(self) -> None:
         while not self.stop.wait(HEARTBEAT_S):
-            with self._health_lock:
-                state = self._health.state
-            self.set_health(state)
+            self.set_health(self._health.state)
 
     # -- signals and watchers -----------------------------------------------------------
 
@@ -181,7 +146,7 @@ class Daemon:
             self.reload_requested.set()
             self.wake.set()
 
-        config_watch = _FileWatcher(config_path, config_changed)
+        config_watch = FileWatcher(config_path, config_changed)
         return [store_watch, config_watch]
 
     def _store_changed(self) -> None:
@@ -461,42 +426,3 @@ class Daemon:
                 # The store changed (a letter queued): look again when it is due.
                 due = self._until_letter_due()
                 due_at = None if due is None else time.monotonic() + max(MIN_WAIT_S, due)
-
-
-class Watcher(Protocol):
-    """Something that watches files in a thread of its own."""
-
-    def start(self) -> None:
-        """Begin watching."""
-
-    def stop(self) -> None:
-        """Stop watching."""
-
-
-class _FileWatcher:
-    """Calls back when one file changes (config.toml), editors' rename-saves included."""
-
-    def __init__(self, path: Path, on_change: Callable[[], None]) -> None:
-        from watchdog.events import FileSystemEvent, FileSystemEventHandler
-        from watchdog.observers import Observer
-
-        target = path
-
-        class Handler(FileSystemEventHandler):
-            def on_any_event(self, event: FileSystemEvent) -> None:
-                paths = {str(event.src_path), str(getattr(event, "dest_path", "") or "")}
-                if str(target) in paths:
-                    on_change()
-
-        self._observer = Observer()
-        self._observer.schedule(Handler(), str(path.parent), recursive=False)
-        self._observer.daemon = True
-
-    def start(self) -> None:
-        """Begin watching."""
-        self._observer.start()
-
-    def stop(self) -> None:
-        """Stop watching."""
-        self._observer.stop()
-        self._observer.join(timeout=5)
