@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 from types import TracebackType
 
@@ -19,8 +20,6 @@ from store.files import FILE_MODE, fsync_dir, make_dir
 from store.vault import Vault, VaultError
 
 READ_CHUNK = 1024 * 1024
-# Temporary files of unfinished writers, in the vault's root: a crash can leave one behind.
-TEMP_PREFIX = ".incoming."
 
 
 class VaultWriter:
@@ -30,11 +29,8 @@ class VaultWriter:
         self.vault = vault
         self.size = 0
         self._hash = hashlib.sha256()
-        make_dir(vault.root)
-        self._tmp = vault.root / f"{TEMP_PREFIX}{os.getpid()}.{os.urandom(6).hex()}"
-        self._fd: int | None = os.open(
-            self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE
-        )
+        self._tmp = _temp_path(vault)
+        self._fd: int | None = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
         self.sha256 = ""
 
     def __enter__(self) -> VaultWriter:
@@ -77,11 +73,9 @@ class VaultWriter:
         try:
             if not final.exists():
                 make_dir(final.parent)
-                try:
-                    # link() fails if another writer got there first: never overwrite evidence.
+                # link() fails if another writer got there first: never overwrite evidence.
+                with suppress(FileExistsError):
                     os.link(self._tmp, final)
-                except FileExistsError:
-                    pass
                 os.chmod(final, 0o400)
                 fsync_dir(final.parent)
         finally:
@@ -97,11 +91,24 @@ class VaultWriter:
         _unlink(self._tmp)
 
 
+def _temp_path(vault: Vault) -> Path:
+    """A new private temporary file's path, where a crash's leftovers are cleaned up.
+
+    A vault with a ``tmp`` directory (files named by their writer's pid, removed at start
+    when that process is gone) gets it there; otherwise a dot-file in the vault's root.
+    """
+    tmp_dir: Path | None = getattr(vault, "tmp", None)
+    unique = f"{os.getpid()}.{os.urandom(6).hex()}"
+    if tmp_dir is not None:
+        make_dir(tmp_dir)
+        return tmp_dir / unique
+    make_dir(vault.root)
+    return vault.root / f".incoming.{unique}"
+
+
 def _unlink(path: Path) -> None:
-    try:
+    with suppress(FileNotFoundError):
         os.unlink(path)
-    except FileNotFoundError:
-        pass
 
 
 def read_chunks(vault: Vault, sha256: str, chunk: int = READ_CHUNK) -> Iterator[bytes]:

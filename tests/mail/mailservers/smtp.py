@@ -109,9 +109,9 @@ class _Handler:
         # The server has the letter now (it is delivered even if the client never hears so).
         self.server.messages.append(received)
         if self.server.file_in_sent is not None:
-            await asyncio.get_running_loop().run_in_executor(
-                None, self.server.file_in_sent, received.data
-            )
+            # On the loop itself, so that the client's hanging up cannot cancel it: filing is
+            # part of taking the letter, as it is for Microsoft 365.
+            self.server.file_in_sent(received.data)
         if self.server.reply_delay:
             await asyncio.sleep(self.server.reply_delay)
         if self.server.knobs.take("hangup_after_dot_next"):
