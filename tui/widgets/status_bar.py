@@ -51,6 +51,10 @@ def health_text(health: Health | None, now: datetime, colours: Colours | None = 
         return Text("● mail daemon not running", style=f"bold {c.warning}")
     checked = clock_text(health.last_good_check, now)
     words = STATE_WORDS.get(health.state, health.state.value)
+    if health.state is DaemonState.GONE:
+        # Its process is gone (killed, crashed, the machine restarted): however old the
+        # record, that is the news, not its age.
+        return Text(f"● mail {words}, last check {checked}", style=f"bold {c.error}")
     if health.stale(now):
         return Text(
             f"● mail daemon silent since {clock_text(health.updated, now)} "
