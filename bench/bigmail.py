@@ -25,8 +25,8 @@ from pathlib import Path
 
 from casework.config import load_config
 from store.casebook import Casebook
-from tests.mail.daemon_support import loopback_mail_toml, school_config
-from tests.mail.mailservers.dovecot import Dovecot
+from tests.support.mailfixtures import loopback_mail_toml, school_config
+from tests.support.mailservers.dovecot import Dovecot
 
 ROOT = Path(__file__).resolve().parent.parent
 # Runs `conduct ARGS...` and, as it exits, copies its /proc/self/status into the file named first.

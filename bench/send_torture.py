@@ -19,8 +19,8 @@ import time
 import warnings
 from pathlib import Path
 
-from tests.mail.mailservers.dovecot import Dovecot
-from tests.mail.send_torture import run_torture
+from tests.support.mailservers.dovecot import Dovecot
+from tests.support.send_torture import run_torture
 
 USER, PASSWORD = "office", "bench-pass"
 

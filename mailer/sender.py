@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from casework.config import Config
-from casework.outbox import LetterRecord, LetterStatus
+from casework.outbox import LetterMove, LetterRecord, LetterStatus
 from casework.people import Channel
 from mailer.backoff import backoff_delay
 from mailer.credentials import SignIn
@@ -110,7 +110,7 @@ def recover_sending(
             except (ImapError, ValueError) as exc:
                 log.warning("cannot look in Sent for %s: %s", letter.message_id, exc)
         if delivered:
-            outbox.sent(letter.case_ref, letter.id)
+            outbox.move(letter.case_ref, letter.id, LetterMove.SENT)
             counts.recovered += 1
             log.info("letter %s was already in Sent: marked sent", letter.id)
         elif letter.dot_sent_at is None:
@@ -134,9 +134,11 @@ def _hold(outbox: Outbox, letter: LetterRecord, facts: str, counts: SendCounts) 
     what_to_do = (
         "It may or may not have reached the parent: check the mailbox's Sent folder or ask "
         f"them, then `conduct letter confirm-sent {letter.case_ref} {letter.id}` if it arrived "
-        f"or `conduct letter queue {letter.case_ref} {letter.id}` to send it again"
+        f"or `conduct letter retry {letter.case_ref} {letter.id}` to send it again"
     )
-    outbox.hold(letter.case_ref, letter.id, f"Outcome unknown: {facts}. {what_to_do}.")
+    outbox.move(
+        letter.case_ref, letter.id, LetterMove.HOLD, error=f"Outcome unknown: {facts}. {what_to_do}."
+    )
     counts.held += 1
     log.error("letter %s held for the office, outcome unknown: %s", letter.id, facts)
 
@@ -157,9 +159,8 @@ def _send_one(
         return
     smtp = config.mail.smtp
     if letter.status is LetterStatus.QUEUED:
-        letter = outbox.claim_for_sending(
-            letter.case_ref, letter.id, make_message_id(smtp.from_address)
-        )
+        message_id = make_message_id(smtp.from_address)
+        letter = outbox.move(letter.case_ref, letter.id, LetterMove.CLAIM, message_id=message_id)
     ref, lid = letter.case_ref, letter.id
 
     def before_dot() -> None:
@@ -167,7 +168,7 @@ def _send_one(
 
     def on_accepted(result: SendResult) -> None:
         # Recorded the moment the 250 arrives, before QUIT: nothing after it can resend.
-        outbox.sent(ref, lid)
+        outbox.move(ref, lid, LetterMove.SENT)
 
     try:
         vault = outbox.book.vault
@@ -209,7 +210,7 @@ def _send_one(
         counts.errors.append(f"{letter.id}: {exc}")
         return
     except PermanentSendError as exc:
-        outbox.failed(letter.case_ref, letter.id, str(exc))
+        outbox.move(letter.case_ref, letter.id, LetterMove.FAIL, error=str(exc))
         counts.failed += 1
         counts.errors.append(f"{letter.id}: {exc}")
         log.error("letter %s failed for good: %s", letter.id, exc)
@@ -217,7 +218,7 @@ def _send_one(
     except (TransientSendError, SecretError, OSError) as exc:
         delay = backoff_delay(letter.attempts)
         when = outbox.book.clock.now() + timedelta(seconds=delay)
-        outbox.retry_later(letter.case_ref, letter.id, str(exc), when)
+        outbox.move(letter.case_ref, letter.id, LetterMove.DEFER, error=str(exc), retry_at=when)
         counts.retrying += 1
         counts.errors.append(f"{letter.id}: {exc}")
         log.warning("letter %s will be retried in %.0f s: %s", letter.id, delay, exc)
@@ -239,7 +240,7 @@ def _to_print_queue(outbox: Outbox, config: Config, letter: LetterRecord) -> Non
     if not target.exists():
         target.write_bytes(outbox.pdf(letter))
         target.chmod(0o600)
-    outbox.to_post(letter.case_ref, letter.id)
+    outbox.move(letter.case_ref, letter.id, LetterMove.TO_POST)
     log.info("letter %s is waiting in the print queue: %s", letter.id, target)
 
 

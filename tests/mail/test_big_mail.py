@@ -10,8 +10,6 @@ import sys
 from email.message import EmailMessage
 from pathlib import Path
 
-from mailservers.dovecot import Dovecot
-
 from casework.mailrecords import MailOutcome
 from mailer.daemon import Daemon
 from mailer.imap_conn import connect
@@ -20,7 +18,8 @@ from store.casebook import Casebook
 from store.inbox import Inbox
 from store.maillog import MailLog
 from store.vault_stream import VaultWriter
-from tests.mail.daemon_support import loopback_mail_toml, message, school_config, unique_folder
+from tests.support.mailfixtures import loopback_mail_toml, message, school_config, unique_folder
+from tests.support.mailservers.dovecot import Dovecot
 
 FLAG = ("\\Flagged",)
 MB = 1024 * 1024

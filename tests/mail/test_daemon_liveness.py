@@ -9,16 +9,12 @@ import socket
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-from mailservers.dovecot import Dovecot
-from mailservers.proxy import SplittingProxy
-from mailservers.smtp import RecordingSmtp
 from rich.text import Text
 
 from casework.mailrecords import DaemonState, Health
@@ -28,24 +24,17 @@ from mailer.imap_conn import connect
 from store.casebook import Casebook
 from store.liveness import checked, mark_of
 from store.maillog import MailLog
-from tests.mail.daemon_support import loopback_mail_toml, message, school_config, unique_folder
-from tests.mail.letter_support import queued_letter
 from tests.support.clock import FIXED
+from tests.support.mailfixtures import loopback_mail_toml, message, school_config, unique_folder
+from tests.support.mailservers.dovecot import Dovecot
+from tests.support.mailservers.proxy import SplittingProxy
+from tests.support.mailservers.smtp import RecordingSmtp
+from tests.support.outbox_letters import queued_letter
+from tests.support.waiting import wait_until
 from tui.widgets.status_bar import health_text
 
 ROOT = Path(__file__).resolve().parents[2]
 FLAG = ("\\Flagged",)
-# Generous: these only stop a hung test; what is asserted is what happened.
-HANG_GUARD_S = 60.0
-
-
-def wait_for(predicate: Callable[[], bool], seconds: float = HANG_GUARD_S) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"condition not met within {seconds} s")
 
 
 @contextmanager
@@ -62,7 +51,7 @@ def running(daemon: Daemon) -> Iterator[list[DaemonState]]:
     thread = threading.Thread(target=daemon.run, daemon=True)
     thread.start()
     try:
-        wait_for(lambda: DaemonState.IDLE in states)
+        wait_until(lambda: DaemonState.IDLE in states, "the daemon idling")
         yield states
     finally:
         daemon.stop.set()
@@ -88,7 +77,7 @@ def test_a_retry_goes_out_when_due_though_the_mailbox_says_nothing(
     with running(daemon):
         smtp_server.knobs.rcpt_reply_next = "450 4.2.1 Mailbox busy, try again"
         outbox, letter = queued_letter(config)
-        wait_for(lambda: smtp_server.messages != [])
+        wait_until(lambda: smtp_server.messages != [], "the letter at the server")
         sent = outbox.get(letter.case_ref, letter.id)
     assert sent.status is LetterStatus.SENT and sent.attempts == 2
     assert len(smtp_server.messages) == 1
@@ -109,7 +98,7 @@ def test_a_connection_that_goes_silent_is_noticed_and_the_waiting_mail_taken(
     daemon = Daemon(config, liveness=2, response_timeout=3)
     try:
         with running(daemon) as states:
-            wait_for(lambda: len(book.cases()) == 1)
+            wait_until(lambda: len(book.cases()) == 1, "the first case")
             first = MailLog(book.store).health()
             assert first is not None and first.last_answer is not None
             assert first.answer_within > 0
@@ -117,9 +106,9 @@ def test_a_connection_that_goes_silent_is_noticed_and_the_waiting_mail_taken(
             assert relay.go_silent() == 1
             dovecot.deliver(message("During the silence", sender="S <s@example.org>"),
                             flags=FLAG, folder=folder)  # fmt: skip
-            wait_for(lambda: len(book.cases()) == 2)
+            wait_until(lambda: len(book.cases()) == 2, "the mail flagged in the silence")
             assert DaemonState.BACKING_OFF in states
-            wait_for(lambda: states[-1] is DaemonState.IDLE)
+            wait_until(lambda: states[-1] is DaemonState.IDLE, "the daemon idling again")
             assert relay.connections == 2
             later = MailLog(book.store).health()
             assert later is not None and later.last_answer is not None
@@ -147,15 +136,21 @@ def test_a_killed_daemon_is_shown_as_not_running(
     cfg.write_text(
         cfg.read_text()
         + loopback_mail_toml(
-            imap_port=dovecot.port, imap_user="alice", imap_env=imap_password_env,
-            smtp_port=2, folder=folder,
+            imap_port=dovecot.port,
+            imap_user="alice",
+            imap_env=imap_password_env,
+            smtp_port=2,
+            folder=folder,
         )  # fmt: skip
     )
     cmd = [sys.executable, "-m", "conduct.cli", "--config", str(cfg)]
     proc = subprocess.Popen([*cmd, "daemon"], cwd=ROOT, stderr=subprocess.DEVNULL)
     log = MailLog(Casebook(config).store)
     try:
-        wait_for(lambda: (h := log.health()) is not None and h.state is DaemonState.IDLE)
+        wait_until(
+            lambda: (h := log.health()) is not None and h.state is DaemonState.IDLE,
+            "the daemon idling",
+        )
         health = log.health()
         assert health is not None and checked(health) == health  # running: shown as it is
         running_line = check(cmd)

@@ -15,7 +15,7 @@ from mailer.credentials import resolve
 from mailer.daemon import Daemon
 from mailer.errors import SecretError
 from store.casebook import Casebook
-from tests.mail.daemon_support import school_config
+from tests.support.mailfixtures import school_config
 
 
 def test_password_from_env() -> None:

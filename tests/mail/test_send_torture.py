@@ -7,27 +7,27 @@ bench/send_torture.py runs 200 and reports the figure in the README.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
-from mailservers.dovecot import Dovecot
 
-from tests.mail.conftest import DOVECOT_USERS
-from tests.mail.send_torture import run_torture
+from tests.support.mailservers.dovecot import Dovecot
+from tests.support.send_torture import run_torture
 
 KILLS = 8
 
 
 @pytest.mark.parametrize("file_in_sent", [False, True], ids=["plain-server", "files-in-sent"])
 def test_random_sigkills_while_sending_never_deliver_a_letter_twice(
-    tmp_path: Path, dovecot: Dovecot, file_in_sent: bool
+    tmp_path: Path, dovecot: Dovecot, imap_password_env: str, file_in_sent: bool
 ) -> None:
     result = run_torture(
         dovecot,
         tmp_path,
         kills=KILLS,
         imap_user="alice",
-        imap_password=DOVECOT_USERS["alice"],
+        imap_password=os.environ[imap_password_env],
         file_in_sent=file_in_sent,
     )
     assert result.kills == KILLS

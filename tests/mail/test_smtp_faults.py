@@ -14,16 +14,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from mailservers.dovecot import Dovecot
-from mailservers.smtp import RecordingSmtp
 
 from casework.config import Config
-from casework.outbox import LetterStatus
+from casework.outbox import LetterMove, LetterStatus
 from mailer.imap_conn import connect
 from mailer.sender import recover_sending, send_pending
 from store.outbox import Outbox
-from tests.mail.daemon_support import school_config, unique_folder
-from tests.mail.letter_support import make_due, queued_letter
+from tests.support.mailfixtures import school_config, unique_folder
+from tests.support.mailservers.dovecot import Dovecot
+from tests.support.mailservers.smtp import RecordingSmtp
+from tests.support.outbox_letters import make_due, queued_letter
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,7 +44,9 @@ def school(
 
 def deliveries(server: RecordingSmtp, message_id: str) -> int:
     """How many copies of the letter with this Message-ID the server has taken."""
-    return sum(1 for m in server.messages if email.message_from_bytes(m.data)["Message-ID"] == message_id)
+    return sum(
+        1 for m in server.messages if email.message_from_bytes(m.data)["Message-ID"] == message_id
+    )
 
 
 @pytest.mark.parametrize("quit_reply", ["421 4.4.2 Closing connection", "554 5.3.0 Oops"])
@@ -113,7 +115,7 @@ def test_the_office_may_send_a_held_letter_again(
     send_pending(outbox, school, dot_timeout=1.0)
     refused = conduct(school, "letter", "confirm-sent", letter.case_ref, "L-nope")
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
-    again = conduct(school, "letter", "queue", letter.case_ref, letter.id)
+    again = conduct(school, "letter", "retry", letter.case_ref, letter.id)
     assert again.returncode == 0, again.stderr
     assert send_pending(outbox, school).sent == 1
     sent = outbox.get(letter.case_ref, letter.id)
@@ -187,8 +189,11 @@ def test_a_crash_after_the_dot_is_found_in_sent_or_held(
     assert school.mail is not None
     outbox, first = queued_letter(school)
     _, second = queued_letter(school, name="Sam Parent", email="sam@example.org")
-    for letter, mid in ((first, "<crash-a@stockham.sch.uk>"), (second, "<crash-b@stockham.sch.uk>")):
-        outbox.claim_for_sending(letter.case_ref, letter.id, mid)
+    for letter, mid in (
+        (first, "<crash-a@stockham.sch.uk>"),
+        (second, "<crash-b@stockham.sch.uk>"),
+    ):
+        outbox.move(letter.case_ref, letter.id, LetterMove.CLAIM, message_id=mid)
         outbox.dot_sent(letter.case_ref, letter.id)
     # The server filed the first in Sent (as Microsoft 365 does); of the second there is no trace.
     with connect(school.mail.imap) as session:
@@ -208,7 +213,9 @@ def test_a_crash_after_the_dot_waits_for_the_mailbox_before_deciding(
     school: Config, smtp_server: RecordingSmtp
 ) -> None:
     outbox, letter = queued_letter(school)
-    outbox.claim_for_sending(letter.case_ref, letter.id, "<crash-c@stockham.sch.uk>")
+    outbox.move(
+        letter.case_ref, letter.id, LetterMove.CLAIM, message_id="<crash-c@stockham.sch.uk>"
+    )
     outbox.dot_sent(letter.case_ref, letter.id)
     counts = recover_sending(outbox, school, None)  # IMAP is down: Sent cannot be searched
     assert (counts.held, counts.sent) == (0, 0)
@@ -224,11 +231,8 @@ def test_the_store_failing_to_record_the_250_never_sends_the_letter_again(
         # This server files what it is given in Sent, as Microsoft 365 does.
         smtp_server.file_in_sent = filer.append_sent
 
-        def full_disk(*args: object, **kwargs: object) -> None:
-            raise OSError(28, "No space left on device")
-
         with monkeypatch.context() as m:
-            m.setattr(Outbox, "sent", full_disk)
+            m.setattr(Outbox, "move", full_disk_on_sent(Outbox.move))
             with pytest.raises(OSError, match="No space"):
                 send_pending(outbox, school)
         smtp_server.file_in_sent = None
@@ -239,6 +243,17 @@ def test_the_store_failing_to_record_the_250_never_sends_the_letter_again(
         assert recover_sending(outbox, school, session).recovered == 1
     assert outbox.get(letter.case_ref, letter.id).status is LetterStatus.SENT
     assert deliveries(smtp_server, stuck.message_id) == 1
+
+
+def full_disk_on_sent(move):  # type: ignore[no-untyped-def]
+    """Outbox.move, failing as on a full disk when it would record a letter as sent."""
+
+    def wrapped(self, ref, letter_id, what, **kw):  # type: ignore[no-untyped-def]
+        if what is LetterMove.SENT:
+            raise OSError(28, "No space left on device")
+        return move(self, ref, letter_id, what, **kw)
+
+    return wrapped
 
 
 def conduct(config: Config, *args: str) -> subprocess.CompletedProcess[str]:

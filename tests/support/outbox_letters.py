@@ -8,8 +8,9 @@ from functools import cache
 import weasyprint
 
 from casework.config import Config
-from casework.outbox import LetterRecord
+from casework.outbox import LetterMove, LetterRecord
 from casework.people import Channel
+from casework.staff import Actor, Role
 from store.casebook import Casebook
 from store.outbox import Outbox
 from store.records import Letters
@@ -30,7 +31,7 @@ def queued_letter(
     pdf: bytes | None = None,
 ) -> tuple[Outbox, LetterRecord]:
     """A case with one approved warning letter, queued for the daemon."""
-    book = Casebook(replace(config, operator=replace(config.operator, role="headteacher")))
+    book = Casebook(config, actor=Actor("Mrs Helen Head", Role.HEADTEACHER))
     case = book.open_case(name=name, email=email, behaviours=["swearing"], summary="Swore")
     if channel is Channel.POST:
         person = book.person(case.subjects[0].person_id)
@@ -43,8 +44,8 @@ def queued_letter(
         subject="Warning letter",
         body_text=f"Dear {name},\n\nPlease find attached a letter.\n",
     )
-    outbox.approve(case.ref, letter.id)
-    return outbox, outbox.queue(case.ref, letter.id)
+    outbox.move(case.ref, letter.id, LetterMove.APPROVE)
+    return outbox, outbox.move(case.ref, letter.id, LetterMove.QUEUE)
 
 
 def make_due(outbox: Outbox, letter: LetterRecord) -> None:

@@ -28,10 +28,10 @@ from casework.config import Config
 from casework.outbox import LetterStatus
 from store.casebook import Casebook
 from store.outbox import Outbox
-from tests.mail.daemon_support import loopback_mail_toml, school_config, unique_folder
-from tests.mail.letter_support import queued_letter
-from tests.mail.mailservers.dovecot import Dovecot
-from tests.mail.mailservers.smtp import RecordingSmtp
+from tests.support.mailfixtures import loopback_mail_toml, school_config, unique_folder
+from tests.support.mailservers.dovecot import Dovecot
+from tests.support.mailservers.smtp import RecordingSmtp
+from tests.support.outbox_letters import queued_letter
 
 ROOT = Path(__file__).resolve().parents[2]
 IMAP_ENV, SMTP_ENV = "CONDUCT_TORTURE_IMAP_PW", "CONDUCT_TORTURE_SMTP_PW"
