@@ -96,9 +96,9 @@ def test_the_office_sees_a_held_letter_and_decides(
     listed = conduct(school, "letter", "list", "--status", "outcome-unknown")
     assert letter.id in listed.stdout and "outcome-unknown" in listed.stdout
     assert f"conduct letter confirm-sent {letter.case_ref} {letter.id}" in listed.stdout
-    from tui.model import load_dashboard
+    from store.listing import read_listing
 
-    board = load_dashboard(school, outbox.book, outbox.book.clock.today())
+    board = read_listing(outbox.book, outbox.book.clock.today())
     assert [x.status for x in board.outbox if x.id == letter.id] == [LetterStatus.OUTCOME_UNKNOWN]
     # The office found it in Sent: it is recorded as sent, and nothing goes again.
     done = conduct(school, "letter", "confirm-sent", letter.case_ref, letter.id)
