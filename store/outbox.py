@@ -171,7 +171,7 @@ def _summary(letter: LetterRecord) -> str:
         LetterStatus.QUEUED: "queued" + (" again" if letter.attempts else ""),
         LetterStatus.SENT: f"sent to {letter.recipient_email}",
         LetterStatus.FAILED: f"failed: {letter.last_error}",
-        LetterStatus.OUTCOME_UNKNOWN: f"held, outcome unknown: {letter.last_error}",
+        LetterStatus.OUTCOME_UNKNOWN: f"held for the office: {letter.last_error}",
         LetterStatus.TO_POST: "waiting in the print queue (the parent prefers post)",
         LetterStatus.POSTED: "posted",
     }
