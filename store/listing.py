@@ -21,6 +21,7 @@ from casework.policy import Policy
 from casework.rules import REPLY_AFTER_CLOSE, Due, next_due
 from casework.serial import from_json
 from store.casebook import Casebook
+from store.liveness import checked
 from store.maillog import MailLog, Messages, quarantined, skipped
 from store.records import Cases, Letters
 
@@ -28,6 +29,7 @@ from store.records import Cases, Letters
 OUTBOX_STATUSES = (
     LetterStatus.QUEUED,
     LetterStatus.SENDING,
+    LetterStatus.OUTCOME_UNKNOWN,
     LetterStatus.FAILED,
     LetterStatus.TO_POST,
     LetterStatus.APPROVED,
@@ -201,5 +203,6 @@ def read_listing(book: Casebook, today: date) -> Listing:
         awaiting_approval=len(approvals),
         attention=sum(1 for line in lines if line.needs_attention),
     )
-    health = MailLog(book.store).health()
+    # A daemon killed with SIGKILL leaves "idle" behind: check its process still runs.
+    health = checked(MailLog(book.store).health())
     return Listing(today, lines, bans, approvals, waiting, mail, health, counts)
