@@ -142,6 +142,8 @@ class LetterSettings:
     signatory: str
     signatory_role: str
     print_queue: Path
+    # A queued letter not sent within this many days is held for the office to confirm.
+    hold_after_days: int = 3
 
 
 @dataclass(frozen=True)
@@ -384,6 +386,7 @@ def _letters(r: TableReader, base: Path, school: School, store: StoreSettings) -
         signatory=r.text("signatory", None) or school.headteacher,
         signatory_role=r.text("signatory_role", "Headteacher"),
         print_queue=_path(r, "print_queue", base, None) or store.data_dir / "print-queue",
+        hold_after_days=r.integer("hold_after_days", 1, 90, 3),
     )
     if settings.template_dir is not None and not settings.template_dir.is_dir():
         r.problems.append(

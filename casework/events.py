@@ -53,6 +53,8 @@ class EventType(StrEnum):
     LETTER_SENT = "letter-sent"
     LETTER_FAILED = "letter-failed"
     LETTER_OUTCOME_UNKNOWN = "letter-outcome-unknown"
+    LETTER_HELD = "letter-held"
+    LETTER_CANCELLED = "letter-cancelled"
     LETTER_TO_POST = "letter-to-post"
     LETTER_POSTED = "letter-posted"
     MEETING_SCHEDULED = "meeting-scheduled"
@@ -109,6 +111,8 @@ PAYLOADS: Mapping[EventType, type[Payload]] = MappingProxyType(
         EventType.LETTER_SENT: LetterMoved,
         EventType.LETTER_FAILED: LetterMoved,
         EventType.LETTER_OUTCOME_UNKNOWN: LetterMoved,
+        EventType.LETTER_HELD: LetterMoved,
+        EventType.LETTER_CANCELLED: LetterMoved,
         EventType.LETTER_TO_POST: LetterMoved,
         EventType.LETTER_POSTED: LetterMoved,
         EventType.MEETING_SCHEDULED: MeetingScheduled,

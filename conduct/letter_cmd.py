@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,11 @@ MOVE_HELP = {
     LetterMove.SUBMIT: "ask the headteacher to approve a letter",
     LetterMove.APPROVE: "approve a letter (the headteacher only)",
     LetterMove.QUEUE: "hand a letter to the daemon to send (or print, for post)",
-    LetterMove.RETRY: "put a letter that failed, or whose outcome is unknown, back in the queue",
+    LetterMove.RETRY: "send again a letter that failed, whose outcome is unknown, or that was "
+    "held because its moment passed (send it anyway)",
     LetterMove.POSTED: "record that a letter in the print queue has been posted",
     LetterMove.CONFIRM_SENT: "record that a letter whose outcome was unknown did reach the parent",
+    LetterMove.CANCEL: "cancel a letter: it will not be sent (--reason says why)",
 }
 
 
@@ -53,6 +56,8 @@ def register(sub: Any) -> None:
         a = ls.add_parser(move.value, help=helptext)
         a.add_argument("ref")
         a.add_argument("letter_id")
+        if move is LetterMove.CANCEL:
+            a.add_argument("--reason", required=True, help="why it will not be sent")
         a.set_defaults(handler=move_letter, move=move)
 
 
@@ -133,6 +138,12 @@ def list_letters(args: argparse.Namespace, config: Config) -> int:
 def move_letter(args: argparse.Namespace, config: Config) -> int:
     """Submit, approve, queue, retry or mark posted: the rules in casework.outbox decide."""
     outbox = Outbox(Casebook(config))
-    letter = outbox.move(args.ref, args.letter_id, args.move)
+    letter = outbox.move(args.ref, args.letter_id, args.move, error=getattr(args, "reason", "") or "")
     print(f"{letter.case_ref}: letter {letter.id} is now {letter.status.value}")
+    if letter.status is LetterStatus.QUEUED and (trouble := outbox.sending_trouble()):
+        print(
+            f"conduct: warning: it is NOT sent yet: {trouble}. It goes when the daemon runs "
+            f"(`conduct daemon`), unless its moment has passed by then: then it is held for you.",
+            file=sys.stderr,
+        )
     return 0

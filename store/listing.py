@@ -27,6 +27,7 @@ from store.records import Cases, Letters
 
 # Letters the office watches after approval: on their way, failed, or to be posted.
 OUTBOX_STATUSES = (
+    LetterStatus.HELD,
     LetterStatus.QUEUED,
     LetterStatus.SENDING,
     LetterStatus.OUTCOME_UNKNOWN,
@@ -90,6 +91,8 @@ class Counts:
     reviews_due: int
     awaiting_approval: int
     attention: int = 0  # closed cases a reply has reached
+    queued: int = 0  # letters waiting for the daemon to send them
+    held: int = 0  # letters held for the office (their moment passed, or outcome unknown)
 
 
 @dataclass(frozen=True)
@@ -202,6 +205,10 @@ def read_listing(book: Casebook, today: date) -> Listing:
         reviews_due=sum(1 for b in bans if b.ban.review_on <= today),
         awaiting_approval=len(approvals),
         attention=sum(1 for line in lines if line.needs_attention),
+        queued=sum(1 for x in waiting if x.status is LetterStatus.QUEUED),
+        held=sum(
+            1 for x in waiting if x.status in (LetterStatus.HELD, LetterStatus.OUTCOME_UNKNOWN)
+        ),
     )
     # A daemon killed with SIGKILL leaves "idle" behind: check its process still runs.
     health = checked(MailLog(book.store).health())

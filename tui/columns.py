@@ -135,8 +135,9 @@ def letter_columns(with_status: bool) -> list[Column[LetterRecord]]:
 
 
 def letter_style(letter: LetterRecord) -> str:
-    """A failed letter, or one whose outcome is unknown, stands out."""
-    return ALERT if letter.status in (LetterStatus.FAILED, LetterStatus.OUTCOME_UNKNOWN) else ""
+    """A failed or held letter, or one whose outcome is unknown, stands out."""
+    alert = (LetterStatus.FAILED, LetterStatus.OUTCOME_UNKNOWN, LetterStatus.HELD)
+    return ALERT if letter.status in alert else ""
 
 
 def mail_columns() -> list[Column[MailRecord]]:

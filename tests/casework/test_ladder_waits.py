@@ -26,10 +26,11 @@ def send_letter(book: Casebook, ref: str, kind: str) -> None:
         outbox.move(ref, letter.id, move)
 
 
-
 def test_the_next_rung_waits_for_the_letter_to_go(make_config: MakeConfig, clock: Clock) -> None:
     book = Casebook(make_config("warning-first"), clock=clock)
-    case = book.open_case(name="Pat Parent", behaviours=["swearing"], summary="Swore")
+    case = book.open_case(
+        name="Pat Parent", email="pat@example.org", behaviours=["swearing"], summary="Swore"
+    )
     file = book.file(case.ref)
     assert file.suggestion is None
     assert file.waiting == "the information-request letter to be sent"
@@ -40,7 +41,12 @@ def test_the_next_rung_waits_for_the_letter_to_go(make_config: MakeConfig, clock
 
 def test_a_meeting_step_waits_for_the_meeting(make_config: MakeConfig, clock: Clock) -> None:
     book = Casebook(make_config("meeting-first"), clock=clock)
-    case = book.open_case(name="Pat Parent", behaviours=["offensive-language"], summary="Swore")
+    case = book.open_case(
+        name="Pat Parent",
+        email="pat@example.org",
+        behaviours=["offensive-language"],
+        summary="Swore",
+    )
     book.step(case.ref, "meeting-invitation")
     assert book.file(case.ref).waiting == "the meeting-invitation letter to be sent"
     send_letter(book, case.ref, "meeting-invitation")
@@ -57,7 +63,9 @@ def test_a_ban_waits_for_representations_or_the_deadline(
 ) -> None:
     config = make_config("warning-first")
     book = Casebook(config, clock=clock)
-    case = book.open_case(name="Pat Parent", behaviours=["swearing"], summary="Swore")
+    case = book.open_case(
+        name="Pat Parent", email="pat@example.org", behaviours=["swearing"], summary="Swore"
+    )
     book.step(case.ref, "ban-intent", fields={"reasons": "Shouting at staff"})
     send_letter(book, case.ref, "ban-intent")
     deadline = book.get(case.ref).bans[0].representations_deadline
@@ -75,7 +83,9 @@ def test_no_review_is_suggested_after_the_ban_was_lifted(
     make_config: MakeConfig, clock: Clock
 ) -> None:
     book = Casebook(make_config("warning-first"), clock=clock)
-    case = book.open_case(name="Pat Parent", behaviours=["swearing"], summary="Swore")
+    case = book.open_case(
+        name="Pat Parent", email="pat@example.org", behaviours=["swearing"], summary="Swore"
+    )
     book.step(case.ref, "ban-provisional", fields={"reasons": "Shouting at staff"})
     send_letter(book, case.ref, "ban-provisional")
     book.step(case.ref, "ban-review", fields={"outcome": "lifted"})
@@ -90,7 +100,9 @@ def test_no_review_is_suggested_after_the_ban_was_lifted(
 def test_a_confirmed_ban_waits_for_its_review_date(make_config: MakeConfig, clock: Clock) -> None:
     config = make_config("warning-first")
     book = Casebook(config, clock=clock)
-    case = book.open_case(name="Pat Parent", behaviours=["swearing"], summary="Swore")
+    case = book.open_case(
+        name="Pat Parent", email="pat@example.org", behaviours=["swearing"], summary="Swore"
+    )
     book.step(case.ref, "ban-provisional", fields={"reasons": "Shouting at staff"})
     book.step(case.ref, "ban-confirmed")
     send_letter(book, case.ref, "ban-confirmed")

@@ -437,7 +437,11 @@ class CaseScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="case-write")
     def letter_move(self, letter: LetterRecord, move: LetterMove, words: str) -> None:
         """Move a letter on in a thread."""
-        self.desk.outbox.move(letter.case_ref, letter.id, move)
+        outbox = self.desk.outbox
+        outbox.move(letter.case_ref, letter.id, move)
+        trouble = outbox.sending_trouble() if move in (LetterMove.QUEUE, LetterMove.RETRY) else None
+        if trouble:
+            words += f", but NOT sent yet: {trouble}"
         self.app.call_from_thread(self._written, f"{letter.kind} letter {words}")
 
     def action_open_letter(self) -> None:

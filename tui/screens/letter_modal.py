@@ -290,6 +290,8 @@ class LetterModal(ModalScreen[None]):
                     words = "approved; not queued: it goes by post and has no postal address"
                     break
                 letter = outbox.move(ref, letter.id, step)
+            if letter.status is LetterStatus.QUEUED and (trouble := outbox.sending_trouble()):
+                words += f", but NOT sent yet: {trouble}. It goes when the daemon runs"
         finally:
             self.busy = False
         self.app.call_from_thread(self.notify, f"{ref}: {self.kind} letter {words}")
