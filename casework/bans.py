@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 
 from casework.config import Periods
+from casework.schooldays import SchoolCalendar
 
 
 class BanKind(StrEnum):
@@ -93,13 +94,15 @@ def proposed_ban(
     periods: Periods,
     reasons: str,
     scope: str = "",
+    calendar: SchoolCalendar | None = None,
 ) -> Ban:
-    """A ban with every date prefilled from the school's periods."""
-    deadline = today + timedelta(days=periods.representations_days)
+    """A ban with every date prefilled from the school's periods (school or calendar days)."""
+    cal = calendar or SchoolCalendar()
+    deadline = cal.add(today, periods.representations_days, periods.representations_count)
     # A notice of intent bars nobody until the deadline has passed and the decision is made.
     starts = today if kind is BanKind.PROVISIONAL else deadline
-    ends = starts + timedelta(days=periods.ban_length_days)
-    review = min(starts + timedelta(days=periods.ban_review_days), ends)
+    ends = cal.add(starts, periods.ban_length_days, periods.ban_length_count)
+    review = min(cal.add(starts, periods.ban_review_days, periods.ban_review_count), ends)
     status = BanStatus.PROVISIONAL if kind is BanKind.PROVISIONAL else BanStatus.INTENDED
     return check_ban(
         Ban(

@@ -6,12 +6,14 @@ import getpass
 import os
 import tomllib
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 from typing import Any
 
 from casework.mailauth import OAuth, parse_oauth
 from casework.policy import PRESETS, Policy, load_preset, parse_policy
 from casework.retention import DEFAULT_SCHEDULE, RetentionSchedule, parse_retention
+from casework.schooldays import Count, Nation, SchoolCalendar, Term, read_term_dates_ics
 from casework.staff import Role
 from casework.tomlread import ConfigError, Problem, TableReader
 
@@ -44,12 +46,16 @@ class Operator:
 
 @dataclass(frozen=True)
 class Periods:
-    """Day counts the school sets; DfE guidance sets none."""
+    """Day counts the school sets; DfE guidance sets none. Each counts school or calendar days."""
 
     representations_days: int = 10
     ban_length_days: int = 90
     ban_review_days: int = 28
     meeting_notice_days: int = 5
+    representations_count: Count = Count.CALENDAR
+    ban_length_count: Count = Count.CALENDAR
+    ban_review_count: Count = Count.CALENDAR
+    meeting_notice_count: Count = Count.CALENDAR
 
 
 @dataclass(frozen=True)
@@ -159,6 +165,7 @@ class Config:
     store: StoreSettings
     letters: LetterSettings
     retention: RetentionSchedule = DEFAULT_SCHEDULE
+    calendar: SchoolCalendar = SchoolCalendar()
 
 
 def find_config(explicit: str | None) -> Path:
@@ -195,10 +202,13 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     store = _store(top.sub("store"), base)
     letters = _letters(top.sub("letters"), base, school, store)
     retention = parse_retention(top.sub("retention"))
+    calendar = _calendar(top.sub("calendar"), base)
     top.finish()
     if problems or policy is None:
         raise ConfigError(problems)
-    return Config(path, school, operator, policy, periods, mail, store, letters, retention)
+    return Config(
+        path, school, operator, policy, periods, mail, store, letters, retention, calendar
+    )
 
 
 def _path(r: TableReader, name: str, base: Path, default: str | None = None) -> Path | None:
@@ -263,14 +273,67 @@ def _policy(r: TableReader, problems: list[Problem]) -> Policy | None:
 
 
 def _periods(r: TableReader) -> Periods:
+    counts = tuple(c.value for c in Count)
+
+    def count(name: str) -> Count:
+        return Count(r.choice(f"{name}_count", counts, Count.CALENDAR.value))
+
     p = Periods(
         representations_days=r.integer("representations_days", 1, 365, 10),
         ban_length_days=r.integer("ban_length_days", 1, 730, 90),
         ban_review_days=r.integer("ban_review_days", 1, 365, 28),
         meeting_notice_days=r.integer("meeting_notice_days", 0, 90, 5),
+        representations_count=count("representations"),
+        ban_length_count=count("ban_length"),
+        ban_review_count=count("ban_review"),
+        meeting_notice_count=count("meeting_notice"),
     )
     r.finish()
     return p
+
+
+def _hour(r: TableReader, name: str, default: str) -> time:
+    text = r.text(name, default)
+    try:
+        return time.fromisoformat(text)
+    except (TypeError, ValueError):
+        r.problems.append(Problem(r.key(name), f"expected a time like {default}, got {text!r}"))
+        return time.fromisoformat(default)
+
+
+def _calendar(r: TableReader, base: Path) -> SchoolCalendar:
+    nation = Nation(r.choice("bank_holidays", tuple(n.value for n in Nation), "england"))
+    starts, ends = _hour(r, "day_starts", "08:30"), _hour(r, "day_ends", "16:30")
+    if ends <= starts:
+        r.problems.append(Problem(r.key("day_ends"), "expected a time after day_starts"))
+    terms: list[Term] = []
+    for t in r.tables("terms", []):
+        start, end = t.day("start"), t.day("end")
+        if start and end and end < start:
+            t.problems.append(Problem(t.key("end"), "expected a date on or after start"))
+        elif start and end:
+            terms.append(Term(start, end))
+        t.finish()
+    closures = list(r.days("inset_days", []))
+    ics = _path(r, "term_dates_ics", base, None)
+    if ics is not None:
+        try:
+            more_terms, more_closed = read_term_dates_ics(ics)
+        except (OSError, ValueError) as exc:
+            r.problems.append(
+                Problem(r.key("term_dates_ics"), f"cannot read {ics} as an .ics calendar: {exc}")
+            )
+        else:
+            terms += more_terms
+            closures += more_closed
+    r.finish()
+    return SchoolCalendar(
+        nation=nation,
+        terms=tuple(sorted(terms, key=lambda t: t.start)),
+        closures=tuple(sorted(set(closures))),
+        day_starts=starts,
+        day_ends=ends,
+    )
 
 
 def _secret(r: TableReader, *, relay: bool = False) -> Secret:

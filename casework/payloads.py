@@ -134,6 +134,8 @@ class MeetingScheduled(Payload):
     place: str
     attendees: tuple[str, ...] = ()
     text: str = ""
+    # Meetings are offered on school days within school hours: another time says why.
+    off_day_reason: str = ""
 
     def __post_init__(self) -> None:
         _need_text("meeting-scheduled", "place", self.place)

@@ -11,12 +11,14 @@ from casework.events import PAYLOADS, RECORDABLE, EventType
 from casework.fields import FieldError, build
 from casework.payloads import (
     Incident,
+    MeetingScheduled,
     Payload,
     ReferralBody,
     ReferralMade,
     Representations,
 )
 from casework.policy import Policy
+from casework.schooldays import SchoolCalendar
 
 # The field that holds the words typed as the event's text, for each recordable type.
 _TEXT_FIELD: Mapping[EventType, str] = MappingProxyType(
@@ -44,6 +46,7 @@ def recorded_payload(
     *,
     policy: Policy,
     today: date,
+    calendar: SchoolCalendar | None = None,
 ) -> Payload:
     """The typed details of a hand-recorded event; a FieldError names any mistake.
 
@@ -79,6 +82,13 @@ def recorded_payload(
         to = build(_ReferralTo, kind, {"to": values.get("to", "")}).to
         given["body"] = policy.police if to is ReferralBody.POLICE else policy.legal
     payload = build(cls, kind, values, **given)
+    if isinstance(payload, MeetingScheduled):
+        refusal = (calendar or SchoolCalendar()).meeting_refusal(payload.at.date(), payload.at.time())
+        if refusal and not payload.off_day_reason.strip():
+            raise FieldError(
+                f"{kind}: at: {refusal}; offer a school day within school hours, or say why "
+                f"in off_day_reason"
+            )
     if isinstance(payload, Incident):
         for bid in payload.behaviours:
             try:

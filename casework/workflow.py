@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from casework import bans as ban_rules
@@ -36,6 +36,7 @@ from casework.payloads import (
 from casework.people import Subject
 from casework.policy import BanAction, Policy, Step
 from casework.rules import HARASSMENT, REPLY_AFTER_CLOSE
+from casework.schooldays import SchoolCalendar
 
 
 class CaseRuleError(ValueError):
@@ -309,6 +310,7 @@ def move(
     reason: str | None = None,
     fields: Mapping[str, str] | None = None,
     ban_id: str = "",
+    calendar: SchoolCalendar | None = None,
 ) -> list[Event]:
     """The events of moving a case to a step: the move, and what the step does (ban, referral, close).
 
@@ -337,7 +339,11 @@ def move(
     events = [make_event(case.ref, actor, EventType.STEP_CHANGED, summary, changed, at=at)]
     if step.ban and not _already_lifted(case, step.ban):
         new_id = ban_id or f"{case.ref}-B{len(case.bans) + 1}"
-        events.append(_ban_event(case, step.ban, actor, at, today, periods, fields, new_id))
+        events.append(
+            _ban_event(
+                case, step.ban, actor, at, today, periods, fields, new_id, calendar or SchoolCalendar()
+            )
+        )
     if step.referral:
         to = ReferralBody(step.referral)
         who = policy.police if to is ReferralBody.POLICE else policy.legal
@@ -396,6 +402,7 @@ def _ban_event(
     periods: Periods,
     fields: Mapping[str, str],
     ban_id: str,
+    calendar: SchoolCalendar,
 ) -> Event:
     if action in (BanAction.PROVISIONAL, BanAction.INTENT):
         subject = case.subjects[0] if case.subjects else Subject("", "the parent")
@@ -409,6 +416,7 @@ def _ban_event(
             periods,
             reasons=fields.get("reasons") or case.summary,
             scope=fields.get("scope", ""),
+            calendar=calendar,
         )
         ban = _with_dates(ban, fields)
         label = (
@@ -430,7 +438,7 @@ def _ban_event(
         nxt = (
             parse_date("next_review_on", fields["next_review_on"])
             if fields.get("next_review_on")
-            else today + timedelta(days=periods.ban_review_days)
+            else calendar.add(today, periods.ban_review_days, periods.ban_review_count)
         )
         review = BanReviewed(ban.id, today, outcome, nxt)
         return make_event(

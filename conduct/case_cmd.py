@@ -182,7 +182,12 @@ def case_record(args: argparse.Namespace, config: Config) -> int:
     book = Casebook(config)
     etype = EventType(args.type)
     payload = recorded_payload(
-        etype, args.text, parse_sets(args.set), policy=config.policy, today=book.clock.today()
+        etype,
+        args.text,
+        parse_sets(args.set),
+        policy=config.policy,
+        today=book.clock.today(),
+        calendar=config.calendar,
     )
     case = book.add(args.ref, etype, args.text, payload)
     print(

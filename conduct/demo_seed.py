@@ -155,7 +155,8 @@ def seed_demo_cases(book: Casebook) -> list[str]:
         at=ago(7),
     )
     book.step(c.ref, "meeting-chair", at=ago(6))
-    meeting_day = next_school_day(now_.astimezone().date() + timedelta(days=5))
+    cal = book.config.calendar
+    meeting_day = cal.school_day_on_or_after(now_.astimezone().date() + timedelta(days=5))
     book.add(
         c.ref,
         EventType.MEETING_SCHEDULED,
@@ -203,9 +204,3 @@ def seed_demo_cases(book: Casebook) -> list[str]:
     refs.append(c.ref)
     return refs
 
-
-def next_school_day(day: date) -> date:
-    """``day``, or the Monday after it when it falls at a weekend."""
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day

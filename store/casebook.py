@@ -241,6 +241,7 @@ class Casebook:
                 periods=self.config.periods,
                 reason=reason,
                 fields=fields,
+                calendar=self.config.calendar,
             )
             return self.record_in(tx, case.ref, events)
 

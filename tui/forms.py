@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from casework.cases import Severity
@@ -175,19 +175,31 @@ def contact_entry(a: FormResult) -> Entry:
     return Entry(EventType.PARENT_CONTACTED, summary, a["text"], {"channel": a["channel"]})
 
 
+def meeting_day(config: Config, today: date) -> date:
+    """The first day a meeting may be offered: the notice period on, then the next school day."""
+    p, cal = config.periods, config.calendar
+    return cal.school_day_on_or_after(cal.add(today, p.meeting_notice_days, p.meeting_notice_count))
+
+
 def meeting(config: Config, today: date) -> FormModal:
-    """A meeting: the notice period is prefilled, the headteacher attends."""
-    on = today + timedelta(days=config.periods.meeting_notice_days)
+    """A meeting on a school day after the notice period, in school hours; the head attends."""
+    cal = config.calendar
     return FormModal(
         "Schedule a meeting",
         [
-            Field("on", "Date", "date", value=on.isoformat(), required=True),
+            Field("on", "Date", "date", value=meeting_day(config, today).isoformat(), required=True),
             Field("at", "Time", "time", value="15:30", required=True),
             Field("place", "Where", value="Headteacher's office", required=True),
             Field(
                 "attendees",
                 "Who from the school (comma between names)",
                 value=config.school.headteacher,
+            ),
+            Field(
+                "off_day_reason",
+                "Not a school day, or outside school hours? Say why",
+                help=f"Meetings are offered on school days, {cal.day_starts:%H:%M}-"
+                f"{cal.day_ends:%H:%M}",
             ),
         ],
         submit="Schedule",
@@ -198,7 +210,12 @@ def meeting_entry(a: FormResult) -> Entry:
     """A meeting as recorded; PayloadError when the date and time are not a moment."""
     at = f"{a['on']}T{a['at']}"
     shown = when(parse_local_time("at", at))
-    fields = {"at": at, "place": a["place"], "attendees": a["attendees"]}
+    fields = {
+        "at": at,
+        "place": a["place"],
+        "attendees": a["attendees"],
+        "off_day_reason": a.get("off_day_reason", ""),
+    }
     return Entry(EventType.MEETING_SCHEDULED, f"Meeting on {shown} at {a['place']}", "", fields)
 
 
@@ -348,6 +365,28 @@ def letter_details(kind: str, fields: list[Field]) -> FormModal:
         submit="Preview",
         intro="Prefilled from the case; change anything the letter should say.",
     )
+
+
+def check_entry(
+    read: Callable[[FormResult], Entry], config: Config, today: date, answers: Mapping[str, Any]
+) -> str | None:
+    """What the command line would refuse in these answers, in its words; None when fine."""
+    from casework.payloads import PayloadError
+    from casework.recording import recorded_payload
+
+    try:
+        entry = read(dict(answers))
+        recorded_payload(
+            entry.type,
+            entry.text,
+            strings(entry.fields),
+            policy=config.policy,
+            today=today,
+            calendar=config.calendar,
+        )
+    except PayloadError as exc:
+        return str(exc)
+    return None
 
 
 # The entries recorded by a form and its answers alone, by the name the case screen's keys use:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from casework.bans import DEFAULT_SCOPE, BanKind, proposed_ban
 from casework.cases import Case
 from casework.config import Config, Periods
 from casework.ladder import in_order
 from casework.policy import BanAction, Policy, Step
+from casework.schooldays import SchoolCalendar
 from casework.workflow import ban_step_refusal
 from store.casebook import CaseFile
 from tui.screens.form_modal import Field, FormModal
@@ -71,7 +72,13 @@ def ban_kind(policy: Policy) -> FormModal | None:
     )
 
 
-def ban(step: Step, file: CaseFile, today: date, periods: Periods) -> FormModal:
+def ban(
+    step: Step,
+    file: CaseFile,
+    today: date,
+    periods: Periods,
+    calendar: SchoolCalendar | None = None,
+) -> FormModal:
     """The ban's reasons, scope and dates, prefilled from the school's periods."""
     case = file.case
     kind = BanKind.PROVISIONAL if step.ban == "provisional" else BanKind.INTENT
@@ -84,6 +91,7 @@ def ban(step: Step, file: CaseFile, today: date, periods: Periods) -> FormModal:
         today,
         periods,
         reasons=case.summary or "-",
+        calendar=calendar,
     )
     fields = [
         Field(
@@ -117,9 +125,10 @@ def ban(step: Step, file: CaseFile, today: date, periods: Periods) -> FormModal:
     return FormModal(step.label, fields, intro=intro, submit="Impose ban")
 
 
-def review(today: date, periods: Periods) -> FormModal:
+def review(today: date, periods: Periods, calendar: SchoolCalendar | None = None) -> FormModal:
     """The outcome of a ban review and the next review date."""
-    nxt = today + timedelta(days=periods.ban_review_days)
+    cal = calendar or SchoolCalendar()
+    nxt = cal.add(today, periods.ban_review_days, periods.ban_review_count)
     return FormModal(
         "Review the ban",
         [
@@ -171,9 +180,9 @@ def step_form(config: Config, step_id: str, file: CaseFile, today: date) -> Form
     """What a step asks before the case moves (ban dates, review, reference, outcome), if any."""
     step = config.policy.step(step_id)
     if step.ban in (BanAction.PROVISIONAL, BanAction.INTENT):
-        return ban(step, file, today, config.periods)
+        return ban(step, file, today, config.periods, config.calendar)
     if step.ban is BanAction.REVIEW:
-        return review(today, config.periods)
+        return review(today, config.periods, config.calendar)
     if step.referral:
         return referral_reference(step)
     if step.closes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,22 @@ def test_answers_become_entries_as_the_command_line_would_record_them() -> None:
         "behaviours": "swearing;aggression",
     }
     assert forms.first_line("x" * 80) == "x" * 69 + "…"
+
+
+def test_a_meeting_is_offered_on_a_school_day_after_the_notice(
+    demo: tuple[Config, dict[str, CaseFile]],
+) -> None:
+    config, _ = demo
+    # A Monday plus five days is a Saturday: the form offers the Monday after.
+    assert forms.meeting_day(config, date(2026, 3, 9)) == date(2026, 3, 16)
+    # Maundy Thursday plus five days is Easter Tuesday; Good Friday and Easter Monday are shut.
+    assert forms.meeting_day(config, date(2026, 4, 2)) == date(2026, 4, 7)
+    modal = forms.meeting(config, date(2026, 3, 9))
+    values = {f.name: f.value for f in modal.fields}
+    assert (values["on"], values["at"]) == ("2026-03-16", "15:30")
+    assert forms.check_entry(
+        forms.meeting_entry, config, date(2026, 3, 9), {**values, "on": "2026-03-14"}
+    ) == (
+        "meeting-scheduled: at: 2026-03-14 is a Saturday, not a school day; offer a school day "
+        "within school hours, or say why in off_day_reason"
+    )

@@ -168,7 +168,12 @@ class CaseScreen(Screen[None]):
         try:
             entry = read(answers)
             payload = recorded_payload(
-                entry.type, entry.text, forms.strings(entry.fields), policy=policy, today=today
+                entry.type,
+                entry.text,
+                forms.strings(entry.fields),
+                policy=policy,
+                today=today,
+                calendar=self.desk.config.calendar,
             )
         except PayloadError as exc:
             self.notify(str(exc), title="Not recorded", severity="error", markup=False)
@@ -343,6 +348,8 @@ class CaseScreen(Screen[None]):
         if self.file is not None:
             form, read = forms.RECORDS[what]
             modal = form(self.desk.config, self.file, self.desk.today())
+            # The form refuses, in place, what the command line would refuse.
+            modal.validate = partial(forms.check_entry, read, self.desk.config, self.desk.today())
             self.ask(modal, partial(self.record, read))
 
     def action_note(self) -> None:
