@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from casework.config import Periods
@@ -24,6 +24,15 @@ class BanStatus(StrEnum):
     INTENDED = "intended"
     CONFIRMED = "confirmed"
     LIFTED = "lifted"
+
+
+@dataclass(frozen=True)
+class ReviewEntry:
+    """One review of a ban: when, what it decided, and when the next one is."""
+
+    on: date
+    outcome: str  # continued | lifted
+    next_review_on: date | None = None
 
 
 class BanRuleError(ValueError):
@@ -49,6 +58,12 @@ class Ban:
     representations_to: str = ""
     collection_arrangements: str = ""
     reviews: tuple[str, ...] = ()
+    # The dated record letters are written from: when representations arrived, when the ban
+    # was confirmed, each review (date, outcome, next review), when it was lifted.
+    representations_received: tuple[date, ...] = ()
+    confirmed_on: date | None = None
+    review_log: tuple[ReviewEntry, ...] = ()
+    lifted_on: date | None = None
 
     def in_force(self, today: date) -> bool:
         """Barred today: provisional or confirmed, within its dates."""
@@ -129,29 +144,62 @@ DEFAULT_SCOPE = (
 
 
 def confirm(ban: Ban, today: date) -> Ban:
-    """The decision after representations or the deadline: the ban stands."""
-    starts = ban.starts_on if ban.kind is BanKind.PROVISIONAL else max(ban.starts_on, today)
-    length = ban.ends_on - ban.starts_on
-    return replace(ban, status=BanStatus.CONFIRMED, starts_on=starts, ends_on=starts + length)
+    """The decision after representations or the deadline: the ban stands.
+
+    A provisional ban keeps its dates. A notice of intent bars nobody until the decision:
+    the ban starts the day it is confirmed, and its end and review move with its start.
+    """
+    shift = today - ban.starts_on if ban.kind is BanKind.INTENT else timedelta(0)
+    return replace(
+        ban,
+        status=BanStatus.CONFIRMED,
+        starts_on=ban.starts_on + shift,
+        ends_on=ban.ends_on + shift,
+        review_on=ban.review_on + shift,
+        confirmed_on=today,
+    )
 
 
 def reviewed(ban: Ban, today: date, next_review: date, outcome: str) -> Ban:
     """A review kept the ban (continued) or ended it (lifted)."""
     if outcome == "lifted":
-        return lifted(ban, today)
+        done = lifted(ban, today)
+        return replace(done, review_log=(*ban.review_log, ReviewEntry(today, "lifted")))
     note = f"{today.isoformat()}: continued, next review {next_review.isoformat()}"
+    nxt = min(next_review, ban.ends_on)
     return replace(
         ban,
-        review_on=min(next_review, ban.ends_on),
+        review_on=nxt,
         reviews=(*ban.reviews, note),
+        review_log=(*ban.review_log, ReviewEntry(today, "continued", nxt)),
     )
 
 
 def lifted(ban: Ban, today: date) -> Ban:
-    """The ban no longer applies from today."""
+    """The ban no longer applies from today (a notice of intent lifted never began)."""
+    started = today >= ban.starts_on
     return replace(
         ban,
         status=BanStatus.LIFTED,
-        ends_on=min(ban.ends_on, today),
+        ends_on=min(ban.ends_on, today) if started else ban.ends_on,
         reviews=(*ban.reviews, f"{today.isoformat()}: lifted"),
+        lifted_on=today,
     )
+
+
+def with_representations(ban: Ban, received_on: date) -> Ban:
+    """Representations about the ban arrived on a day."""
+    return replace(ban, representations_received=(*ban.representations_received, received_on))
+
+
+def confirm_refusal(ban: Ban, today: date) -> str | None:
+    """Why the ban cannot be confirmed today, or None: before the deadline, only after representations."""
+    if ban.status is BanStatus.CONFIRMED:
+        return "the ban is already confirmed"
+    deadline = ban.representations_deadline
+    if deadline is not None and today <= deadline and not ban.representations_received:
+        return (
+            f"the deadline for representations is {deadline.isoformat()}: confirm the ban "
+            f"after it, or once representations have been received"
+        )
+    return None

@@ -29,6 +29,7 @@ from casework.payloads import (
     PersonChanged,
     ReferralBody,
     ReferralMade,
+    Representations,
     ReviewOutcome,
     StepChanged,
     SubjectIdentified,
@@ -137,6 +138,15 @@ def _ban_reviewed(case: Case, event: Event) -> Case:
 def _ban_lifted(case: Case, event: Event) -> Case:
     d = _payload(event, BanDecision)
     return _on_ban(case, d.ban_id, lambda b: ban_rules.lifted(b, d.on))
+
+
+def _representations(case: Case, event: Event) -> Case:
+    # They answer the latest ban still standing (there is rarely more than one).
+    received = _payload(event, Representations).received_on
+    standing = [b for b in case.bans if b.status is not ban_rules.BanStatus.LIFTED]
+    if not standing:
+        return case
+    return _on_ban(case, standing[-1].id, lambda b: ban_rules.with_representations(b, received))
 
 
 def _meeting_scheduled(case: Case, event: Event) -> Case:
@@ -253,6 +263,7 @@ _HANDLERS: Mapping[EventType, Handler] = {
     EventType.CASE_CLOSED: _closed,
     EventType.CASE_REOPENED: _reopened,
     EventType.DECISION: _decision,
+    EventType.REPRESENTATIONS_RECEIVED: _representations,
     EventType.PERSON_UPDATED: _person_updated,
     EventType.SUBJECT_IDENTIFIED: _identified,
     EventType.EVIDENCE_ADDED: _evidence,
@@ -321,7 +332,7 @@ def move(
     check_move(policy, case, to_step, reason)
     fields = {k: v for k, v in (fields or {}).items()}
     step = policy.step(to_step)
-    refusal = ban_step_refusal(case, step)
+    refusal = ban_step_refusal(case, step, today)
     if refusal:
         raise CaseRuleError(f"{case.ref} cannot move to {to_step!r}: {refusal}")
     allowed = step_fields(step)
@@ -361,8 +372,12 @@ def move(
     return events
 
 
-def ban_step_refusal(case: Case, step: Step) -> str | None:
-    """Why a ban step cannot be taken on this case now (no ban to confirm, say); None if it can."""
+def ban_step_refusal(case: Case, step: Step, today: date | None = None) -> str | None:
+    """Why a ban step cannot be taken on this case now (no ban to confirm, say); None if it can.
+
+    Given ``today``, the dates count too: a ban is confirmed only after the deadline for
+    representations, or once they have been received.
+    """
     if step.ban not in (BanAction.CONFIRM, BanAction.REVIEW, BanAction.LIFT):
         return None
     standing = [b for b in case.bans if b.status is not ban_rules.BanStatus.LIFTED]
@@ -372,8 +387,13 @@ def ban_step_refusal(case: Case, step: Step) -> str | None:
         return "there is no ban to lift"
     if not standing:
         return "there is no ban in place" if not case.bans else "the ban has been lifted"
-    if step.ban is BanAction.CONFIRM and standing[-1].status is ban_rules.BanStatus.CONFIRMED:
-        return "the ban is already confirmed"
+    ban = standing[-1]
+    if step.ban is BanAction.CONFIRM:
+        if ban.status is ban_rules.BanStatus.CONFIRMED:
+            return "the ban is already confirmed"
+        return ban_rules.confirm_refusal(ban, today) if today is not None else None
+    if ban.status is ban_rules.BanStatus.INTENDED:
+        return "the ban is only intended: decide it (confirm or lift) before reviewing it"
     return None
 
 

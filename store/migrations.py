@@ -102,6 +102,28 @@ def _to_schema_2(tx: Transaction) -> None:
     tx.note(f"schema 2: {len(refs)} timelines typed")
 
 
+def _to_schema_3(tx: Transaction) -> None:
+    """People keep several phone numbers; bans keep their dated record (folded again)."""
+    _people_phones(tx)
+    _refold_cases(tx)
+
+
+def _refold_cases(tx: Transaction) -> None:
+    """Every case folded again from its events: a ban's dates of confirmation, representations,
+    reviews and lifting are read from the timeline it always had."""
+    from store.records import Cases, Events
+
+    events_dir = tx.store.root / "events"
+    refs = sorted(
+        name[: -len(".json")] for name in os.listdir(events_dir) if name.endswith(".json")
+    )
+    for ref in refs:
+        events = Events(tx).of(ref)
+        if events:
+            Cases(tx).put(replay(events))
+    tx.note(f"schema 3: {len(refs)} case(s) folded again (bans keep their dated record)")
+
+
 def _people_phones(tx: Transaction) -> None:
     """A person keeps several telephone numbers: ``phone`` (one string) becomes ``phones``."""
     from store.records import PEOPLE_SHARDS
@@ -121,4 +143,4 @@ def _people_phones(tx: Transaction) -> None:
     tx.note(f"people: {moved} record(s) keep their telephone numbers as a list")
 
 
-MIGRATIONS: dict[int, Migration] = {1: _to_schema_2, 2: _people_phones}
+MIGRATIONS: dict[int, Migration] = {1: _to_schema_2, 2: _to_schema_3}

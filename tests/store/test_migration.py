@@ -128,3 +128,12 @@ def test_a_persons_one_telephone_number_becomes_their_list_of_numbers(v1_school:
     for path in (v1_school.parent / "data" / "people").glob("*.json"):
         for doc in json.loads(path.read_text())["people"].values():
             assert "phone" not in doc
+
+
+def test_a_migrated_ban_keeps_its_dated_record(v1_school: Path) -> None:
+    book = Casebook(load_config(v1_school))
+    ban = book.get("C-2026-0004").bans[0]
+    # Schema 1 folded no dates of decision; they are read again from the timeline.
+    assert ban.confirmed_on is not None
+    assert ban.representations_received
+    assert ban.review_log and ban.review_log[0].outcome == "continued"
