@@ -9,6 +9,7 @@ from types import MappingProxyType
 
 from casework.events import PAYLOADS, RECORDABLE, EventType
 from casework.fields import FieldError, build
+from casework.meetings import missing_attendees
 from casework.payloads import (
     Incident,
     MeetingScheduled,
@@ -47,6 +48,7 @@ def recorded_payload(
     policy: Policy,
     today: date,
     calendar: SchoolCalendar | None = None,
+    attendees_required: tuple[str, ...] = (),
 ) -> Payload:
     """The typed details of a hand-recorded event; a FieldError names any mistake.
 
@@ -88,6 +90,12 @@ def recorded_payload(
             raise FieldError(
                 f"{kind}: at: {refusal}; offer a school day within school hours, or say why "
                 f"in off_day_reason"
+            )
+        missing = missing_attendees(attendees_required, payload.attendees)
+        if missing:
+            raise FieldError(
+                f"{kind}: attendees: this step's meeting is with {' and '.join(attendees_required)}"
+                f"; add {' and '.join(missing)} (names separated by ;)"
             )
     if isinstance(payload, Incident):
         for bid in payload.behaviours:

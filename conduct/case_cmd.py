@@ -11,6 +11,7 @@ from typing import Any
 from casework.cases import Severity
 from casework.config import Config
 from casework.events import RECORDABLE, EventType
+from casework.meetings import required_attendees
 from casework.payloads import EvidenceAdded, EvidenceKind
 from casework.recording import recordable_fields, recorded_payload
 from casework.rules import next_due
@@ -188,6 +189,9 @@ def case_record(args: argparse.Namespace, config: Config) -> int:
         policy=config.policy,
         today=book.clock.today(),
         calendar=config.calendar,
+        attendees_required=required_attendees(config, book.get(args.ref).step)
+        if etype is EventType.MEETING_SCHEDULED
+        else (),
     )
     case = book.add(args.ref, etype, args.text, payload)
     print(

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from casework.cases import Severity
 from casework.events import EventType
+from casework.meetings import step_attendees
 from casework.payloads import (
     ContactMethod,
     Incident,
@@ -164,7 +165,7 @@ def seed_demo_cases(book: Casebook) -> list[str]:
         MeetingScheduled(
             at=datetime.combine(meeting_day, time(15, 30)),
             place="Headteacher's office",
-            attendees=("Headteacher", "Chair of Governors"),
+            attendees=step_attendees(book.config, "meeting-chair"),
         ),
         at=ago(6),
     )

@@ -16,6 +16,7 @@ from casework.cases import Severity
 from casework.config import Config
 from casework.events import EventType
 from casework.fields import parse_local_time
+from casework.meetings import required_attendees, step_attendees
 from casework.policy import Policy, Route
 from store.casebook import CaseFile
 from tui.formatting import when
@@ -181,9 +182,10 @@ def meeting_day(config: Config, today: date) -> date:
     return cal.school_day_on_or_after(cal.add(today, p.meeting_notice_days, p.meeting_notice_count))
 
 
-def meeting(config: Config, today: date) -> FormModal:
-    """A meeting on a school day after the notice period, in school hours; the head attends."""
+def meeting(config: Config, file: CaseFile, today: date) -> FormModal:
+    """A meeting on a school day after the notice period, in school hours, with whom the step says."""
     cal = config.calendar
+    who = step_attendees(config, file.case.step) or (config.school.headteacher,)
     return FormModal(
         "Schedule a meeting",
         [
@@ -192,8 +194,9 @@ def meeting(config: Config, today: date) -> FormModal:
             Field("place", "Where", value="Headteacher's office", required=True),
             Field(
                 "attendees",
-                "Who from the school (comma between names)",
-                value=config.school.headteacher,
+                "Who from the school (; between names)",
+                value="; ".join(who),
+                help="The letter names everyone here",
             ),
             Field(
                 "off_day_reason",
@@ -368,7 +371,11 @@ def letter_details(kind: str, fields: list[Field]) -> FormModal:
 
 
 def check_entry(
-    read: Callable[[FormResult], Entry], config: Config, today: date, answers: Mapping[str, Any]
+    read: Callable[[FormResult], Entry],
+    config: Config,
+    today: date,
+    step: str,
+    answers: Mapping[str, Any],
 ) -> str | None:
     """What the command line would refuse in these answers, in its words; None when fine."""
     from casework.payloads import PayloadError
@@ -383,6 +390,7 @@ def check_entry(
             policy=config.policy,
             today=today,
             calendar=config.calendar,
+            attendees_required=required_attendees(config, step),
         )
     except PayloadError as exc:
         return str(exc)
@@ -396,7 +404,7 @@ RECORDS: Mapping[str, tuple[FormFor, Callable[[FormResult], Entry]]] = {
     "incident": (lambda c, f, d: incident(c.policy, f, d), incident_entry),
     "statement": (lambda c, f, d: statement(), statement_entry),
     "contact": (lambda c, f, d: contact(), contact_entry),
-    "meeting": (lambda c, f, d: meeting(c, d), meeting_entry),
+    "meeting": (lambda c, f, d: meeting(c, f, d), meeting_entry),
     "outcome": (lambda c, f, d: meeting_outcome(), meeting_outcome_entry),
     "representations": (lambda c, f, d: representations(d), representations_entry),
     "complaint": (lambda c, f, d: complaint(), complaint_entry),

@@ -167,17 +167,39 @@ def test_answers_become_entries_as_the_command_line_would_record_them() -> None:
 def test_a_meeting_is_offered_on_a_school_day_after_the_notice(
     demo: tuple[Config, dict[str, CaseFile]],
 ) -> None:
-    config, _ = demo
+    config, files = demo
     # A Monday plus five days is a Saturday: the form offers the Monday after.
     assert forms.meeting_day(config, date(2026, 3, 9)) == date(2026, 3, 16)
     # Maundy Thursday plus five days is Easter Tuesday; Good Friday and Easter Monday are shut.
     assert forms.meeting_day(config, date(2026, 4, 2)) == date(2026, 4, 7)
-    modal = forms.meeting(config, date(2026, 3, 9))
+    modal = forms.meeting(config, files["Dana Whitlock"], date(2026, 3, 9))
     values = {f.name: f.value for f in modal.fields}
     assert (values["on"], values["at"]) == ("2026-03-16", "15:30")
     assert forms.check_entry(
-        forms.meeting_entry, config, date(2026, 3, 9), {**values, "on": "2026-03-14"}
+        forms.meeting_entry,
+        config,
+        date(2026, 3, 9),
+        "gather-information",
+        {**values, "on": "2026-03-14"},
     ) == (
         "meeting-scheduled: at: 2026-03-14 is a Saturday, not a school day; offer a school day "
         "within school hours, or say why in off_day_reason"
     )
+
+
+def test_the_chair_meeting_form_names_the_chair_and_the_head(
+    demo: tuple[Config, dict[str, CaseFile]],
+) -> None:
+    config, files = demo
+    sam = files["Sam Okafor"]  # at meeting-chair
+    modal = forms.meeting(config, sam, TODAY)
+    values = {f.name: f.value for f in modal.fields}
+    assert values["attendees"] == (
+        "Mrs Helen Head, Headteacher; Mr Colin Chair, Chair of Governors"
+    )
+    only_head = {**values, "attendees": "Mrs Helen Head"}
+    assert forms.check_entry(forms.meeting_entry, config, TODAY, sam.case.step, only_head) == (
+        "meeting-scheduled: attendees: this step's meeting is with Mrs Helen Head and "
+        "Mr Colin Chair; add Mr Colin Chair (names separated by ;)"
+    )
+    assert forms.check_entry(forms.meeting_entry, config, TODAY, sam.case.step, values) is None

@@ -21,6 +21,7 @@ from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 from casework.bans import BanStatus
 from casework.events import Event
 from casework.ladder import StepOrderError, in_order
+from casework.meetings import required_attendees
 from casework.outbox import LetterMove, LetterRecord, allowed_moves
 from casework.payloads import PayloadError
 from casework.policy import BanAction, Policy, Step
@@ -174,6 +175,9 @@ class CaseScreen(Screen[None]):
                 policy=policy,
                 today=today,
                 calendar=self.desk.config.calendar,
+                attendees_required=required_attendees(self.desk.config, self.file.case.step)
+                if self.file
+                else (),
             )
         except PayloadError as exc:
             self.notify(str(exc), title="Not recorded", severity="error", markup=False)
@@ -349,7 +353,9 @@ class CaseScreen(Screen[None]):
             form, read = forms.RECORDS[what]
             modal = form(self.desk.config, self.file, self.desk.today())
             # The form refuses, in place, what the command line would refuse.
-            modal.validate = partial(forms.check_entry, read, self.desk.config, self.desk.today())
+            modal.validate = partial(
+                forms.check_entry, read, self.desk.config, self.desk.today(), self.file.case.step
+            )
             self.ask(modal, partial(self.record, read))
 
     def action_note(self) -> None:
