@@ -427,6 +427,11 @@ def _ban_event(
     if action in (BanAction.PROVISIONAL, BanAction.INTENT):
         subject = case.subjects[0] if case.subjects else Subject("", "the parent")
         kind = BanKind.PROVISIONAL if action is BanAction.PROVISIONAL else BanKind.INTENT
+        if not fields.get("reasons", "").strip():
+            # The letter states them (DfE 2018): the head's words, never an email's subject.
+            raise CaseRuleError(
+                "reasons: a ban states its reasons in the headteacher's words (--set reasons=...)"
+            )
         ban = ban_rules.proposed_ban(
             ban_id,
             subject.person_id,
@@ -434,7 +439,7 @@ def _ban_event(
             kind,
             today,
             periods,
-            reasons=fields.get("reasons") or case.summary,
+            reasons=fields["reasons"].strip(),
             scope=fields.get("scope", ""),
             calendar=calendar,
         )

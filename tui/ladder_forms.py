@@ -95,7 +95,11 @@ def ban(
     )
     fields = [
         Field(
-            "reasons", "Reasons (stated in the letter)", "area", value=case.summary, required=True
+            "reasons",
+            "Reasons, in the headteacher's words (stated in the letter)",
+            "area",
+            required=True,
+            help="The recorded incidents are above; nothing is copied in unasked",
         ),
         Field("scope", "Where the ban applies", "area", value=DEFAULT_SCOPE, required=True),
         Field("starts_on", "Starts", "date", value=proposed.starts_on.isoformat(), required=True),
@@ -122,6 +126,13 @@ def ban(
         if kind is BanKind.PROVISIONAL
         else "Notice of intent: not barred until the deadline for representations has passed."
     )
+    accounts = [
+        f"{e.at:%d %b}: {e.data.text}"
+        for e in file.events
+        if e.type.value in ("incident", "statement-taken") and hasattr(e.data, "text")
+    ]
+    if accounts:
+        intro += "\nRecorded:\n" + "\n".join(f"  {a}" for a in accounts[-4:])
     return FormModal(step.label, fields, intro=intro, submit="Impose ban")
 
 

@@ -155,6 +155,8 @@ async def test_meeting_first_refused_meeting_leads_to_stop_and_warn_then_ban(
         await settle(pilot)
         await fill(pilot, {"step": "ban-provisional"})
         await fill(pilot, {})
+        assert isinstance(pilot.app.screen, FormModal), "a ban states the head's reasons"
+        await fill(pilot, {"reasons": "Continued offensive language after our letter"})
         case = book.get(ref)
         assert case.step == "ban-provisional"
         assert len(case.bans) == 1
