@@ -11,16 +11,22 @@ Layout under the data directory::
     audit.jsonl       hash-chained log of every committed transaction
     tmp/              new file versions before they are renamed into place
 
-A commit writes each changed shard to tmp/ (fsync), then, if more than one file
-changes, writes journal.json naming the renames (the commit point), renames
-every file into place, appends the audit entry and removes the journal. A
-transaction that finds a journal finishes it first, so a crash at any point
-leaves either the old state or the new one.
+A commit writes each changed shard and meta.json (which records the audit chain's
+length and head) to tmp/ (fsync), then journal.json naming the renames and the
+audit entry (the commit point), renames every file into place, appends the audit
+entry and removes the journal. A transaction that finds a journal finishes it
+first, so a crash at any point leaves either the old state or the new one, with
+its audit entry.
+
+A store file is never legitimately empty: one that is empty, not JSON or of the
+wrong shape is damage, named in a StoreError, and no transaction writes over it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import zlib
 from collections import OrderedDict
@@ -36,27 +42,28 @@ from tinydb.storages import Storage
 from tinydb.table import Table
 
 from casework.clock import Clock, process_clock
+from store import layout
 from store.audit import AuditLog
+from store.errors import StoreError
 from store.files import (
     DIR_MODE,
+    describe_os_error,
     dump_json,
     fsync_dir,
     make_dir,
     signature,
     write_synced,
 )
+from store.layout import CHAIN, JOURNAL, META
 
-SCHEMA_VERSION = 2
-META = "meta.json"
-JOURNAL = "journal.json"
+__all__ = ["META", "SCHEMA_VERSION", "Store", "StoreError", "Transaction", "shard_of"]
+
+SCHEMA_VERSION = 3
 LOCK_TIMEOUT_S = 30.0
 # Event files are one per case: keep only the recently used ones in memory.
 EVENT_CACHE_SIZE = 512
 
-
-
-class StoreError(Exception):
-    """The store cannot be used: locked too long, newer schema, or damaged file."""
+log = logging.getLogger("conduct.store")
 
 
 def shard_of(key: str, count: int) -> str:
@@ -68,6 +75,7 @@ def shard_of(key: str, count: int) -> str:
 class _Cached:
     sig: tuple[int, int, int, int] | None
     data: dict[str, Any]
+    digest: str | None  # what the audit log records for this version (None: no file)
 
 
 class _ShardStorage(Storage):
@@ -100,6 +108,12 @@ class Transaction:
     _read: dict[str, dict[str, Any]] = field(default_factory=dict)
     _audit: list[str] = field(default_factory=list)
     _after_commit: list[Callable[[], None]] = field(default_factory=list)
+    # The digest of each file as this transaction first read it: the entry's "before".
+    _before: dict[str, str | None] = field(default_factory=dict)
+    # Extra fields for the audit entry ("baseline", "repair").
+    _extra: dict[str, Any] = field(default_factory=dict)
+    # Chain after this entry instead of where meta.json says (only `audit repair` does).
+    _chain_from: tuple[int, str] | None = None
 
     def table(self, rel: str, name: str = "_default") -> Table:
         """A TinyDB table in the shard file ``rel`` (a path relative to the data directory).
@@ -147,13 +161,19 @@ class Transaction:
         """Run ``fn`` once the transaction has committed."""
         self._after_commit.append(fn)
 
+    def record_baseline(self) -> None:
+        """Have this transaction's entry record the hash of every store file (an upgrade)."""
+        self._extra["baseline"] = True
+
     def _load(self, rel: str) -> dict[str, Any]:
         if rel in self._staged:
             return self._staged[rel]
         data = self._read.get(rel)
         if data is None:
             self._touched.add(rel)
-            data = self._read[rel] = self.store._read_shard(rel)
+            cached = self.store._read_shard(rel)
+            self._before.setdefault(rel, cached.digest)
+            data = self._read[rel] = cached.data
         return data
 
     def _stage(self, rel: str, data: dict[str, Any]) -> None:
@@ -172,42 +192,48 @@ class Store:
         self._root = str(root)
         make_dir(root)
         os.chmod(root, DIR_MODE)
-        for sub in ("cases", "events", "people", "letters", "mail", "tmp", "vault"):
+        for sub in (*layout.SHARD_DIRS, "tmp", "vault"):
             make_dir(root / sub)
         self._lock = FileLock(str(root / "store.lock"), timeout=LOCK_TIMEOUT_S, mode=0o600)
         self._cache: dict[str, _Cached] = {}
         self._event_cache: OrderedDict[str, _Cached] = OrderedDict()
         self._indexes: dict[tuple[str, str, str], tuple[Any, dict[Any, Any]]] = {}
-        self.audit = AuditLog(root / "audit.jsonl")
-        with self.transaction("system", write=True) as tx:
-            self._check_schema(tx)
+        self.audit = AuditLog(root / layout.AUDIT)
+        self._check_schema()
 
     # -- transactions -------------------------------------------------------------------
 
     @contextmanager
     def transaction(self, actor: str, *, write: bool = True) -> Iterator[Transaction]:
         """Hold the lock, yield a transaction, commit it if the block ends without an error."""
+        with self.locked():
+            tx = Transaction(self, actor, write)
+            try:
+                self._recover(strict=write)
+                yield tx
+                if tx._staged:
+                    self._commit(tx)
+            except BaseException:
+                # TinyDB edits the dicts it reads in place: forget anything this transaction touched.
+                for rel in tx._touched:
+                    self._forget(rel)
+                raise
+        for fn in tx._after_commit:
+            fn()
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the store's inter-process lock (every transaction does)."""
         try:
             self._lock.acquire()
         except TimeoutError:
             raise StoreError(
                 f"the store at {self.root} stayed locked for {LOCK_TIMEOUT_S:.0f} s"
             ) from None
-        tx = Transaction(self, actor, write)
         try:
-            self._recover()
-            yield tx
-            if tx._staged:
-                self._commit(tx)
-        except BaseException:
-            # TinyDB edits the dicts it reads in place: forget anything this transaction touched.
-            for rel in tx._touched:
-                self._forget(rel)
-            raise
+            yield
         finally:
             self._lock.release()
-        for fn in tx._after_commit:
-            fn()
 
     @contextmanager
     def reading(self) -> Iterator[Transaction]:
@@ -223,7 +249,7 @@ class Store:
     def _cache_for(self, rel: str) -> Mapping[str, _Cached]:
         return self._event_cache if rel.startswith("events/") else self._cache
 
-    def _read_shard(self, rel: str) -> dict[str, Any]:
+    def _read_shard(self, rel: str) -> _Cached:
         path = os.path.join(self._root, rel)
         sig = signature(path)
         cache = self._cache_for(rel)
@@ -231,17 +257,24 @@ class Store:
         if hit is not None and hit.sig == sig:
             if rel.startswith("events/"):
                 self._event_cache.move_to_end(rel)
-            return hit.data
+            return hit
         if sig is None:
-            data: dict[str, Any] = {}
+            entry = _Cached(None, {}, None)
         else:
             try:
                 with open(path, "rb") as f:
-                    data = json.loads(f.read() or b"{}")
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise StoreError(f"{path} is damaged and cannot be read: {exc}") from None
-        self._remember(rel, _Cached(sig, data))
-        return data
+                    raw = f.read()
+                data = layout.parse(rel, raw)
+            except layout.Damaged as exc:
+                raise StoreError(
+                    f"{path} is damaged: {exc}; nothing is written to it until it is restored "
+                    "(`conduct audit verify` names the content it should have)"
+                ) from None
+            except OSError as exc:
+                raise StoreError(f"cannot read {describe_os_error(exc)}") from None
+            entry = _Cached(sig, data, layout.digest(rel, raw, data))
+        self._remember(rel, entry)
+        return entry
 
     def _remember(self, rel: str, entry: _Cached) -> None:
         if rel.startswith("events/"):
@@ -261,30 +294,112 @@ class Store:
     def _commit(self, tx: Transaction) -> None:
         # Unique, not ordered: the audit chain orders transactions.
         txid = f"{os.getpid()}-{os.urandom(8).hex()}"
+        seq, prev = tx._chain_from or self._chain_position(tx)
+        staged = dict(tx._staged)
+        meta = dict(staged.get(META) or tx._load(META))
+        staged.pop(META, None)
+        blobs = {rel: dump_json(data) for rel, data in staged.items()}
+        files: dict[str, list[str | None]] = {}
+        for rel, blob in blobs.items():
+            files[rel] = [self._before(tx, rel), layout.digest(rel, blob)]
+        files[META] = [self._before(tx, META), layout.meta_digest(meta)]
+        fields: dict[str, Any] = {
+            "tx": txid,
+            "at": self.clock.now().isoformat(timespec="milliseconds"),
+            "actor": tx.actor,
+            "what": tx._audit or ["write"],
+            "files": dict(sorted(files.items())),
+        }
+        if tx._extra.pop("baseline", False):
+            fields["baseline"] = self._baseline(files)
+        fields.update(tx._extra)
+        entry = self.audit.make_entry(seq + 1, prev, fields)
+        # meta.json carries the chain's length and head, committed with the entry itself, so
+        # entries cut off the end of audit.jsonl leave it pointing past the end.
+        meta[CHAIN] = {"1": {"seq": entry["seq"], "head": entry["hash"]}}
+        blobs[META] = dump_json(meta)
+        staged[META] = meta
+        renames = self._write_new_versions(txid, blobs, entry)
+        # Committed: the journal holds the renames and the entry, and recovery finishes both.
+        self._apply(renames)
+        for rel, data in staged.items():
+            self._remember(rel, _Cached(signature(self._path(rel)), data, files[rel][1]))
+        try:
+            self.audit.append(entry)
+        except OSError as exc:
+            # The commit stands; the next transaction appends the entry from the journal.
+            log.warning(
+                "committed, but its audit entry waits in %s: %s",
+                self._path(JOURNAL),
+                describe_os_error(exc),
+            )
+            return
+        os.unlink(self._path(JOURNAL))
+
+    def _before(self, tx: Transaction, rel: str) -> str | None:
+        if rel not in tx._before:
+            tx._before[rel] = self._read_shard(rel).digest
+        return tx._before[rel]
+
+    def _baseline(self, written: Mapping[str, Any]) -> dict[str, str]:
+        """The digest of every store file this commit leaves as it is."""
+        baseline: dict[str, str] = {}
+        for rel in layout.store_files(self.root):
+            if rel not in written:
+                raw = self._path(rel).read_bytes()
+                baseline[rel] = layout.digest(rel, raw)
+        return baseline
+
+    def _write_new_versions(
+        self, txid: str, blobs: Mapping[str, bytes], entry: Mapping[str, Any]
+    ) -> list[tuple[str, str]]:
+        """Every new version into tmp/, then the journal: the commit point. Nothing on failure."""
         renames: list[tuple[str, str]] = []
-        blobs: dict[str, bytes] = {}
-        for n, (rel, data) in enumerate(sorted(tx._staged.items())):
-            tmp_name = f"{txid}-{n}.json"
-            blob = dump_json(data)
-            write_synced(self.root / "tmp" / tmp_name, blob)
-            renames.append((tmp_name, rel))
-            blobs[rel] = blob
-        entry = self.audit.prepare(
-            txid, self.clock.now(), tx.actor, tx._audit or ["write"], sorted(tx._staged)
-        )
-        if len(renames) > 1:
-            # The journal is the commit point of a multi-file transaction.
-            journal = dump_json({"tx": txid, "renames": renames, "audit": entry})
+        written: list[Path] = []
+        try:
+            for n, (rel, blob) in enumerate(sorted(blobs.items())):
+                tmp = self.root / "tmp" / f"{txid}-{n}.json"
+                written.append(tmp)
+                write_synced(tmp, blob)
+                renames.append((tmp.name, rel))
+            journal = dump_json({"tx": txid, "renames": renames, "entry": entry})
             tmp_journal = self.root / "tmp" / f"{txid}-journal"
+            written.append(tmp_journal)
             write_synced(tmp_journal, journal)
             os.replace(tmp_journal, self._path(JOURNAL))
+        except OSError as exc:
+            for path in written:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+            raise StoreError(
+                f"cannot write to the store at {self.root}: {exc.strerror or exc}; "
+                "nothing was changed"
+            ) from None
+        try:
             fsync_dir(self.root)
-        self._apply(renames)
-        self.audit.append(entry)
-        if len(renames) > 1:
-            os.unlink(self._path(JOURNAL))
-        for rel, data in tx._staged.items():
-            self._remember(rel, _Cached(signature(self._path(rel)), data))
+        except OSError as exc:
+            log.warning("cannot sync %s after the commit point: %s", self.root, exc)
+        return renames
+
+    def _chain_position(self, tx: Transaction) -> tuple[int, str]:
+        """The entry this commit chains after; refuses when audit.jsonl and meta.json disagree."""
+        tail = self.audit.tail()
+        if tail.damaged:
+            raise StoreError(self.audit.damage_message(tail))
+        chain = (tx._load(META).get(CHAIN) or {}).get("1")
+        if chain is None or (chain["seq"], chain["head"]) == (tail.seq, tail.hash):
+            return tail.seq, tail.hash
+        if chain["seq"] > tail.seq:
+            raise StoreError(
+                f"{self.audit.path} ends at entry {tail.seq} but {self._path(META)} records "
+                f"entry {chain['seq']}: audit entries are missing; `conduct audit verify` shows "
+                "what, `conduct audit repair` records the loss so work can go on"
+            )
+        raise StoreError(
+            f"{self.audit.path} ends at entry {tail.seq} but {self._path(META)} records entry "
+            f"{chain['seq']}: one of them was replaced (from a backup?); nothing can be "
+            "recorded until they match (`conduct audit verify`)"
+        )
 
     def _apply(self, renames: list[tuple[str, str]]) -> None:
         dirs: set[Path] = set()
@@ -296,16 +411,29 @@ class Store:
         for d in dirs:
             fsync_dir(d)
 
-    def _recover(self) -> None:
-        """Finish a commit that a crash interrupted after its commit point; drop unfinished ones."""
+    def _recover(self, *, strict: bool) -> None:
+        """Finish a commit that a crash interrupted after its commit point; drop unfinished ones.
+
+        A reader that cannot write the pending audit entry (a full disk) still gets the
+        committed state; a writer stops, since its own entry must come after that one.
+        """
         journal = self._path(JOURNAL)
         if journal.exists():
-            data = json.loads(journal.read_bytes())
-            renames = [(str(a), str(b)) for a, b in data["renames"]]
+            renames, entry = self._read_journal(journal)
             self._apply(renames)
             for _, rel in renames:
                 self._forget(rel)
-            self.audit.append_if_missing(data["audit"])
+            try:
+                self._complete_entry(entry)
+            except (OSError, StoreError) as exc:
+                if strict:
+                    if isinstance(exc, StoreError):
+                        raise
+                    raise StoreError(
+                        f"the last commit's audit entry cannot be written to "
+                        f"{self.audit.path}: {exc.strerror or exc}; nothing more can be recorded"
+                    ) from None
+                return
             os.unlink(journal)
             fsync_dir(self.root)
         tmp = self.root / "tmp"
@@ -313,27 +441,66 @@ class Store:
             leftovers = [e.path for e in entries]
         for path in leftovers:
             # Written before a commit point that never came: the transaction did not happen.
-            os.unlink(path)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+
+    def _read_journal(self, journal: Path) -> tuple[list[tuple[str, str]], dict[str, Any]]:
+        try:
+            data = json.loads(journal.read_bytes())
+            renames = [(str(a), str(b)) for a, b in data["renames"]]
+            entry = data.get("entry") or data["audit"]
+            if not isinstance(entry, dict):
+                raise TypeError("no audit entry")
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+            raise StoreError(
+                f"{journal} is damaged ({exc}): an interrupted commit cannot be finished, so "
+                "the store is not used until the journal is restored or the store is"
+            ) from None
+        return renames, entry
+
+    def _complete_entry(self, entry: dict[str, Any]) -> None:
+        if "seq" not in entry:
+            # A journal from before schema 3 holds an unchained entry: chain it to the end.
+            tail = self.audit.tail()
+            if tail.tx == entry.get("tx"):
+                return
+            entry = self.audit.make_entry(tail.seq + 1, tail.hash, entry)
+            self.audit.append(entry)
+            return
+        self.audit.complete(entry)
 
     # -- schema -------------------------------------------------------------------------
 
-    def _check_schema(self, tx: Transaction) -> None:
-        meta = tx.table(META, "meta")
-        doc = meta.get(doc_id=1)
-        version = int(doc["schema"]) if doc else 0
-        if version == 0:
-            meta.insert({"schema": SCHEMA_VERSION})
-            tx.note(f"store created, schema {SCHEMA_VERSION}")
-            return
+    def _check_schema(self) -> None:
+        """Create the store, or migrate it; read-only when it is current (so a full disk or a
+        pending audit entry never stops a reader)."""
+        with self.reading() as tx:
+            doc = tx.table(META, "meta").get(doc_id=1)
+            version = int(doc["schema"]) if doc else 0
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"the store at {self.root} has schema {version}; this Conduct Desk knows "
                 f"up to {SCHEMA_VERSION}: upgrade Conduct Desk"
             )
-        from store.migrations import MIGRATIONS
+        if version == SCHEMA_VERSION:
+            return
+        with self.transaction("system", write=True) as tx:
+            meta = tx.table(META, "meta")
+            doc = meta.get(doc_id=1)
+            version = int(doc["schema"]) if doc else 0
+            if version == 0:
+                if layout.holds_data(self.root):
+                    raise StoreError(
+                        f"{self._path(META)} is missing but the store at {self.root} holds "
+                        "data: it was deleted or lost; restore it rather than start afresh"
+                    )
+                meta.insert({"schema": SCHEMA_VERSION})
+                tx.note(f"store created, schema {SCHEMA_VERSION}")
+                return
+            from store.migrations import MIGRATIONS
 
-        while version < SCHEMA_VERSION:
-            MIGRATIONS[version](tx)
-            version += 1
-            meta.update({"schema": version}, doc_ids=[1])
-            tx.note(f"store migrated to schema {version}")
+            while version < SCHEMA_VERSION:
+                MIGRATIONS[version](tx)
+                version += 1
+                meta.update({"schema": version}, doc_ids=[1])
+                tx.note(f"store migrated to schema {version}")

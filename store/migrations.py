@@ -100,4 +100,14 @@ def _to_schema_2(tx: Transaction) -> None:
     tx.note(f"schema 2: {len(refs)} timelines typed")
 
 
-MIGRATIONS: dict[int, Migration] = {1: _to_schema_2}
+def _to_schema_3(tx: Transaction) -> None:
+    """Audit entries record each file's SHA-256 from now on: start from every file as it is.
+
+    Every store file is read (and so checked) on the way, and meta.json begins to carry the
+    chain's length and head.
+    """
+    tx.record_baseline()
+    tx.note("schema 3: audit entries record the SHA-256 of every file they write")
+
+
+MIGRATIONS: dict[int, Migration] = {1: _to_schema_2, 2: _to_schema_3}

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from casework.config import load_config
 from store.casebook import Casebook
+from store.integrity import verify
 from tests.support.school import write_config
 
 WRITER = [sys.executable, "-m", "tests.store.writer"]
@@ -44,8 +45,9 @@ def test_two_processes_each_writing_500_events_end_with_1000(tmp_path: Path) -> 
     assert [t for t in texts if t.startswith("alpha")] == [f"alpha {i}" for i in range(500)]
     for path in (tmp_path / "data").rglob("*.json"):
         json.loads(path.read_bytes())
-    good, broken = book.store.audit.verify()
-    assert broken is None and good >= 1001
+    report = verify(book.store)
+    assert report.ok, report.problems
+    assert report.entries >= 1001
 
 
 def test_writer_killed_mid_write_50_times_never_damages_or_loses(tmp_path: Path) -> None:
@@ -79,5 +81,5 @@ def test_writer_killed_mid_write_50_times_never_damages_or_loses(tmp_path: Path)
         missing = [r for r in reported if r not in notes]
         assert not missing, f"round {round_no}: reported done but lost: {missing[:5]}"
     assert len(reported) > 50, "the writer should have committed work between kills"
-    good, broken = Casebook(load_config(cfg)).store.audit.verify()
-    assert broken is None, broken
+    report = verify(Casebook(load_config(cfg)).store)
+    assert report.ok, report.problems

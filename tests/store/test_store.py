@@ -48,7 +48,8 @@ def test_audit_verify_names_the_first_edited_entry(book: Casebook) -> None:
     entry["actor"] = "someone else"
     lines[2] = json.dumps(entry)
     log.write_text("\n".join(lines) + "\n")
-    good, broken = book.store.audit.verify()
+    chain = book.store.audit.verify()
+    good, broken = chain.good, chain.broken
     assert good == 2 and broken is not None
     assert broken.line == 3 and broken.seq == 3 and "edited" in broken.reason
 
