@@ -29,7 +29,11 @@ def in_order(policy: Policy, case: Case, to_step: str) -> bool:
 
 def check_move(policy: Policy, case: Case, to_step: str, reason: str | None) -> None:
     """Raise StepOrderError when a move is out of order and no reason was given."""
-    policy.step(to_step)  # a KeyError names an unknown step
+    if all(s.id != to_step for s in policy.steps):
+        raise StepOrderError(
+            f"no step {to_step!r} in the policy {policy.id!r}; its steps are: "
+            + ", ".join(s.id for s in policy.steps)
+        )
     if to_step == case.step:
         raise StepOrderError(f"{case.ref} is already at step {to_step!r}")
     if not in_order(policy, case, to_step) and not (reason and reason.strip()):

@@ -193,7 +193,7 @@ def load_dashboard(config: Config, book: Casebook, today: date) -> Dashboard:
     approvals = tuple(x for x in letters if x.status is LetterStatus.AWAITING_APPROVAL)
     waiting = tuple(x for x in letters if x.status is not LetterStatus.AWAITING_APPROVAL)
     log = MailLog(book.store)
-    mail = tuple(log.quarantined() + log.skipped())
+    mail = tuple(log.needing_a_look())
     bans = tuple(ban_rows(cases, today))
     counts = Counts(
         open_cases=sum(1 for r in rows if r.open),

@@ -126,6 +126,9 @@ def mail_columns() -> list[Column[MailRecord]]:
     def outcome(r: MailRecord) -> Text:
         if r.outcome is MailOutcome.QUARANTINED:
             return Text("quarantined", style=ALERT)
+        if r.id_clash:
+            # Another, different email has the same Message-ID: both are kept; look at both.
+            return Text("ID reused", style=ALERT)
         return Text(r.outcome.value)
 
     return [
