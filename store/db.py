@@ -3,20 +3,16 @@
 Layout under the data directory::
 
     store.lock        inter-process lock held for every transaction (read or write)
-    meta.json         schema version, reference counters, daemon health
+    meta.json         schema version, reference counters, the audit chain's length and head
     cases/NN.json     case documents, 64 shards by reference
     events/REF.json   one case's timeline
     people/NN.json, letters/NN.json, mail/NN.json   other records, sharded
-    journal.json      present only while a multi-file commit is being applied
+    journal.json      present only while a commit is being applied
     audit.jsonl       hash-chained log of every committed transaction
     tmp/              new file versions before they are renamed into place
+    vault/            evidence by SHA-256 (store/vault.py); vault/.tmp/ for blobs being written
 
-A commit writes each changed shard and meta.json (which records the audit chain's
-length and head) to tmp/ (fsync), then journal.json naming the renames and the
-audit entry (the commit point), renames every file into place, appends the audit
-entry and removes the journal. A transaction that finds a journal finishes it
-first, so a crash at any point leaves either the old state or the new one, with
-its audit entry.
+Commits and their recovery are in store/journal.py.
 
 A store file is never legitimately empty: one that is empty, not JSON or of the
 wrong shape is damage, named in a StoreError, and no transaction writes over it.
@@ -24,8 +20,6 @@ wrong shape is damage, named in a StoreError, and no transaction writes over it.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
 import os
 import zlib
@@ -42,19 +36,16 @@ from tinydb.storages import Storage
 from tinydb.table import Table
 
 from casework.clock import Clock, process_clock
-from store import layout
+from store import journal, layout
 from store.audit import AuditLog
 from store.errors import StoreError
 from store.files import (
     DIR_MODE,
     describe_os_error,
-    dump_json,
-    fsync_dir,
     make_dir,
     signature,
-    write_synced,
 )
-from store.layout import CHAIN, JOURNAL, META
+from store.layout import META
 
 __all__ = ["META", "SCHEMA_VERSION", "Store", "StoreError", "Transaction", "shard_of"]
 
@@ -285,6 +276,10 @@ class Store:
         else:
             self._cache[rel] = entry
 
+    def _committed(self, rel: str, data: dict[str, Any], digest: str | None) -> None:
+        """Remember a version this process has just renamed into place."""
+        self._remember(rel, _Cached(signature(self._path(rel)), data, digest))
+
     def _forget(self, rel: str) -> None:
         self._cache.pop(rel, None)
         self._event_cache.pop(rel, None)
@@ -292,182 +287,10 @@ class Store:
     # -- commit and recovery ------------------------------------------------------------
 
     def _commit(self, tx: Transaction) -> None:
-        # Unique, not ordered: the audit chain orders transactions.
-        txid = f"{os.getpid()}-{os.urandom(8).hex()}"
-        seq, prev = tx._chain_from or self._chain_position(tx)
-        staged = dict(tx._staged)
-        meta = dict(staged.get(META) or tx._load(META))
-        staged.pop(META, None)
-        blobs = {rel: dump_json(data) for rel, data in staged.items()}
-        files: dict[str, list[str | None]] = {}
-        for rel, blob in blobs.items():
-            files[rel] = [self._before(tx, rel), layout.digest(rel, blob)]
-        files[META] = [self._before(tx, META), layout.meta_digest(meta)]
-        fields: dict[str, Any] = {
-            "tx": txid,
-            "at": self.clock.now().isoformat(timespec="milliseconds"),
-            "actor": tx.actor,
-            "what": tx._audit or ["write"],
-            "files": dict(sorted(files.items())),
-        }
-        if tx._extra.pop("baseline", False):
-            fields["baseline"] = self._baseline(files)
-        fields.update(tx._extra)
-        entry = self.audit.make_entry(seq + 1, prev, fields)
-        # meta.json carries the chain's length and head, committed with the entry itself, so
-        # entries cut off the end of audit.jsonl leave it pointing past the end.
-        meta[CHAIN] = {"1": {"seq": entry["seq"], "head": entry["hash"]}}
-        blobs[META] = dump_json(meta)
-        staged[META] = meta
-        renames = self._write_new_versions(txid, blobs, entry)
-        # Committed: the journal holds the renames and the entry, and recovery finishes both.
-        self._apply(renames)
-        for rel, data in staged.items():
-            self._remember(rel, _Cached(signature(self._path(rel)), data, files[rel][1]))
-        try:
-            self.audit.append(entry)
-        except OSError as exc:
-            # The commit stands; the next transaction appends the entry from the journal.
-            log.warning(
-                "committed, but its audit entry waits in %s: %s",
-                self._path(JOURNAL),
-                describe_os_error(exc),
-            )
-            return
-        os.unlink(self._path(JOURNAL))
-
-    def _before(self, tx: Transaction, rel: str) -> str | None:
-        if rel not in tx._before:
-            tx._before[rel] = self._read_shard(rel).digest
-        return tx._before[rel]
-
-    def _baseline(self, written: Mapping[str, Any]) -> dict[str, str]:
-        """The digest of every store file this commit leaves as it is."""
-        baseline: dict[str, str] = {}
-        for rel in layout.store_files(self.root):
-            if rel not in written:
-                raw = self._path(rel).read_bytes()
-                baseline[rel] = layout.digest(rel, raw)
-        return baseline
-
-    def _write_new_versions(
-        self, txid: str, blobs: Mapping[str, bytes], entry: Mapping[str, Any]
-    ) -> list[tuple[str, str]]:
-        """Every new version into tmp/, then the journal: the commit point. Nothing on failure."""
-        renames: list[tuple[str, str]] = []
-        written: list[Path] = []
-        try:
-            for n, (rel, blob) in enumerate(sorted(blobs.items())):
-                tmp = self.root / "tmp" / f"{txid}-{n}.json"
-                written.append(tmp)
-                write_synced(tmp, blob)
-                renames.append((tmp.name, rel))
-            journal = dump_json({"tx": txid, "renames": renames, "entry": entry})
-            tmp_journal = self.root / "tmp" / f"{txid}-journal"
-            written.append(tmp_journal)
-            write_synced(tmp_journal, journal)
-            os.replace(tmp_journal, self._path(JOURNAL))
-        except OSError as exc:
-            for path in written:
-                with contextlib.suppress(OSError):
-                    os.unlink(path)
-            raise StoreError(
-                f"cannot write to the store at {self.root}: {exc.strerror or exc}; "
-                "nothing was changed"
-            ) from None
-        try:
-            fsync_dir(self.root)
-        except OSError as exc:
-            log.warning("cannot sync %s after the commit point: %s", self.root, exc)
-        return renames
-
-    def _chain_position(self, tx: Transaction) -> tuple[int, str]:
-        """The entry this commit chains after; refuses when audit.jsonl and meta.json disagree."""
-        tail = self.audit.tail()
-        if tail.damaged:
-            raise StoreError(self.audit.damage_message(tail))
-        chain = (tx._load(META).get(CHAIN) or {}).get("1")
-        if chain is None or (chain["seq"], chain["head"]) == (tail.seq, tail.hash):
-            return tail.seq, tail.hash
-        if chain["seq"] > tail.seq:
-            raise StoreError(
-                f"{self.audit.path} ends at entry {tail.seq} but {self._path(META)} records "
-                f"entry {chain['seq']}: audit entries are missing; `conduct audit verify` shows "
-                "what, `conduct audit repair` records the loss so work can go on"
-            )
-        raise StoreError(
-            f"{self.audit.path} ends at entry {tail.seq} but {self._path(META)} records entry "
-            f"{chain['seq']}: one of them was replaced (from a backup?); nothing can be "
-            "recorded until they match (`conduct audit verify`)"
-        )
-
-    def _apply(self, renames: list[tuple[str, str]]) -> None:
-        dirs: set[Path] = set()
-        for tmp_name, rel in renames:
-            src = self.root / "tmp" / tmp_name
-            if src.exists():
-                os.replace(src, self._path(rel))
-            dirs.add(self._path(rel).parent)
-        for d in dirs:
-            fsync_dir(d)
+        journal.commit(self, tx)
 
     def _recover(self, *, strict: bool) -> None:
-        """Finish a commit that a crash interrupted after its commit point; drop unfinished ones.
-
-        A reader that cannot write the pending audit entry (a full disk) still gets the
-        committed state; a writer stops, since its own entry must come after that one.
-        """
-        journal = self._path(JOURNAL)
-        if journal.exists():
-            renames, entry = self._read_journal(journal)
-            self._apply(renames)
-            for _, rel in renames:
-                self._forget(rel)
-            try:
-                self._complete_entry(entry)
-            except (OSError, StoreError) as exc:
-                if strict:
-                    if isinstance(exc, StoreError):
-                        raise
-                    raise StoreError(
-                        f"the last commit's audit entry cannot be written to "
-                        f"{self.audit.path}: {exc.strerror or exc}; nothing more can be recorded"
-                    ) from None
-                return
-            os.unlink(journal)
-            fsync_dir(self.root)
-        tmp = self.root / "tmp"
-        with os.scandir(tmp) as entries:
-            leftovers = [e.path for e in entries]
-        for path in leftovers:
-            # Written before a commit point that never came: the transaction did not happen.
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)
-
-    def _read_journal(self, journal: Path) -> tuple[list[tuple[str, str]], dict[str, Any]]:
-        try:
-            data = json.loads(journal.read_bytes())
-            renames = [(str(a), str(b)) for a, b in data["renames"]]
-            entry = data.get("entry") or data["audit"]
-            if not isinstance(entry, dict):
-                raise TypeError("no audit entry")
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-            raise StoreError(
-                f"{journal} is damaged ({exc}): an interrupted commit cannot be finished, so "
-                "the store is not used until the journal is restored or the store is"
-            ) from None
-        return renames, entry
-
-    def _complete_entry(self, entry: dict[str, Any]) -> None:
-        if "seq" not in entry:
-            # A journal from before schema 3 holds an unchained entry: chain it to the end.
-            tail = self.audit.tail()
-            if tail.tx == entry.get("tx"):
-                return
-            entry = self.audit.make_entry(tail.seq + 1, tail.hash, entry)
-            self.audit.append(entry)
-            return
-        self.audit.complete(entry)
+        journal.recover(self, strict=strict)
 
     # -- schema -------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from store import layout
+from store import journal, layout
 from store.audit import UNKNOWN, Chain, Tail
 from store.db import Store
 from store.errors import StoreError
@@ -227,17 +227,17 @@ def _set_aside(root: Path, tail: Tail) -> tuple[Path, str]:
 def _finish_journal(store: Store) -> list[str]:
     """Finish an interrupted commit; if its entry cannot follow the log's end, say so."""
     try:
-        store._recover(strict=True)
+        journal.recover(store, strict=True)
         return []
     except StoreError:
-        journal = store.root / JOURNAL
-        if not journal.exists():
+        path = store.root / JOURNAL
+        if not path.exists():
             raise
-        _, entry = store._read_journal(journal)
-        os.unlink(journal)
+        _, entry = journal.read_journal(path)
+        os.unlink(path)
         fsync_dir(store.root)
         with contextlib.suppress(StoreError):
-            store._recover(strict=True)
+            journal.recover(store, strict=True)
         return [
             f"the interrupted commit {entry.get('tx')} could not be chained to the end of the "
             "log; its changes stand"

@@ -80,7 +80,9 @@ def _to_schema_2(tx: Transaction) -> None:
     from store.records import Cases, Events, case_doc_id, case_shard
 
     events_dir = tx.store.root / "events"
-    refs = sorted(name[: -len(".json")] for name in os.listdir(events_dir) if name.endswith(".json"))
+    refs = sorted(
+        name[: -len(".json")] for name in os.listdir(events_dir) if name.endswith(".json")
+    )
     for ref in refs:
         case = tx.table(case_shard(ref), "cases").get(doc_id=case_doc_id(ref))
         subjects = list(case["subjects"]) if case else []
