@@ -63,9 +63,7 @@ def test_threading_by_tag_reply_and_sender(book: Casebook) -> None:
     assert (refs.case_ref, refs.rule) == (b.case_ref, ThreadRule.REFERENCES)
     same_sender = inbox.ingest(mail(6, "Another thing", sender="A@Example.org"))
     assert (same_sender.case_ref, same_sender.rule) == (a.case_ref, ThreadRule.SENDER)
-    rules = [
-        e.data.rule for e in book.file(b.case_ref).events if e.type.value == "evidence-added"
-    ]
+    rules = [e.data.rule for e in book.file(b.case_ref).events if e.type.value == "evidence-added"]
     assert rules == [ThreadRule.NEW, ThreadRule.IN_REPLY_TO, ThreadRule.REFERENCES]
 
 

@@ -102,8 +102,17 @@ def test_schema_1_details_become_typed_payloads(v1_school: Path) -> None:
 def test_the_command_line_reads_a_migrated_store(v1_school: Path) -> None:
     Casebook(load_config(v1_school))
     shown = subprocess.run(
-        [sys.executable, "-m", "conduct.cli", "--config", str(v1_school), "case", "show",
-         "C-2026-0004", "--json"],
+        [
+            sys.executable,
+            "-m",
+            "conduct.cli",
+            "--config",
+            str(v1_school),
+            "case",
+            "show",
+            "C-2026-0004",
+            "--json",
+        ],
         capture_output=True,
         text=True,
         check=True,
