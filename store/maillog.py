@@ -64,7 +64,7 @@ class Messages:
         return decode(self.tx, rel, _read, doc) if doc is not None else None
 
     def with_message_id(self, message_id: str | None) -> list[MailRecord]:
-        """Every message recorded with this Message-ID, the first recorded first."""
+        """Every message recorded with this Message-ID, its first holder first."""
         if not message_id:
             return []
         found: list[MailRecord] = []
@@ -72,7 +72,8 @@ class Messages:
             rel = f"mail/{n:02d}.json"
             index = self.tx.index(rel, "messages", "message-id", _by_message_id)
             found += [decode(self.tx, rel, _read, d) for d in index.get(message_id, ())]
-        return sorted(found, key=lambda r: (r.recorded, r.sha256))
+        # The first holder has no clash of its own (times can tie under a fixed clock).
+        return sorted(found, key=lambda r: (bool(r.id_clash), r.recorded, r.sha256))
 
     def docs(self) -> Iterator[dict[str, Any]]:
         """Every message record as stored, for scans."""
