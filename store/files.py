@@ -72,13 +72,14 @@ def write_synced(path: Path, data: bytes) -> None:
 def write_private(path: Path, data: bytes) -> None:
     """Write a file the user asked for (a PDF, a copy) as 0600, replacing it atomically."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}")
-    write_synced(tmp, data)
     try:
+        write_synced(tmp, data)
         os.replace(tmp, path)
-    except BaseException:
+    except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        raise
+        # Name the file the user asked for, not the temporary one.
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
 
 
 def replace_atomically(path: Path, data: bytes, tmp_dir: Path) -> None:

@@ -14,6 +14,7 @@ from casework.serial import from_json, to_json
 from store.db import Store, Transaction, shard_of
 from store.files import dump_json, replace_atomically
 from store.records import LETTER_SHARDS, decode
+from store.vault import TMP as VAULT_TMP
 
 MAIL_SHARDS = 16
 HEALTH_FILE = "health.json"
@@ -182,4 +183,7 @@ class MailLog:
 
     def write_health(self, health: Health) -> None:
         """Replace the health record atomically (the daemon calls this)."""
-        replace_atomically(self.health_path, dump_json(to_json(health)), self.store.root / "vault")
+        # Written beside the vault's blobs in progress, so a crash leaves nothing elsewhere.
+        replace_atomically(
+            self.health_path, dump_json(to_json(health)), self.store.root / "vault" / VAULT_TMP
+        )

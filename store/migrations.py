@@ -110,6 +110,16 @@ def _to_schema_3(tx: Transaction) -> None:
     """
     tx.record_baseline()
     tx.note("schema 3: audit entries record the SHA-256 of every file they write")
+    # Before schema 3 the vault wrote each blob as a hidden file beside where it would go; a
+    # full disk or a crash left them there. They are now written in vault/.tmp/, cleaned at
+    # every start: sweep the old places once.
+    removed = 0
+    vault = tx.store.root / "vault"
+    for leftover in vault.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/.*"):
+        leftover.unlink(missing_ok=True)
+        removed += 1
+    if removed:
+        tx.note(f"schema 3: {removed} partial evidence file(s) left by a crash removed")
 
 
 MIGRATIONS: dict[int, Migration] = {1: _to_schema_2, 2: _to_schema_3}

@@ -45,18 +45,24 @@ class Vault:
         final = self.path_for(digest)
         if final.exists():
             return digest
-        make_dir(final.parent)
         tmp = self.tmp / f"{os.getpid()}.{os.urandom(4).hex()}"
-        write_synced(tmp, data)
         try:
-            # link() fails if another writer got there first: never overwrite evidence.
-            os.link(tmp, final)
-        except FileExistsError:
-            pass
-        finally:
-            os.unlink(tmp)
-        os.chmod(final, 0o400)
-        fsync_dir(final.parent)
+            make_dir(final.parent)
+            write_synced(tmp, data)
+            try:
+                # link() fails if another writer got there first: never overwrite evidence.
+                os.link(tmp, final)
+            except FileExistsError:
+                pass
+            finally:
+                os.unlink(tmp)
+            os.chmod(final, 0o400)
+            fsync_dir(final.parent)
+        except OSError as exc:
+            # A full disk: nothing half-written stays behind, and the message names the vault.
+            raise OSError(
+                exc.errno, f"cannot keep evidence: {exc.strerror}", str(self.root)
+            ) from None
         return digest
 
     def get(self, sha256: str) -> bytes:

@@ -126,3 +126,26 @@ def test_the_command_line_reads_a_migrated_store(v1_school: Path) -> None:
         text=True,
     )
     assert verify.returncode == 0, verify.stderr
+
+
+def test_schema_3_records_every_file_so_an_old_untouched_file_is_covered(
+    v1_school: Path,
+) -> None:
+    data = v1_school.parent / "data"
+    leftover = data / "vault" / "4a" / "4a" / ".4a4a-partial.123.beef"
+    leftover.parent.mkdir(parents=True, exist_ok=True)
+    leftover.write_bytes(b"half an email")
+    book = Casebook(load_config(v1_school))
+    last = list(book.store.audit.entries())[-1]
+    assert any("schema 3" in line for line in last["what"])
+    # Files the migration did not rewrite are in its baseline; those it did, in its files.
+    covered = set(last["baseline"]) | set(last["files"])
+    on_disk = {str(p.relative_to(data)) for p in data.rglob("*.json") if p.parent.name != "tmp"}
+    assert on_disk <= covered
+    assert not leftover.exists()
+    # A letters shard untouched since schema 1, edited now: the chain notices.
+    letters = data / "letters" / "07.json"
+    letters.write_text(letters.read_text().replace("Chris Doyle", "Someone Else"))
+    report = verify(book.store)
+    assert not report.ok
+    assert any(str(letters) in p and "changed outside" in p for p in report.problems)
