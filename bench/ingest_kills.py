@@ -1,10 +1,11 @@
 """Ingest under random SIGKILLs: the daemon killed 100 times while flagged mail waits.
 
-4,000 flagged messages (distinct parents, every fifth a reply) are appended to a private
+3,000 flagged messages (distinct parents, every fifth a reply) are appended to a private
 Dovecot; `conduct daemon` is started in a child process and SIGKILLed at a random moment
-(0-350 ms after it connects), 100 times; then `daemon --once` finishes the backlog. Prints
-the kills that caught it with mail still to do, and the messages lost and cases doubled
-(target: 0 and 0). The suite runs the same with 8 kills (tests/mail/test_ingest_torture.py).
+0-250 ms after it logs its first message, 100 times; then `daemon --once` finishes the
+backlog. Prints the kills that caught it with mail still to do, and the messages lost and
+cases doubled (target: 0 and 0). The suite runs the same with 5 kills
+(tests/mail/test_ingest_torture.py).
 
 Run: .venv/bin/python bench/ingest_kills.py [--kills 100] [--seed 9]
 """

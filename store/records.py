@@ -99,10 +99,10 @@ class Cases:
     def highest(self, year: int) -> int:
         """The highest case number of a year stored in any shard (0 if none)."""
         best = 0
-        for doc in self.raw():
-            m = REF_PATTERN.fullmatch(doc["ref"])
-            if m and int(m.group(1)) == year:
-                best = max(best, int(m.group(2)))
+        for n in range(CASE_SHARDS):
+            # Indexed per shard, rebuilt only when a shard changes: cheap on every case opened.
+            top = self.tx.index(f"cases/{n:02d}.json", "cases", "highest", _highest_by_year)
+            best = max(best, top.get(year, 0))
         return best
 
 
@@ -168,6 +168,16 @@ class People:
             if want in emails:
                 return decode(self.tx, rel, _reader(Person), emails[want])
         return None
+
+
+def _highest_by_year(docs: Iterable[dict[str, Any]]) -> dict[int, int]:
+    top: dict[int, int] = {}
+    for doc in docs:
+        m = REF_PATTERN.fullmatch(doc["ref"])
+        if m:
+            year, number = int(m.group(1)), int(m.group(2))
+            top[year] = max(top.get(year, 0), number)
+    return top
 
 
 def _people_file(person_id: str) -> str:

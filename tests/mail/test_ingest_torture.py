@@ -31,7 +31,7 @@ from tests.support.corpus import cpython_email_corpus
 from tests.support.stores import snapshot
 
 # Kills in the suite; bench/ingest_kills.py runs the full 100.
-KILLS = int(os.environ.get("CONDUCT_TORTURE_KILLS", "8"))
+KILLS = int(os.environ.get("CONDUCT_TORTURE_KILLS", "5"))
 
 
 def test_cpython_corpus_and_hostile_mail_are_all_accounted_for(
@@ -93,5 +93,5 @@ def test_random_sigkills_during_ingest_lose_and_double_nothing(
     assert all(KEYWORD in flags for flags, _ in box.values())
     fates = accounted_for(config, box)
     assert fates.get("quarantined", 0) == 0 and fates.get("skipped", 0) == 0
-    assert fates["opened"] == 32 * KILLS and fates["attached"] == 8 * KILLS
+    assert fates["opened"] == 24 * KILLS and fates["attached"] == 6 * KILLS
     assert remaining > 0

@@ -9,6 +9,8 @@ import random
 import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -114,26 +116,35 @@ def pending(dovecot: Dovecot, folder: str) -> int:
 def run_with_kills(
     dovecot: Dovecot, folder: str, cfg_path: Path, kills: int, rng: random.Random
 ) -> tuple[int, int]:
-    """Start the daemon and SIGKILL it at a random moment after it connects, ``kills`` times.
+    """Start the daemon and SIGKILL it at a random moment while it ingests, ``kills`` times.
 
-    Returns how many kills caught it with mail still to do, and how much was left at the end.
+    The moment is 0-250 ms after it logs its first message of the round, so every kill lands
+    in the middle of the work (a fetch, the vault, a commit, the keyword). Returns how many
+    kills caught it with mail still to do, and how much was left at the end.
     """
-    deliver_all(dovecot, folder, kill_test_mail(40 * kills))
+    deliver_all(dovecot, folder, kill_test_mail(30 * kills))
     with_work = 0
     for _ in range(kills):
         proc = subprocess.Popen(
             [*DAEMON_CMD, str(cfg_path), "daemon"], cwd=ROOT, stderr=subprocess.PIPE, text=True
         )
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            if "connected to" in line:
-                break
-        try:
-            proc.wait(timeout=rng.uniform(0.0, 0.35))
-        except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
-        assert proc.returncode == -signal.SIGKILL, proc.stderr.read()
-        proc.stderr.close()
+        working = threading.Event()
+        drain = threading.Thread(target=_watch, args=(proc, working), daemon=True)
+        drain.start()
+        working.wait(timeout=60)
+        time.sleep(rng.uniform(0.0, 0.25))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        drain.join(10)
+        assert proc.returncode == -signal.SIGKILL, "the daemon exited before it was killed"
         with_work += pending(dovecot, folder) > 0
     return with_work, pending(dovecot, folder)
+
+
+def _watch(proc: subprocess.Popen[str], working: threading.Event) -> None:
+    """Read the daemon's log as it goes (a full pipe would stall it); flag its first message."""
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if "message UID" in line:
+            working.set()
+    working.set()
