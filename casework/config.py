@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from casework.mailauth import OAuth, parse_oauth
 from casework.policy import PRESETS, Policy, load_preset, parse_policy
+from casework.retention import DEFAULT_SCHEDULE, RetentionSchedule, parse_retention
 from casework.tomlread import ConfigError, Problem, TableReader
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
@@ -61,11 +63,26 @@ class Secret:
     password_env: str | None = None
     password_command: str | None = None
     token_command: str | None = None
+    # auth = "oauth": tokens from [mail.oauth]; auth = "none": a relay that trusts our address.
+    auth: str = ""
 
     @property
     def is_oauth(self) -> bool:
-        """XOAUTH2 with a token from a command."""
-        return self.token_command is not None
+        """XOAUTH2 with a token from a command or from [mail.oauth]."""
+        return self.token_command is not None or self.auth == "oauth"
+
+    @property
+    def describe(self) -> str:
+        """Where the secret comes from, never the secret."""
+        if self.auth == "oauth":
+            return "OAuth2 (XOAUTH2) with tokens from [mail.oauth]"
+        if self.auth == "none":
+            return "no sign-in (a relay that authorises by address)"
+        if self.token_command:
+            return f"OAuth2 (XOAUTH2) with a token from the command {self.token_command!r}"
+        if self.password_command:
+            return f"a password from the command {self.password_command!r}"
+        return f"a password from the environment variable {self.password_env}"
 
 
 @dataclass(frozen=True)
@@ -78,6 +95,8 @@ class Imap:
     user: str
     secret: Secret
     folder: str = "INBOX"
+    # "flag": messages carrying watch_flag; "folder": every message in the folder.
+    watch: str = "flag"
     watch_flag: str = "\\Flagged"
     processed_keyword: str = "ConductLogged"
     sent_folder: str = "Sent"
@@ -109,6 +128,7 @@ class Mail:
     imap: Imap
     smtp: Smtp
     attachment_limit_mb: int = 25
+    oauth: OAuth | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +160,7 @@ class Config:
     mail: Mail | None
     store: StoreSettings
     letters: LetterSettings
+    retention: RetentionSchedule = DEFAULT_SCHEDULE
 
 
 def find_config(explicit: str | None) -> Path:
@@ -172,13 +193,14 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     operator = _operator(top.sub("operator"))
     policy = _policy(top.sub("policy", required=True), problems)
     periods = _periods(top.sub("periods"))
-    mail = _mail(top.sub("mail")) if top.has("mail") else None
+    mail = _mail(top.sub("mail"), base) if top.has("mail") else None
     store = _store(top.sub("store"), base)
     letters = _letters(top.sub("letters"), base, school, store)
+    retention = parse_retention(top.sub("retention"))
     top.finish()
     if problems or policy is None:
         raise ConfigError(problems)
-    return Config(path, school, operator, policy, periods, mail, store, letters)
+    return Config(path, school, operator, policy, periods, mail, store, letters, retention)
 
 
 def _path(r: TableReader, name: str, base: Path, default: str | None = None) -> Path | None:
@@ -253,21 +275,23 @@ def _periods(r: TableReader) -> Periods:
     return p
 
 
-def _secret(r: TableReader) -> Secret:
+def _secret(r: TableReader, *, relay: bool = False) -> Secret:
     if r.has("password"):
         r._used.add("password")
         r.problems.append(
             Problem(
                 r.key("password"),
-                "a literal password is never accepted: use password_env, password_command "
-                "or token_command",
+                "a literal password is never accepted: use password_env, password_command, "
+                'token_command or auth = "oauth"',
             )
         )
-    sources = [k for k in ("password_env", "password_command", "token_command") if r.has(k)]
+    sources = [k for k in ("password_env", "password_command", "token_command", "auth") if r.has(k)]
+    kinds = ("oauth", "none") if relay else ("oauth",)
     secret = Secret(
         password_env=r.text("password_env", None),
         password_command=r.text("password_command", None),
         token_command=r.text("token_command", None),
+        auth=r.choice("auth", kinds, "") if r.has("auth") else "",
     )
     if len(sources) != 1:
         found = ", ".join(sources) if sources else "none"
@@ -275,7 +299,7 @@ def _secret(r: TableReader) -> Secret:
             Problem(
                 r.key("password_env"),
                 f"expected exactly one of password_env, password_command, token_command, "
-                f"got {found}",
+                f"auth, got {found}",
             )
         )
     return secret
@@ -300,6 +324,7 @@ def _imap(r: TableReader) -> Imap:
         user=r.text("user"),
         secret=_secret(r),
         folder=r.text("folder", "INBOX"),
+        watch=r.choice("watch", ("flag", "folder"), "flag"),
         watch_flag=r.text("watch_flag", "\\Flagged"),
         processed_keyword=r.text("processed_keyword", "ConductLogged"),
         sent_folder=r.text("sent_folder", "Sent"),
@@ -317,8 +342,8 @@ def _smtp(r: TableReader) -> Smtp:
         host=host,
         port=r.integer("port", 1, 65535, 587),
         security=security,
-        user=r.text("user"),
-        secret=_secret(r),
+        user=r.text("user", ""),
+        secret=_secret(r, relay=True),
         from_address=r.text("from_address"),
         from_name=r.text("from_name", "School Office"),
         cc=r.texts("cc", []),
@@ -329,12 +354,24 @@ def _smtp(r: TableReader) -> Smtp:
     return smtp
 
 
-def _mail(r: TableReader) -> Mail:
+def _mail(r: TableReader, base: Path) -> Mail:
     mail = Mail(
         imap=_imap(r.sub("imap", required=True)),
         smtp=_smtp(r.sub("smtp", required=True)),
         attachment_limit_mb=r.integer("attachment_limit_mb", 1, 1024, 25),
+        oauth=parse_oauth(r.sub("oauth"), base) if r.has("oauth") else None,
     )
+    for name, server in (("imap", mail.imap), ("smtp", mail.smtp)):
+        if server.secret.auth == "oauth" and mail.oauth is None:
+            r.problems.append(
+                Problem(
+                    r.key(f"{name}.auth"),
+                    'expected a [mail.oauth] table with auth = "oauth" '
+                    "(conduct mail connect writes it)",
+                )
+            )
+    if not mail.smtp.user and mail.smtp.secret.auth != "none":
+        r.bad("smtp.user", 'a string (only a relay with auth = "none" needs no user)')
     r.finish()
     return mail
 

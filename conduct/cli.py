@@ -11,7 +11,7 @@ from casework.ladder import StepOrderError
 from casework.outbox import LetterStateError
 from casework.tomlread import ConfigError
 from casework.workflow import CaseRuleError
-from conduct import admin_cmd, case_cmd, daemon_cmd, demo, letter_cmd, tui_cmd
+from conduct import admin_cmd, backup_cmd, case_cmd, daemon_cmd, demo, letter_cmd, mail_cmd, tui_cmd
 from store.casebook import NotFound
 from store.db import StoreError
 from store.files import describe_os_error
@@ -47,10 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     admin_cmd.register(sub)
+    backup_cmd.register(sub)
     case_cmd.register(sub)
     demo.register(sub)
     daemon_cmd.register(sub)
     letter_cmd.register(sub)
+    mail_cmd.register(sub)
     tui_cmd.register(sub)
     return parser
 

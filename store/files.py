@@ -14,23 +14,17 @@ DIR_MODE = 0o700
 
 
 def make_dir(path: Path) -> None:
-    """Create a private directory (0700), and any missing parents 0700 too.
-
-    ``Path.mkdir(parents=True)`` gives the parents the default mode (0755 under the usual
-    umask), which left the vault's fan-out directories readable by everyone.
-    """
-    missing: list[Path] = []
-    probe = path
-    while not probe.exists():
-        missing.append(probe)
-        if probe.parent == probe:
+    """Create a private directory (0700) and its parents, each of them 0700 too."""
+    # mkdir(parents=True) gives the parents it creates the default 0755: the vault's fan-out
+    # directories would be readable by anyone who could reach them.
+    missing = []
+    while not path.is_dir():
+        missing.append(path)
+        if path.parent == path:
             break
-        probe = probe.parent
-    for level in reversed(missing):
-        with contextlib.suppress(FileExistsError):
-            level.mkdir(mode=DIR_MODE)
-    if not path.is_dir():
-        raise NotADirectoryError(errno.ENOTDIR, "not a directory", str(path))
+        path = path.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=DIR_MODE, exist_ok=True)
 
 
 def fsync_dir(path: Path) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from store import journal, layout
-from store.audit import UNKNOWN, Chain, Tail
+from store.audit import UNKNOWN, AuditLog, Chain, Tail
 from store.db import Store
 from store.errors import StoreError
 from store.files import FILE_MODE, fsync_dir, write_all
@@ -44,42 +44,56 @@ class Report:
 
 def verify(store: Store, against: str | None = None) -> Report:
     """Check the chain, meta.json's record of it, and every store file against it."""
-    with store.reading() as tx:
+    with store.reading():  # the lock: no commit can land between the log and the files
         chain = store.audit.verify(against)
-        problems: list[str] = []
-        notes = [f"entry {seq} records a repair: {what}" for seq, what in chain.repairs]
-        if chain.broken is not None:
-            b = chain.broken
-            at = f"entry {b.seq}" if b.seq is not None else "an entry"
-            problems.append(
-                f"{store.audit.path} is BROKEN at line {b.line} ({at}): {b.reason}; "
-                f"{chain.good} entries before it verified"
-            )
-        problems += chain.file_breaks
+        problems = check_files(store.root, chain)
         if store.root.joinpath(JOURNAL).exists():
             problems.append(
                 f"{store.root / JOURNAL}: the last commit's audit entry is still waiting to be "
                 "written (is the disk full?)"
             )
-        try:
-            meta = tx._load(META)
-        except StoreError as exc:
-            problems.append(str(exc))
-            meta = None
-        if chain.broken is None:
-            problems += _chain_end(store, chain, meta)
-            problems += _files(store.root, chain)
-        if against is not None:
-            problems += _against(chain, against, notes)
+    notes = [f"entry {seq} records a repair: {what}" for seq, what in chain.repairs]
+    if against is not None:
+        problems += _against(chain, against, notes)
     return Report(chain.good, chain.head, tuple(problems), tuple(notes))
 
 
-def _chain_end(store: Store, chain: Chain, meta: dict[str, Any] | None) -> list[str]:
+def verify_copy(data: Path) -> list[str]:
+    """The same checks on a copy of a data directory that no Store has opened (a restore)."""
+    return check_files(data, AuditLog(data / layout.AUDIT).verify())
+
+
+def check_files(root: Path, chain: Chain) -> list[str]:
+    """What is wrong with the chain, meta.json's record of its end, and the files it vouches for."""
+    audit = root / layout.AUDIT
+    problems: list[str] = []
+    if chain.broken is not None:
+        b = chain.broken
+        at = f"entry {b.seq}" if b.seq is not None else "an entry"
+        problems.append(
+            f"{audit}: audit log broken at line {b.line} ({at}): {b.reason}; "
+            f"{chain.good} entries before it verified"
+        )
+    problems += chain.file_breaks
+    meta: dict[str, Any] | None = None
+    try:
+        meta = layout.parse(META, (root / META).read_bytes())
+    except FileNotFoundError:
+        problems.append(f"{root / META} is missing")
+    except layout.Damaged as exc:
+        problems.append(f"{root / META} is damaged: {exc}")
+    if chain.broken is None:
+        problems += _chain_end(root, chain, meta)
+        problems += _files(root, chain)
+    return problems
+
+
+def _chain_end(root: Path, chain: Chain, meta: dict[str, Any] | None) -> list[str]:
     """meta.json must name the log's last entry: a cut-off or emptied log shows here."""
     if meta is None:
         return []
     record = (meta.get(CHAIN) or {}).get("1")
-    meta_path = store.root / META
+    meta_path, audit = root / META, root / layout.AUDIT
     if record is None:
         if chain.records_hashes:
             return [f"{meta_path} has no record of the audit chain's length and head"]
@@ -87,16 +101,16 @@ def _chain_end(store: Store, chain: Chain, meta: dict[str, Any] | None) -> list[
     seq, head = record["seq"], record["head"]
     if seq > chain.good:
         return [
-            f"{store.audit.path} ends at entry {chain.good} but {meta_path} records entry "
+            f"{audit} ends at entry {chain.good} but {meta_path} records entry "
             f"{seq}: entries were removed from the end of the log"
         ]
     if seq < chain.good:
         return [
-            f"{store.audit.path} goes on to entry {chain.good} but {meta_path} records entry "
+            f"{audit} goes on to entry {chain.good} but {meta_path} records entry "
             f"{seq}: one of them was replaced"
         ]
     if head != chain.head:
-        return [f"the last entry of {store.audit.path} is not the one {meta_path} records"]
+        return [f"the last entry of {audit} is not the one {meta_path} records"]
     return []
 
 

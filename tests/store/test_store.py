@@ -70,7 +70,7 @@ def test_audit_verify_cli_exits_1_on_a_deleted_entry(
     del lines[1]
     log.write_text("\n".join(lines) + "\n")
     assert main(["--config", str(config.path), "audit", "verify"]) == 1
-    assert "BROKEN at line 2" in capsys.readouterr().err
+    assert "audit log broken at line 2" in capsys.readouterr().err
 
 
 def test_vault_is_content_addressed_write_once_and_verified(tmp_path: Path) -> None:

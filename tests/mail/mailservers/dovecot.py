@@ -100,6 +100,10 @@ class Dovecot:
     root: Path
     users: dict[str, str]
     tls: bool = False
+    # OAuth: the public key (PEM) that signs access tokens and the issuer they must name.
+    # Dovecot's oauth2 passdb then validates XOAUTH2 tokens locally (introspection_mode = local).
+    oauth_key: bytes | None = None
+    oauth_issuer: str = ""
     host: str = "127.0.0.1"
     port: int = 0
     tls_port: int = 0
@@ -107,7 +111,14 @@ class Dovecot:
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @classmethod
-    def create(cls, users: dict[str, str], *, tls: bool = False) -> Dovecot:
+    def create(
+        cls,
+        users: dict[str, str],
+        *,
+        tls: bool = False,
+        oauth_key: bytes | None = None,
+        oauth_issuer: str = "",
+    ) -> Dovecot:
         """Write the config into a fresh temp dir and start the server."""
         binary = find_dovecot()
         if binary is None:
@@ -115,7 +126,9 @@ class Dovecot:
         # Not under pytest's 0700 tmp dir: the unprivileged login process must reach base_dir.
         root = Path(tempfile.mkdtemp(prefix="conduct-dovecot-"))
         root.chmod(0o755)
-        server = cls(binary, root, dict(users), tls=tls)
+        server = cls(
+            binary, root, dict(users), tls=tls, oauth_key=oauth_key, oauth_issuer=oauth_issuer
+        )
         server.port = free_port()
         server.tls_port = free_port() if tls else 0
         server._write_config()
@@ -159,10 +172,56 @@ class Dovecot:
             "instance": f"conduct-test-{self.port}",
         }
         if (major, minor) >= (2, 4):
+            if self.oauth_key is not None:
+                raise RuntimeError("the OAuth fixture is written for Dovecot 2.3 (Debian's)")
             text = _CONF_24.format(**values) + _ssl_24(cert, key)
         else:
             text = _CONF_23.format(**values) + _ssl_23(cert, key)
+            if self.oauth_key is not None:
+                text = text.replace(
+                    "auth_mechanisms = plain login",
+                    "auth_mechanisms = plain login xoauth2 oauthbearer",
+                )
+                text = text.replace(
+                    "passdb {\n  driver = passwd-file\n",
+                    "passdb {\n  driver = passwd-file\n  mechanisms = plain login\n",
+                )
+                text += self._oauth_23()
         self.conf.write_text(text, encoding="utf-8")
+
+    def _oauth_23(self) -> str:
+        """The oauth2 passdb with a key dictionary on disk, and a Sent folder marked \\Sent."""
+        assert self.oauth_key is not None
+        keys = self.root / "oauth-keys"
+        # The lookup key is /shared/<azp or "default">/<alg>/<kid or "default">.
+        where = keys / "default" / "RS256"
+        where.mkdir(parents=True)
+        (where / "default").write_bytes(self.oauth_key)
+        for d in (keys, keys / "default", where):
+            d.chmod(0o755)
+        (where / "default").chmod(0o644)
+        conf = self.root / "oauth2.conf.ext"
+        conf.write_text(
+            "introspection_mode = local\n"
+            f"local_validation_key_dict = fs:posix:prefix={keys}/\n"
+            "username_attribute = email\n"
+            f"issuers = {self.oauth_issuer}\n",
+            encoding="utf-8",
+        )
+        return f"""passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {conf}
+}}
+# Exchange calls it "Sent Items"; only its SPECIAL-USE attribute says what it is for.
+namespace inbox {{
+  inbox = yes
+  mailbox "Sent Items" {{
+    special_use = \\Sent
+    auto = subscribe
+  }}
+}}
+"""
 
     def start(self, timeout: float = 20.0) -> None:
         """Start ``dovecot -F -c conf`` and wait for a real greeting on every port."""
