@@ -37,7 +37,15 @@ from casework.rules import HARASSMENT, harassment_targets, same_target
 from casework.serial import from_json
 from store.db import Store, Transaction
 from store.errors import StoreError
-from store.records import Cases, Counters, Events, Letters, People, events_file
+from store.records import (
+    Cases,
+    Counters,
+    Events,
+    Letters,
+    People,
+    events_file,
+    highest_reference,
+)
 from store.vault import Vault
 
 T = TypeVar("T")
@@ -142,7 +150,7 @@ class Casebook:
         cases = Cases(tx)
         # Never below the highest reference stored: a counter set back (a restored or edited
         # meta.json) must not hand out a reference that is already a case.
-        number = Counters(tx).next(f"case-{at.year}", floor=cases.highest(at.year))
+        number = Counters(tx).next(f"case-{at.year}", floor=highest_reference(tx, at.year))
         ref = format_ref(at.year, number)
         if cases.get(ref) is not None or (self.store.root / events_file(ref)).exists():
             raise StoreError(

@@ -105,6 +105,8 @@ class Transaction:
     _extra: dict[str, Any] = field(default_factory=dict)
     # Chain after this entry instead of where meta.json says (only `audit repair` does).
     _chain_from: tuple[int, str] | None = None
+    # What a caller worked out once for this transaction (the highest reference on disk).
+    memo: dict[str, Any] = field(default_factory=dict)
 
     def table(self, rel: str, name: str = "_default") -> Table:
         """A TinyDB table in the shard file ``rel`` (a path relative to the data directory).

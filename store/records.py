@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
@@ -37,6 +38,25 @@ def case_doc_id(ref: str) -> int:
     if not m:
         raise BadReference(f"{ref!r} is not a case reference (they look like C-2026-0001)")
     return int(m.group(1)) * 100_000 + int(m.group(2))
+
+
+def highest_reference(tx: Transaction, year: int) -> int:
+    """The highest case number of ``year`` that has a timeline on disk (0 if none).
+
+    Every case gets its timeline file in the commit that opens it, so the file names are the
+    record of which references are taken, whatever meta.json's counter says. Listed once per
+    transaction: the counter covers the cases a transaction opens itself.
+    """
+    key = f"highest-{year}"
+    if key not in tx.memo:
+        best = 0
+        with os.scandir(tx.store.root / "events") as entries:
+            for entry in entries:
+                m = REF_PATTERN.fullmatch(entry.name.removesuffix(".json"))
+                if m and int(m.group(1)) == year:
+                    best = max(best, int(m.group(2)))
+        tx.memo[key] = best
+    return int(tx.memo[key])
 
 
 def decode(tx: Transaction, rel: str, read: Callable[[Mapping[str, Any]], T], doc: Any) -> T:
@@ -95,15 +115,6 @@ class Cases:
             cases += [decode(self.tx, rel, _reader(Case), d) for d in self.tx.docs(rel, "cases")]
         cases.sort(key=lambda c: case_doc_id(c.ref))
         return cases
-
-    def highest(self, year: int) -> int:
-        """The highest case number of a year stored in any shard (0 if none)."""
-        best = 0
-        for n in range(CASE_SHARDS):
-            # Indexed per shard, rebuilt only when a shard changes: cheap on every case opened.
-            top = self.tx.index(f"cases/{n:02d}.json", "cases", "highest", _highest_by_year)
-            best = max(best, top.get(year, 0))
-        return best
 
 
 class Events:
@@ -168,16 +179,6 @@ class People:
             if want in emails:
                 return decode(self.tx, rel, _reader(Person), emails[want])
         return None
-
-
-def _highest_by_year(docs: Iterable[dict[str, Any]]) -> dict[int, int]:
-    top: dict[int, int] = {}
-    for doc in docs:
-        m = REF_PATTERN.fullmatch(doc["ref"])
-        if m:
-            year, number = int(m.group(1)), int(m.group(2))
-            top[year] = max(top.get(year, 0), number)
-    return top
 
 
 def _people_file(person_id: str) -> str:

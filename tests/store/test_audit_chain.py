@@ -13,7 +13,7 @@ from conduct.cli import main
 from store.casebook import Casebook
 from store.db import StoreError
 from store.integrity import verify
-from store.records import events_file
+from store.records import case_shard, events_file
 from tests.support.school import MakeConfig
 
 
@@ -199,22 +199,28 @@ def test_a_counter_set_back_never_reuses_a_reference(
     assert [e.summary for e in book.file(ref).events][-1] == "note 2"
 
 
-def test_a_reference_whose_timeline_exists_is_refused(
+def test_a_reference_in_use_is_never_handed_out_again(
     school: tuple[Config, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     config, ref = school
     data = config.store.data_dir
-    for shard in (data / "cases").iterdir():
-        shard.unlink()  # the case documents are gone; its timeline is not
     meta = json.loads((data / "meta.json").read_bytes())
     meta["counters"]["1"]["value"] = 0
     (data / "meta.json").write_text(json.dumps(meta))
-    assert (
-        run(config, "case", "open", "--name", "Sam", "--behaviour", "swearing", "--summary", "y")
-        == 1
-    )
+    opened = ["case", "open", "--name", "Sam", "--behaviour", "swearing", "--summary", "y"]
+    # The timeline is gone but the case's document is not: opening over it is refused.
+    timeline = data / events_file(ref)
+    kept = timeline.read_bytes()
+    timeline.unlink()
+    assert run(config, *opened) == 1
     err = capsys.readouterr().err
     assert f"{ref} already exists" in err and err.count("\n") == 1
+    # The document is gone but the timeline is not: the timeline keeps its reference.
+    timeline.write_bytes(kept)
+    (data / case_shard(ref)).unlink()
+    assert run(config, *opened) == 0
+    assert capsys.readouterr().out.strip() == "C-2026-0002"
+    assert json.loads(timeline.read_bytes()) == json.loads(kept)
 
 
 def test_a_deleted_meta_json_is_not_taken_for_a_new_store(
