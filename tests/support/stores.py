@@ -94,5 +94,3 @@ def snapshot(config: Config) -> dict[str, Any]:
         "letters": {c.ref: [to_json(x) for x in book.letters(c.ref)] for c in cases},
         "mail": [to_json(r) for r in MailLog(book.store).records()],
     }
-
-
