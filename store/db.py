@@ -179,7 +179,9 @@ class Transaction:
 class Store:
     """The data directory, shared safely by the dashboard and the daemon."""
 
-    def __init__(self, root: Path, clock: Clock | None = None) -> None:
+    def __init__(self, root: Path, clock: Clock | None = None, *, upgrade: bool = True) -> None:
+        """Open (and create or upgrade) the store; ``upgrade=False`` leaves an older schema
+        as it is, for `audit repair`, which must work on a log the upgrade cannot write to."""
         self.root = root
         self.clock = clock or process_clock()
         self._root = str(root)
@@ -192,7 +194,8 @@ class Store:
         self._event_cache: OrderedDict[str, _Cached] = OrderedDict()
         self._indexes: dict[tuple[str, str, str], tuple[Any, dict[Any, Any]]] = {}
         self.audit = AuditLog(root / layout.AUDIT)
-        self._check_schema()
+        if upgrade:
+            self._check_schema()
 
     # -- transactions -------------------------------------------------------------------
 

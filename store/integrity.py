@@ -172,6 +172,8 @@ def _against(chain: Chain, against: str, notes: list[str]) -> list[str]:
 
 def repair(store: Store, actor: str) -> list[str]:
     """Set a damaged end of the log aside and record it; return what was done (empty: nothing)."""
+    if not (store.root / META).exists():
+        raise StoreError(f"there is no store at {store.root} ({META} is missing)")
     with store.locked():
         tail = store.audit.tail()
         record: dict[str, Any] = {}

@@ -209,11 +209,10 @@ def read_journal(journal: Path) -> tuple[list[tuple[str, str]], dict[str, Any]]:
 def complete_entry(store: Store, entry: dict[str, Any]) -> None:
     """Append a recovered commit's audit entry, unless it is already the last one."""
     if "seq" not in entry:
-        # A journal from before schema 3 holds an unchained entry: chain it to the end.
+        # A journal from before schema 3 holds an unchained entry: chain it to the end, as
+        # that version did when it appended (so a torn copy of it is recognised as such).
         tail = store.audit.tail()
-        if tail.tx == entry.get("tx"):
+        if tail.tx == entry.get("tx") and not tail.damaged:
             return
         entry = store.audit.make_entry(tail.seq + 1, tail.hash, entry)
-        store.audit.append(entry)
-        return
     store.audit.complete(entry)

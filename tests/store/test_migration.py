@@ -149,3 +149,43 @@ def test_schema_3_records_every_file_so_an_old_untouched_file_is_covered(
     report = verify(book.store)
     assert not report.ok
     assert any(str(letters) in p and "changed outside" in p for p in report.problems)
+
+
+def _torn_v1(v1_school: Path, pending: bool) -> tuple[Path, bytes]:
+    """The schema-1 store as a full disk left it under the old code: a torn last audit line
+    (and, with ``pending``, the journal of the commit whose entry it was)."""
+    data = v1_school.parent / "data"
+    log = data / "audit.jsonl"
+    lines = log.read_bytes().splitlines(keepends=True)
+    last = json.loads(lines[-1])
+    entry = {k: v for k, v in last.items() if k not in ("seq", "prev", "hash")}
+    log.write_bytes(b"".join(lines[:-1]) + lines[-1][: len(lines[-1]) // 2])
+    if pending:
+        (data / "journal.json").write_text(
+            json.dumps({"tx": entry["tx"], "renames": [], "audit": entry})
+        )
+    return log, b"".join(lines)
+
+
+def test_an_old_store_torn_by_a_full_disk_is_finished_on_upgrade(v1_school: Path) -> None:
+    log, whole = _torn_v1(v1_school, pending=True)
+    book = Casebook(load_config(v1_school))
+    # The interrupted entry is written again whole, then the upgrade's own entry.
+    assert log.read_bytes().startswith(whole)
+    assert verify(book.store).ok
+
+
+def test_an_old_store_with_a_torn_log_is_repaired_before_the_upgrade(
+    v1_school: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from conduct.cli import main
+
+    log, whole = _torn_v1(v1_school, pending=False)
+    config = ["--config", str(v1_school)]
+    assert main([*config, "case", "list"]) == 1
+    assert f"{log}: its last" in capsys.readouterr().err
+    assert main([*config, "audit", "repair"]) == 0
+    assert "set aside in audit-damaged-1.bin" in capsys.readouterr().out
+    assert main([*config, "case", "list"]) == 0
+    assert main([*config, "audit", "verify"]) == 0
+    assert len(log.read_bytes().splitlines()) == len(whole.splitlines()) + 1
