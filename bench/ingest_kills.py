@@ -21,9 +21,9 @@ import time
 from pathlib import Path
 
 from mailbench import PASSWORD_ENV, school, start_dovecot
-from torture_support import DAEMON_CMD, ROOT, accounted_for, mailbox, run_with_kills
 
-from tests.mail.daemon_support import loopback_mail_toml
+from tests.support.mailfixtures import loopback_mail_toml
+from tests.support.torture import DAEMON_CMD, ROOT, accounted_for, mailbox, run_with_kills
 
 
 def main() -> None:

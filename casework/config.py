@@ -12,6 +12,7 @@ from typing import Any
 from casework.mailauth import OAuth, parse_oauth
 from casework.policy import PRESETS, Policy, load_preset, parse_policy
 from casework.retention import DEFAULT_SCHEDULE, RetentionSchedule, parse_retention
+from casework.staff import Role
 from casework.tomlread import ConfigError, Problem, TableReader
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
@@ -35,15 +36,10 @@ class School:
 
 @dataclass(frozen=True)
 class Operator:
-    """Who is using this copy of Conduct Desk: recorded as the actor of every event."""
+    """Who is using this copy of Conduct Desk (`casework.staff.actor_from_config` reads it)."""
 
     name: str
     role: str = "office"
-
-    @property
-    def is_headteacher(self) -> bool:
-        """The headteacher may approve letters and decide."""
-        return self.role == "headteacher"
 
 
 @dataclass(frozen=True)
@@ -237,7 +233,7 @@ def _school(r: TableReader, base: Path) -> School:
 def _operator(r: TableReader) -> Operator:
     op = Operator(
         name=r.text("name", None) or _os_user(),
-        role=r.choice("role", ("office", "headteacher", "senior-staff"), "office"),
+        role=r.choice("role", tuple(Role), Role.OFFICE.value),
     )
     r.finish()
     return op

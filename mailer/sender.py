@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from casework.config import Config
-from casework.outbox import LetterRecord, LetterStatus
+from casework.outbox import LetterMove, LetterRecord, LetterStatus
 from casework.people import Channel
 from mailer.backoff import backoff_delay
 from mailer.credentials import SignIn
@@ -84,7 +84,7 @@ def recover_sending(
                 # Without the answer we must not risk a second copy: try again next start.
                 continue
         if delivered:
-            outbox.sent(letter.case_ref, letter.id)
+            outbox.move(letter.case_ref, letter.id, LetterMove.SENT)
             counts.recovered += 1
             log.info("letter %s was already in Sent: marked sent", letter.id)
         else:
@@ -107,9 +107,8 @@ def _send_one(
         return
     smtp = config.mail.smtp
     if letter.status is LetterStatus.QUEUED:
-        letter = outbox.claim_for_sending(
-            letter.case_ref, letter.id, make_message_id(smtp.from_address)
-        )
+        message_id = make_message_id(smtp.from_address)
+        letter = outbox.move(letter.case_ref, letter.id, LetterMove.CLAIM, message_id=message_id)
     try:
         vault = outbox.book.vault
         outgoing = OutgoingLetter(
@@ -134,7 +133,7 @@ def _send_one(
                 signin.keeper.invalidate("the SMTP server refused the token; renewing")
             raise
     except PermanentSendError as exc:
-        outbox.failed(letter.case_ref, letter.id, str(exc))
+        outbox.move(letter.case_ref, letter.id, LetterMove.FAIL, error=str(exc))
         counts.failed += 1
         counts.errors.append(f"{letter.id}: {exc}")
         log.error("letter %s failed for good: %s", letter.id, exc)
@@ -142,12 +141,12 @@ def _send_one(
     except (TransientSendError, SecretError, OSError) as exc:
         delay = backoff_delay(letter.attempts)
         when = outbox.book.clock.now() + timedelta(seconds=delay)
-        outbox.retry_later(letter.case_ref, letter.id, str(exc), when)
+        outbox.move(letter.case_ref, letter.id, LetterMove.DEFER, error=str(exc), retry_at=when)
         counts.retrying += 1
         counts.errors.append(f"{letter.id}: {exc}")
         log.warning("letter %s will be retried in %.0f s: %s", letter.id, delay, exc)
         return
-    outbox.sent(letter.case_ref, letter.id)
+    outbox.move(letter.case_ref, letter.id, LetterMove.SENT)
     counts.sent += 1
     log.info("letter %s (%s) sent to %s", letter.id, letter.kind, letter.recipient_email)
     if session is not None:
@@ -165,7 +164,7 @@ def _to_print_queue(outbox: Outbox, config: Config, letter: LetterRecord) -> Non
     if not target.exists():
         target.write_bytes(outbox.pdf(letter))
         target.chmod(0o600)
-    outbox.to_post(letter.case_ref, letter.id)
+    outbox.move(letter.case_ref, letter.id, LetterMove.TO_POST)
     log.info("letter %s is waiting in the print queue: %s", letter.id, target)
 
 

@@ -35,6 +35,7 @@ from casework.people import (
 )
 from casework.rules import HARASSMENT, harassment_targets, same_target
 from casework.serial import from_json
+from casework.staff import Actor, actor_from_config
 from store.db import Store, Transaction
 from store.errors import StoreError
 from store.records import (
@@ -72,17 +73,19 @@ class Casebook:
     """Opens and works cases; the one place that writes case state."""
 
     def __init__(
-        self, config: Config, store: Store | None = None, *, clock: Clock | None = None
+        self,
+        config: Config,
+        store: Store | None = None,
+        *,
+        clock: Clock | None = None,
+        actor: Actor | None = None,
     ) -> None:
         self.config = config
         self.clock = clock or (store.clock if store is not None else process_clock())
         self.store = store or Store(config.store.data_dir, self.clock)
         self.vault = Vault(self.store.root / "vault")
-
-    @property
-    def actor(self) -> str:
-        """Who is doing this: the configured operator, else the OS user."""
-        return self.config.operator.name
+        # Who does what this casebook records; the rules are asked about this actor.
+        self.actor = actor or actor_from_config(config)
 
     # -- reading ------------------------------------------------------------------------
 
@@ -122,7 +125,7 @@ class Casebook:
     ) -> Case:
         """Open a case about a person found by email, or added by name (both checked)."""
         name, email = _checked_contact(name, email)
-        with self.store.transaction(self.actor) as tx:
+        with self.store.transaction(self.actor.name) as tx:
             person = self.find_or_add_person(tx, name, email)
             return self.open_case_in(
                 tx,
@@ -162,7 +165,7 @@ class Casebook:
             self.config.policy,
             summary=summary,
             subjects=[Subject(person.id, person.name)],
-            reporter=reporter or self.actor,
+            reporter=reporter or self.actor.name,
             behaviours=behaviours,
             severity=severity,
             actor=tx.actor,
@@ -175,7 +178,7 @@ class Casebook:
 
     def record(self, ref: str, events: Sequence[Event]) -> Case:
         """Append events to a case and store the case they produce."""
-        with self.store.transaction(self.actor) as tx:
+        with self.store.transaction(self.actor.name) as tx:
             return self.record_in(tx, ref, events)
 
     def record_in(self, tx: Transaction, ref: str, events: Sequence[Event]) -> Case:
@@ -231,7 +234,7 @@ class Casebook:
         at: datetime | None = None,
     ) -> Case:
         """Record one event of a given type, now by this casebook's clock unless ``at`` says."""
-        event = make_event(ref.upper(), self.actor, type, summary, data, at=at or self.clock.now())
+        event = make_event(ref.upper(), self.actor.name, type, summary, data, at=at or self.clock.now())
         return self.record(ref, [event])
 
     def note(self, ref: str, text: str) -> Case:
@@ -249,13 +252,13 @@ class Casebook:
     ) -> Case:
         """Move a case up (or off) the ladder; out of order needs a reason."""
         at = at or self.clock.now()
-        with self.store.transaction(self.actor) as tx:
+        with self.store.transaction(self.actor.name) as tx:
             case = _need(Cases(tx).get(ref.upper()), ref)
             events = workflow.move(
                 self.config.policy,
                 case,
                 to_step,
-                actor=self.actor,
+                actor=self.actor.name,
                 at=at,
                 today=at.astimezone().date(),
                 periods=self.config.periods,
@@ -284,7 +287,7 @@ class Casebook:
         at = self.clock.now()
         name = checked_name(name)
         email = checked_email(email) if email else None
-        with self.store.transaction(self.actor) as tx:
+        with self.store.transaction(self.actor.name) as tx:
             case = _need(Cases(tx).get(ref.upper()), ref)
             found = [e for e in Events(tx).of(case.ref) if e.id == evidence_event_id]
             if not found or not isinstance(found[0].data, EvidenceAdded):
@@ -294,7 +297,7 @@ class Casebook:
             new = self.open_case_in(tx, person, behaviours=behaviours, summary=summary, at=at)
             moved = make_event(
                 new.ref,
-                self.actor,
+                self.actor.name,
                 EventType.EVIDENCE_ADDED,
                 f"Evidence (split from {case.ref}): {data.title}",
                 replace(data, split_from=case.ref),
@@ -309,7 +312,7 @@ class Casebook:
             )
             marker = make_event(
                 case.ref,
-                self.actor,
+                self.actor.name,
                 EventType.EMAIL_SPLIT,
                 f"Email split off to {new.ref}: {data.title}",
                 split,
@@ -336,7 +339,7 @@ class Casebook:
             name=checked_name(person.name),
             emails=tuple(checked_email(e, "emails") for e in person.emails),
         )
-        with self.store.transaction(self.actor) as tx:
+        with self.store.transaction(self.actor.name) as tx:
             People(tx).put(person)
             tx.note(f"person {person.id} saved")
             cases = Cases(tx)

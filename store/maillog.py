@@ -112,6 +112,25 @@ def _file(sha256: str) -> str:
     return f"mail/{shard_of(sha256, MAIL_SHARDS)}.json"
 
 
+def quarantined(records: Iterable[MailRecord]) -> list[MailRecord]:
+    """The quarantined messages among ``records`` that nobody has resolved yet, in their order."""
+    return [r for r in records if r.outcome is MailOutcome.QUARANTINED and not r.resolved]
+
+
+def clashed(records: Iterable[MailRecord]) -> list[MailRecord]:
+    """Emails filed on a case that reuse another, different email's Message-ID, in their order."""
+    return [
+        r
+        for r in records
+        if r.id_clash and r.outcome in (MailOutcome.OPENED, MailOutcome.ATTACHED)
+    ]
+
+
+def skipped(records: Iterable[MailRecord]) -> list[MailRecord]:
+    """The skipped messages (auto-replies, bounces) among ``records``, in their order."""
+    return [r for r in records if r.outcome is MailOutcome.SKIPPED]
+
+
 class MailLog:
     """Read-side view of the daemon's records for the dashboard and the command line."""
 
@@ -150,24 +169,13 @@ class MailLog:
         """Messages that reuse the Message-ID of another, different email, newest first."""
         return [r for r in self.records() if r.id_clash]
 
-    def needing_a_look(self) -> list[MailRecord]:
-        """What the dashboard's mail list shows: quarantined, skipped, and Message-ID clashes."""
-        records = self.records()
-        return [
-            r
-            for r in records
-            if (r.outcome is MailOutcome.QUARANTINED and not r.resolved)
-            or r.outcome is MailOutcome.SKIPPED
-            or r.id_clash
-        ]
-
     def quarantined(self) -> list[MailRecord]:
-        """Messages that could not be handled and are waiting for a person."""
-        return [r for r in self.records(MailOutcome.QUARANTINED) if not r.resolved]
+        """Messages that could not be handled and are waiting for a person, newest first."""
+        return quarantined(self.records())
 
     def skipped(self) -> list[MailRecord]:
-        """Auto-replies and bounces, with why they were skipped."""
-        return self.records(MailOutcome.SKIPPED)
+        """Auto-replies and bounces, with why they were skipped, newest first."""
+        return skipped(self.records())
 
     @property
     def health_path(self) -> Path:

@@ -1,5 +1,8 @@
 """Fixtures that start real mail servers on loopback for the mail tests.
 
+The servers and the helpers behind them live in ``tests/support`` (``mailservers``,
+``mailfixtures``); tests import those, never this file.
+
 - ``dovecot``: a private Dovecot (session-scoped), users alice/secret and bob/hunter2;
   yields a ``Dovecot`` (``.port``, ``.deliver()``, ``.set_flags()``, ``.restart()``,
   ``.recreate_folder()``, ``.imap_settings()``). Missing Dovecot is a FAILURE, not a skip.
@@ -15,21 +18,17 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-# The helper package sits beside this file; make it importable whatever the rootdir.
-sys.path.insert(0, str(Path(__file__).parent))
-
-from mailservers.dovecot import MISSING_MESSAGE, Dovecot, find_dovecot  # noqa: E402
-from mailservers.smtp import RecordingSmtp  # noqa: E402
-from mailservers.token_server import TokenServer  # noqa: E402
-
-from mailer.embedded_imap import EmbeddedImap  # noqa: E402
+from mailer.embedded_imap import EmbeddedImap
+from tests.support.mailfixtures import start_dovecot
+from tests.support.mailservers.dovecot import MISSING_MESSAGE, Dovecot, find_dovecot
+from tests.support.mailservers.smtp import RecordingSmtp
+from tests.support.mailservers.token_server import TokenServer
 
 DOVECOT_USERS = {"alice": "secret", "bob": "hunter2"}
 PYMAP_USER, PYMAP_PASSWORD = "office", "demo-pass"
@@ -39,7 +38,7 @@ SMTP_USER, SMTP_PASSWORD, SMTP_TOKEN = "office", "smtp-pass", "ya29.test-token"
 def _start_dovecot(tls: bool) -> Dovecot:
     if find_dovecot() is None:
         pytest.fail(MISSING_MESSAGE, pytrace=False)
-    return Dovecot.create(DOVECOT_USERS, tls=tls)
+    return start_dovecot(DOVECOT_USERS, tls=tls)
 
 
 @pytest.fixture(scope="session")
@@ -131,7 +130,7 @@ def _public_pem(key: Any) -> bytes:
 @pytest.fixture(scope="session")
 def dovecot_oauth(oauth_signing_key: Any) -> Iterator[Dovecot]:
     """Dovecot whose oauth2 passdb validates our JWTs locally; "Sent Items" is marked \\Sent."""
-    from mailservers.token_server import ISSUER
+    from tests.support.mailservers.token_server import ISSUER
 
     if find_dovecot() is None:
         pytest.fail(MISSING_MESSAGE, pytrace=False)
@@ -155,7 +154,7 @@ def token_server(tmp_path: Path, oauth_signing_key: Any) -> Iterator[TokenServer
 @pytest.fixture
 def oauth_smtp(oauth_signing_key: Any) -> Iterator[RecordingSmtp]:
     """aiosmtpd checking XOAUTH2 tokens as Dovecot does (535 5.7.3 when expired)."""
-    from mailservers.token_server import ISSUER
+    from tests.support.mailservers.token_server import ISSUER
 
     server = RecordingSmtp({}, jwt_key=_public_pem(oauth_signing_key), jwt_issuer=ISSUER).start()
     yield server

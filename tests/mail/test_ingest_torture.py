@@ -11,9 +11,15 @@ import random
 import subprocess
 from pathlib import Path
 
-from hostile_mail import hostile_messages
-from mailservers.dovecot import Dovecot
-from torture_support import (
+from mailer.daemon import Daemon
+from store.casebook import Casebook
+from store.maillog import MailLog
+from tests.support.corpus import cpython_email_corpus
+from tests.support.hostile_mail import hostile_messages
+from tests.support.mailfixtures import loopback_mail_toml, school_config, unique_folder
+from tests.support.mailservers.dovecot import Dovecot
+from tests.support.stores import snapshot
+from tests.support.torture import (
     DAEMON_CMD,
     KEYWORD,
     ROOT,
@@ -22,13 +28,6 @@ from torture_support import (
     mailbox,
     run_with_kills,
 )
-
-from mailer.daemon import Daemon
-from store.casebook import Casebook
-from store.maillog import MailLog
-from tests.mail.daemon_support import loopback_mail_toml, school_config, unique_folder
-from tests.support.corpus import cpython_email_corpus
-from tests.support.stores import snapshot
 
 # Kills in the suite; bench/ingest_kills.py runs the full 100.
 KILLS = int(os.environ.get("CONDUCT_TORTURE_KILLS", "5"))

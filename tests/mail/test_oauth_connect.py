@@ -11,10 +11,11 @@ import time
 import tomllib
 from pathlib import Path
 
-from mailservers.dovecot import Dovecot
-from mailservers.smtp import RecordingSmtp
-from mailservers.token_server import TokenServer
-from oauth_support import (
+from mailer.mail_connect import CERT_NAME, KEY_NAME
+from tests.support.mailservers.dovecot import Dovecot
+from tests.support.mailservers.smtp import RecordingSmtp
+from tests.support.mailservers.token_server import TokenServer
+from tests.support.oauth import (
     BEFORE,
     MAILBOX,
     microsoft_connect,
@@ -23,8 +24,6 @@ from oauth_support import (
     service_account,
     start,
 )
-
-from mailer.mail_connect import CERT_NAME, KEY_NAME
 
 GIVE_UP_S = 120  # only to stop a hung test
 

@@ -9,17 +9,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from mailservers.dovecot import Dovecot
-from mailservers.exchange_proxy import ExchangeProxy
-from mailservers.smtp import RecordingSmtp
-from mailservers.token_server import TokenServer
-from oauth_support import MAILBOX, oauth_school, run
 from test_daemon_outbox import queued_letter
 
 from casework.config import Config, Secret, load_config
@@ -31,19 +26,15 @@ from mailer.mail_connect import write_mail_config
 from store.casebook import Casebook
 from store.maillog import MailLog
 from tests.conftest import write_config
-from tests.mail.daemon_support import loopback_mail_toml, message, school_config, unique_folder
+from tests.support.mailfixtures import loopback_mail_toml, message, school_config, unique_folder
+from tests.support.mailservers.dovecot import Dovecot
+from tests.support.mailservers.exchange_proxy import ExchangeProxy
+from tests.support.mailservers.smtp import RecordingSmtp
+from tests.support.mailservers.token_server import TokenServer
+from tests.support.oauth import MAILBOX, oauth_school, run
+from tests.support.waiting import wait_until
 
 FLAG = ("\\Flagged",)
-GIVE_UP_S = 60.0  # only to stop a hung test; no assertion is about speed
-
-
-def _wait(predicate: Callable[[], bool], what: str, seconds: float = GIVE_UP_S) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"gave up waiting for {what}")
 
 
 class Running:
@@ -102,13 +93,13 @@ def test_bye_access_token_expired_during_idle_is_a_sign_in_event(
     )
     book = Casebook(config)
     with Running(config) as r:
-        _wait(lambda: DaemonState.IDLE in r.states, "the daemon to idle")
+        wait_until(lambda: DaemonState.IDLE in r.states, "the daemon to idle")
         tokens_before = len(token_server.issued)
         assert proxy.inject_bye() == 1
         # Flagged the moment the session died: it must still be taken, once.
         dovecot_oauth.deliver(message("Right after the BYE"), flags=FLAG, folder=folder)
-        _wait(lambda: [c.summary for c in book.cases()] == ["Right after the BYE"], "the case")
-        _wait(lambda: r.states[-1] is DaemonState.IDLE, "idle again")
+        wait_until(lambda: [c.summary for c in book.cases()] == ["Right after the BYE"], "the case")
+        wait_until(lambda: r.states[-1] is DaemonState.IDLE, "idle again")
     assert DaemonState.SIGNING_IN in r.states
     assert DaemonState.BACKING_OFF not in r.states and DaemonState.LOGIN_FAILED not in r.states
     # The token was renewed, not reused: the server had said it had expired.
@@ -140,7 +131,7 @@ def test_short_lived_tokens_through_three_lifetimes_no_gap_and_no_failed_send(
     subjects: list[str] = []
     letters = []
     with Running(config) as r:
-        _wait(lambda: DaemonState.IDLE in r.states, "the daemon to idle")
+        wait_until(lambda: DaemonState.IDLE in r.states, "the daemon to idle")
         end = time.monotonic() + 3 * token_server.lifetime
         n = 0
         while time.monotonic() < end:
@@ -152,14 +143,14 @@ def test_short_lived_tokens_through_three_lifetimes_no_gap_and_no_failed_send(
             if n % 4 == 0:
                 letters.append(queued_letter(config))
             time.sleep(1.0)
-        _wait(
+        wait_until(
             lambda: (
                 sorted(c.summary for c in book.cases() if c.summary.startswith("Report"))
                 == sorted(subjects)
             ),
             "every report",
         )
-        _wait(
+        wait_until(
             lambda: all(o.get(x.case_ref, x.id).status is LetterStatus.SENT for o, x in letters),
             "every letter sent",
         )

@@ -13,10 +13,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from mailservers.dovecot import Dovecot
-from mailservers.smtp import RecordingSmtp
-from mailservers.token_server import TENANT, TokenServer
-from oauth_support import MAILBOX, oauth_school
 
 from casework.clock import process_clock
 from casework.mailauth import OAuth, default_scopes
@@ -28,6 +24,10 @@ from mailer.oauth import AccessToken, MicrosoftDelegated, TokenKeeper, device_si
 from mailer.smtp_send import SmtpLoginError, open_smtp
 from store.casebook import Casebook
 from store.maillog import MailLog
+from tests.support.mailservers.dovecot import Dovecot
+from tests.support.mailservers.smtp import RecordingSmtp
+from tests.support.mailservers.token_server import TENANT, TokenServer
+from tests.support.oauth import MAILBOX, oauth_school
 
 
 def _delegated(tmp_path: Path, idp: TokenServer) -> OAuth:

@@ -6,7 +6,6 @@ import logging
 from pathlib import Path
 
 import pytest
-from mailservers.dovecot import Dovecot
 
 from casework.tomlread import ConfigError
 from mailer.daemon import Daemon
@@ -14,7 +13,8 @@ from mailer.embedded_imap import EmbeddedImap, deliver
 from mailer.imap_conn import search_criteria
 from store.casebook import Casebook
 from tests.conftest import write_config
-from tests.mail.daemon_support import loopback_mail_toml, message, school_config, unique_folder
+from tests.support.mailfixtures import loopback_mail_toml, message, school_config, unique_folder
+from tests.support.mailservers.dovecot import Dovecot
 
 
 def test_folder_mode_takes_every_message_moved_into_the_folder(

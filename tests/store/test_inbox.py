@@ -9,7 +9,7 @@ from casework.mailrecords import MailOutcome
 from casework.mailthread import IncomingMail, ThreadRule
 from store.casebook import Casebook
 from store.inbox import Inbox
-from store.maillog import MailLog
+from store.maillog import MailLog, clashed
 
 
 def mail(uid: int, subject: str, sender: str = "pat@example.org", **kw: object) -> IncomingMail:
@@ -131,7 +131,7 @@ def test_a_different_email_reusing_a_message_id_is_kept_threaded_and_shown(
     assert "WARNING: its Message-ID <m1@example.org> is also on a different email" in (
         evidence.summary
     )
-    assert [r.uid for r in log.needing_a_look()] == [2]
+    assert [r.uid for r in clashed(log.records())] == [2]
     assert (
         "reuses the Message-ID <m1@example.org>"
         in book.file(first.case_ref or "").events[-1].summary

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from casework.mailrecords import DaemonState, Health
-from tui.model import Counts
+from store.listing import Counts
 
 
 @dataclass(frozen=True)

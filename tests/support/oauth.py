@@ -11,14 +11,14 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from mailservers.dovecot import Dovecot
-from mailservers.smtp import RecordingSmtp
-from mailservers.token_server import TENANT, TokenServer
 
 from casework.clock import process_clock
 from casework.config import Config, Imap, Mail, Secret, Smtp, load_config
 from casework.mailauth import OAuth, default_scopes
 from mailer.mail_connect import app_keys
+from tests.support.mailservers.dovecot import Dovecot
+from tests.support.mailservers.smtp import RecordingSmtp
+from tests.support.mailservers.token_server import TENANT, TokenServer
 from tests.support.school import SCHOOL, write_config
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,14 +14,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mailservers.dovecot import Dovecot
-
 from casework.config import Config
 from casework.mailrecords import MailOutcome
 from store.casebook import Casebook
 from store.integrity import verify
 from store.maillog import MailLog
-from tests.mail.daemon_support import message
+from tests.support.mailfixtures import message
+from tests.support.mailservers.dovecot import Dovecot
 
 ROOT = Path(__file__).resolve().parents[2]
 FLAG = ("\\Flagged",)
