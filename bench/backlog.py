@@ -21,7 +21,7 @@ from pathlib import Path
 from mailbench import PASSWORD_ENV, ROOT, report, school, start_dovecot
 
 from store.casebook import Casebook
-from tests.mail.daemon_support import loopback_mail_toml
+from tests.support.mailfixtures import loopback_mail_toml
 
 # BACKLOG_PROFILE=FILE runs the daemon under cProfile, to see where the time goes.
 PROFILE = (

@@ -9,12 +9,12 @@ from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "mail")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "support")]
 
 from mailservers.dovecot import Dovecot  # noqa: E402
 
 from casework.config import Config, Mail, Smtp, load_config  # noqa: E402
-from tests.conftest import write_config  # noqa: E402
+from tests.support.school import write_config  # noqa: E402
 
 PASSWORD_ENV = "CONDUCT_BENCH_IMAP_PASSWORD"
 

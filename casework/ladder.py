@@ -49,7 +49,11 @@ def in_order(policy: Policy, case: Case, to_step: str) -> bool:
 
 def check_move(policy: Policy, case: Case, to_step: str, reason: str | None) -> None:
     """Raise StepOrderError when a move is out of order and no reason was given."""
-    policy.step(to_step)  # a KeyError names an unknown step
+    if all(s.id != to_step for s in policy.steps):
+        raise StepOrderError(
+            f"no step {to_step!r} in the policy {policy.id!r}; its steps are: "
+            + ", ".join(s.id for s in policy.steps)
+        )
     # A step may follow itself when the ladder says so (a ban reviewed again).
     if to_step == case.step and not in_order(policy, case, to_step):
         raise StepOrderError(f"{case.ref} is already at step {to_step!r}")

@@ -37,6 +37,9 @@ class MailRecord:
     size: int = 0
     quarantine_id: str = ""
     resolved: bool = False
+    # Another, different email recorded earlier with the same Message-ID (its SHA-256): both
+    # are kept, and the office is shown the clash.
+    id_clash: str = ""
 
 
 class DaemonState(StrEnum):

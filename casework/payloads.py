@@ -267,6 +267,8 @@ class EvidenceAdded(Payload):
     attachments: tuple[AttachmentRef, ...] = ()
     excerpt: str = ""
     split_from: str = ""
+    # The SHA-256 of an earlier, different email with the same Message-ID, when there is one.
+    id_clash: str = ""
 
     def __post_init__(self) -> None:
         if len(self.sha256) != 64:

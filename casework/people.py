@@ -184,3 +184,29 @@ def matches(person: Person, words: Iterable[str]) -> bool:
         if word not in hay and not (bare and len(bare) >= 4 and bare in digits):
             return False
     return True
+
+
+class PersonError(ValueError):
+    """A name or email address that cannot be used: names the field and what was expected."""
+
+
+# One address, as a person types it: no display name, no spaces, a dot in the domain.
+_EMAIL = re.compile(r"^[^\s@<>()\[\],;:\"\\]+@[^\s@<>()\[\],;:\"\\.]+(\.[^\s@<>()\[\],;:\"\\.]+)+$")
+
+
+def checked_name(name: str, field: str = "name") -> str:
+    """A person's name as typed, trimmed; PersonError if nothing is left."""
+    text = name.strip()
+    if not text:
+        raise PersonError(f"{field}: expected the person's name, got an empty one")
+    return text
+
+
+def checked_email(address: str, field: str = "email") -> str:
+    """One email address as typed, trimmed; PersonError unless it looks like name@example.org."""
+    text = address.strip()
+    if len(text) > 254 or not _EMAIL.match(text):
+        raise PersonError(
+            f"{field}: expected one email address like name@example.org, got {address!r}"
+        )
+    return text

@@ -1,4 +1,4 @@
-"""`conduct init`, `check`, `audit verify` and `policy show`: setting up and checking a school."""
+"""`conduct init`, `check`, `audit` and `policy show`: setting up and checking a school."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any
 from casework.config import Config, load_config
 from casework.policy import PRESETS, preset_text
 from casework.retention import RecordClass
+from conduct import audit_cmd
 from store.db import Store, StoreError
 from store.files import make_dir
 
@@ -31,10 +32,7 @@ def register(sub: Any) -> None:
     p.add_argument("--mail", action="store_true", help="also log in to IMAP and SMTP and report")
     p.set_defaults(handler=check)
 
-    p = sub.add_parser("audit", help="the hash-chained audit log")
-    audit_sub = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    v = audit_sub.add_parser("verify", help="check every link of the audit log; exit 1 if broken")
-    v.set_defaults(handler=audit_verify)
+    audit_cmd.register(sub)
 
     p = sub.add_parser("policy", help="the policy ladder")
     policy_sub = p.add_subparsers(dest="policy_command", metavar="ACTION", required=True)
@@ -127,22 +125,6 @@ def _daemon_line(config: Config) -> str:
     elif health.stale(now):
         line += "; no word since then (on another host, or hung)"
     return line
-
-
-def audit_verify(args: argparse.Namespace, config: Config) -> int:
-    """Walk the chain; name the first broken entry."""
-    store = Store(config.store.data_dir)
-    good, broken = store.audit.verify()
-    if broken is None:
-        print(f"audit log intact: {good} entries verified ({store.audit.path})")
-        return 0
-    seq = f"entry {broken.seq}" if broken.seq is not None else "an entry"
-    print(
-        f"audit log BROKEN at line {broken.line} ({seq}): {broken.reason}. "
-        f"{good} entries before it verified.",
-        file=sys.stderr,
-    )
-    return 1
 
 
 def policy_show(args: argparse.Namespace, config: Config) -> int:

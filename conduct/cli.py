@@ -24,6 +24,8 @@ from conduct import (
 )
 from store.casebook import NotFound
 from store.db import StoreError
+from store.files import describe_os_error
+from store.records import BadReference
 from store.vault import VaultError
 
 Handler = Callable[[argparse.Namespace, Config], int]
@@ -31,6 +33,7 @@ Handler = Callable[[argparse.Namespace, Config], int]
 # Mistakes a person can make, reported in one line without a traceback.
 USER_ERRORS = (
     NotFound,
+    BadReference,
     CaseRuleError,
     StepOrderError,
     LetterStateError,
@@ -83,6 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except USER_ERRORS as exc:
         print(f"conduct: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        # A full disk, a missing directory, a file that cannot be read: one line, the file named.
+        print(f"conduct: {describe_os_error(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,11 @@ def register(sub: Any) -> None:
 
 def setup_logging(log_file: Path | None, verbose: bool) -> None:
     """Log lines with time and level, to stderr or a file."""
+    if log_file is not None:
+        # The log names parents and subjects: private, like everything else of the school's.
+        os.close(os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+        if log_file.is_file():
+            os.chmod(log_file, 0o600)
     handler: logging.Handler = (
         logging.FileHandler(log_file, encoding="utf-8")
         if log_file

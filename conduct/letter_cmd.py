@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from casework.config import Config
+from casework.letter_context import KNOWN_FIELDS, LetterFieldError
 from casework.outbox import LetterMove, LetterStateError, LetterStatus, draft_refusal
 from conduct.sets import add_set_option, parse_sets
 from store.casebook import Casebook
+from store.files import write_private
 from store.outbox import Outbox
 
 # The moves a person makes from the command line (the sender's own moves are the daemon's).
@@ -84,6 +86,16 @@ def render(args: argparse.Namespace, config: Config) -> int:
     from letters.compose import compose
     from letters.render import renderer_for
 
+    fields = parse_sets(args.set)
+    unknown = sorted(set(fields) - set(KNOWN_FIELDS))
+    if unknown:
+        raise LetterFieldError(
+            f"--set: a letter has no field {unknown[0]!r}; the fields are: "
+            + ", ".join(KNOWN_FIELDS)
+        )
+    out: Path = args.out
+    if not out.parent.is_dir():
+        raise LetterFieldError(f"--out: the directory {out.parent} does not exist; nothing drafted")
     book = Casebook(config)
     file = book.file(args.ref)
     refusal = draft_refusal(file.case, file.people)
@@ -91,24 +103,23 @@ def render(args: argparse.Namespace, config: Config) -> int:
         raise LetterStateError(f"no letter can be drafted: {refusal}")
     person = file.people[0] if file.people else None
     letter = compose(
-        renderer_for(config),
-        config,
-        file.case,
-        person,
-        args.kind,
-        parse_sets(args.set),
-        book.clock.today(),
+        renderer_for(config), config, file.case, person, args.kind, fields, book.clock.today()
     )
-    record = Outbox(book).add_draft(
-        file.case.ref,
-        args.kind,
-        letter.rendered.pdf,
-        fields=parse_sets(args.set),
-        subject=letter.subject,
-        body_text=letter.rendered.covering_note,
-        ics=letter.ics,
-    )
-    args.out.write_bytes(letter.rendered.pdf)
+    # The file first: a letter that could not be written out is not recorded as drafted.
+    write_private(out, letter.rendered.pdf)
+    try:
+        record = Outbox(book).add_draft(
+            file.case.ref,
+            args.kind,
+            letter.rendered.pdf,
+            fields=fields,
+            subject=letter.subject,
+            body_text=letter.rendered.covering_note,
+            ics=letter.ics,
+        )
+    except BaseException:
+        out.unlink(missing_ok=True)
+        raise
     approval = " (needs the headteacher's approval)" if record.needs_approval else ""
     print(
         f"{file.case.ref}: letter {record.id} ({args.kind}) drafted{approval}; "

@@ -25,12 +25,28 @@ from casework.payloads import (
     Reopened,
     Text,
 )
-from casework.people import TO_BE_IDENTIFIED, Person, Subject, person_id_for
+from casework.people import (
+    TO_BE_IDENTIFIED,
+    Person,
+    Subject,
+    checked_email,
+    checked_name,
+    person_id_for,
+)
 from casework.rules import HARASSMENT, REPLY_AFTER_CLOSE, harassment_targets, same_target
 from casework.serial import from_json
 from casework.staff import Actor, actor_from_config
 from store.db import Store, Transaction
-from store.records import Cases, Counters, Events, Letters, People
+from store.errors import StoreError
+from store.records import (
+    Cases,
+    Counters,
+    Events,
+    Letters,
+    People,
+    events_file,
+    highest_reference,
+)
 from store.vault import Vault
 
 T = TypeVar("T")
@@ -109,7 +125,8 @@ class Casebook:
         reporter: str | None = None,
         at: datetime | None = None,
     ) -> Case:
-        """Open a case about a person found by email, or added by name."""
+        """Open a case about a person found by email, or added by name (both checked)."""
+        name, email = _checked_contact(name, email)
         with self.store.transaction(self.actor.name) as tx:
             person = self.find_or_add_person(tx, name, email)
             return self.open_case_in(
@@ -135,8 +152,16 @@ class Casebook:
     ) -> Case:
         """Open a case inside a transaction the caller holds."""
         at = at or self.clock.now()
-        number = Counters(tx).next(f"case-{at.year}")
+        cases = Cases(tx)
+        # Never below the highest reference stored: a counter set back (a restored or edited
+        # meta.json) must not hand out a reference that is already a case.
+        number = Counters(tx).next(f"case-{at.year}", floor=highest_reference(tx, at.year))
         ref = format_ref(at.year, number)
+        if cases.get(ref) is not None or (self.store.root / events_file(ref)).exists():
+            raise StoreError(
+                f"{ref} already exists but the reference counter in meta.json offered it "
+                "again: refusing to write over it"
+            )
         case, event = workflow.open_case(
             ref,
             self.config.policy,
@@ -148,7 +173,7 @@ class Casebook:
             actor=tx.actor,
             at=at,
         )
-        Cases(tx).put(case)
+        cases.put(case)
         Events(tx).add(event)
         tx.note(f"{ref} opened about {person.id}")
         return case
@@ -263,6 +288,8 @@ class Casebook:
         from store.maillog import Messages
 
         at = self.clock.now()
+        name = checked_name(name)
+        email = checked_email(email) if email else None
         with self.store.transaction(self.actor.name) as tx:
             case = _need(Cases(tx).get(ref.upper()), ref)
             found = [e for e in Events(tx).of(case.ref) if e.id == evidence_event_id]
@@ -296,7 +323,7 @@ class Casebook:
             )
             self.record_in(tx, case.ref, [marker])
             messages = Messages(tx)
-            record = messages.find(message_id=data.message_id, sha256=data.sha256)
+            record = messages.get(data.sha256)
             if record is not None:
                 messages.put(replace(record, case_ref=new.ref, rule=ThreadRule.SPLIT))
             return new
@@ -318,6 +345,11 @@ class Casebook:
 
     def put_person(self, person: Person) -> None:
         """Add or update a person's details (and the name copied onto their cases)."""
+        person = replace(
+            person,
+            name=checked_name(person.name),
+            emails=tuple(checked_email(e, "emails") for e in person.emails),
+        )
         with self.store.transaction(self.actor.name) as tx:
             People(tx).put(person)
             tx.note(f"person {person.id} saved")
@@ -361,6 +393,14 @@ class Casebook:
         people.put(person)
         tx.note(f"person {person.id} added")
         return person
+
+
+def _checked_contact(name: str | None, email: str | None) -> tuple[str | None, str | None]:
+    """A name and address typed by the office: refused when empty or malformed."""
+    return (
+        checked_name(name) if name is not None else None,
+        checked_email(email) if email else None,
+    )
 
 
 def _need(value: T | None, key: str) -> T:

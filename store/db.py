@@ -3,24 +3,24 @@
 Layout under the data directory::
 
     store.lock        inter-process lock held for every transaction (read or write)
-    meta.json         schema version, reference counters, daemon health
+    meta.json         schema version, reference counters, the audit chain's length and head
     cases/NN.json     case documents, 64 shards by reference
     events/REF.json   one case's timeline
     people/NN.json, letters/NN.json, mail/NN.json   other records, sharded
-    journal.json      present only while a multi-file commit is being applied
+    journal.json      present only while a commit is being applied
     audit.jsonl       hash-chained log of every committed transaction
     tmp/              new file versions before they are renamed into place
+    vault/            evidence by SHA-256 (store/vault.py); vault/.tmp/ for blobs being written
 
-A commit writes each changed shard to tmp/ (fsync), then, if more than one file
-changes, writes journal.json naming the renames (the commit point), renames
-every file into place, appends the audit entry and removes the journal. A
-transaction that finds a journal finishes it first, so a crash at any point
-leaves either the old state or the new one.
+Commits and their recovery are in store/journal.py.
+
+A store file is never legitimately empty: one that is empty, not JSON or of the
+wrong shape is damage, named in a StoreError, and no transaction writes over it.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 import os
 import zlib
 from collections import OrderedDict
@@ -36,27 +36,25 @@ from tinydb.storages import Storage
 from tinydb.table import Table
 
 from casework.clock import Clock, process_clock
+from store import journal, layout
 from store.audit import AuditLog
+from store.errors import StoreError
 from store.files import (
     DIR_MODE,
-    dump_json,
-    fsync_dir,
+    describe_os_error,
     make_dir,
     signature,
-    write_synced,
 )
+from store.layout import META
 
-SCHEMA_VERSION = 3
-META = "meta.json"
-JOURNAL = "journal.json"
+__all__ = ["META", "SCHEMA_VERSION", "Store", "StoreError", "Transaction", "shard_of"]
+
+SCHEMA_VERSION = 4
 LOCK_TIMEOUT_S = 30.0
 # Event files are one per case: keep only the recently used ones in memory.
 EVENT_CACHE_SIZE = 512
 
-
-
-class StoreError(Exception):
-    """The store cannot be used: locked too long, newer schema, or damaged file."""
+log = logging.getLogger("conduct.store")
 
 
 def shard_of(key: str, count: int) -> str:
@@ -68,6 +66,7 @@ def shard_of(key: str, count: int) -> str:
 class _Cached:
     sig: tuple[int, int, int, int] | None
     data: dict[str, Any]
+    digest: str | None  # what the audit log records for this version (None: no file)
 
 
 class _ShardStorage(Storage):
@@ -100,6 +99,14 @@ class Transaction:
     _read: dict[str, dict[str, Any]] = field(default_factory=dict)
     _audit: list[str] = field(default_factory=list)
     _after_commit: list[Callable[[], None]] = field(default_factory=list)
+    # The digest of each file as this transaction first read it: the entry's "before".
+    _before: dict[str, str | None] = field(default_factory=dict)
+    # Extra fields for the audit entry ("baseline", "repair").
+    _extra: dict[str, Any] = field(default_factory=dict)
+    # Chain after this entry instead of where meta.json says (only `audit repair` does).
+    _chain_from: tuple[int, str] | None = None
+    # What a caller worked out once for this transaction (the highest reference on disk).
+    memo: dict[str, Any] = field(default_factory=dict)
 
     def table(self, rel: str, name: str = "_default") -> Table:
         """A TinyDB table in the shard file ``rel`` (a path relative to the data directory).
@@ -147,13 +154,19 @@ class Transaction:
         """Run ``fn`` once the transaction has committed."""
         self._after_commit.append(fn)
 
+    def record_baseline(self) -> None:
+        """Have this transaction's entry record the hash of every store file (an upgrade)."""
+        self._extra["baseline"] = True
+
     def _load(self, rel: str) -> dict[str, Any]:
         if rel in self._staged:
             return self._staged[rel]
         data = self._read.get(rel)
         if data is None:
             self._touched.add(rel)
-            data = self._read[rel] = self.store._read_shard(rel)
+            cached = self.store._read_shard(rel)
+            self._before.setdefault(rel, cached.digest)
+            data = self._read[rel] = cached.data
         return data
 
     def _stage(self, rel: str, data: dict[str, Any]) -> None:
@@ -166,48 +179,57 @@ class Transaction:
 class Store:
     """The data directory, shared safely by the dashboard and the daemon."""
 
-    def __init__(self, root: Path, clock: Clock | None = None) -> None:
+    def __init__(self, root: Path, clock: Clock | None = None, *, upgrade: bool = True) -> None:
+        """Open (and create or upgrade) the store; ``upgrade=False`` leaves an older schema
+        as it is, for `audit repair`, which must work on a log the upgrade cannot write to."""
         self.root = root
         self.clock = clock or process_clock()
         self._root = str(root)
         make_dir(root)
         os.chmod(root, DIR_MODE)
-        for sub in ("cases", "events", "people", "letters", "mail", "tmp", "vault"):
+        for sub in (*layout.SHARD_DIRS, "tmp", "vault"):
             make_dir(root / sub)
         self._lock = FileLock(str(root / "store.lock"), timeout=LOCK_TIMEOUT_S, mode=0o600)
         self._cache: dict[str, _Cached] = {}
         self._event_cache: OrderedDict[str, _Cached] = OrderedDict()
         self._indexes: dict[tuple[str, str, str], tuple[Any, dict[Any, Any]]] = {}
-        self.audit = AuditLog(root / "audit.jsonl")
-        with self.transaction("system", write=True) as tx:
-            self._check_schema(tx)
+        self.audit = AuditLog(root / layout.AUDIT)
+        if upgrade:
+            self._check_schema()
 
     # -- transactions -------------------------------------------------------------------
 
     @contextmanager
     def transaction(self, actor: str, *, write: bool = True) -> Iterator[Transaction]:
         """Hold the lock, yield a transaction, commit it if the block ends without an error."""
+        with self.locked():
+            tx = Transaction(self, actor, write)
+            try:
+                self._recover(strict=write)
+                yield tx
+                if tx._staged:
+                    self._commit(tx)
+            except BaseException:
+                # TinyDB edits the dicts it reads in place: forget anything this transaction touched.
+                for rel in tx._touched:
+                    self._forget(rel)
+                raise
+        for fn in tx._after_commit:
+            fn()
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the store's inter-process lock (every transaction does)."""
         try:
             self._lock.acquire()
         except TimeoutError:
             raise StoreError(
                 f"the store at {self.root} stayed locked for {LOCK_TIMEOUT_S:.0f} s"
             ) from None
-        tx = Transaction(self, actor, write)
         try:
-            self._recover()
-            yield tx
-            if tx._staged:
-                self._commit(tx)
-        except BaseException:
-            # TinyDB edits the dicts it reads in place: forget anything this transaction touched.
-            for rel in tx._touched:
-                self._forget(rel)
-            raise
+            yield
         finally:
             self._lock.release()
-        for fn in tx._after_commit:
-            fn()
 
     @contextmanager
     def reading(self) -> Iterator[Transaction]:
@@ -223,7 +245,7 @@ class Store:
     def _cache_for(self, rel: str) -> Mapping[str, _Cached]:
         return self._event_cache if rel.startswith("events/") else self._cache
 
-    def _read_shard(self, rel: str) -> dict[str, Any]:
+    def _read_shard(self, rel: str) -> _Cached:
         path = os.path.join(self._root, rel)
         sig = signature(path)
         cache = self._cache_for(rel)
@@ -231,17 +253,24 @@ class Store:
         if hit is not None and hit.sig == sig:
             if rel.startswith("events/"):
                 self._event_cache.move_to_end(rel)
-            return hit.data
+            return hit
         if sig is None:
-            data: dict[str, Any] = {}
+            entry = _Cached(None, {}, None)
         else:
             try:
                 with open(path, "rb") as f:
-                    data = json.loads(f.read() or b"{}")
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise StoreError(f"{path} is damaged and cannot be read: {exc}") from None
-        self._remember(rel, _Cached(sig, data))
-        return data
+                    raw = f.read()
+                data = layout.parse(rel, raw)
+            except layout.Damaged as exc:
+                raise StoreError(
+                    f"{path} is damaged: {exc}; nothing is written to it until it is restored "
+                    "(`conduct audit verify` names the content it should have)"
+                ) from None
+            except OSError as exc:
+                raise StoreError(f"cannot read {describe_os_error(exc)}") from None
+            entry = _Cached(sig, data, layout.digest(rel, raw, data))
+        self._remember(rel, entry)
+        return entry
 
     def _remember(self, rel: str, entry: _Cached) -> None:
         if rel.startswith("events/"):
@@ -252,6 +281,10 @@ class Store:
         else:
             self._cache[rel] = entry
 
+    def _committed(self, rel: str, data: dict[str, Any], digest: str | None) -> None:
+        """Remember a version this process has just renamed into place."""
+        self._remember(rel, _Cached(signature(self._path(rel)), data, digest))
+
     def _forget(self, rel: str) -> None:
         self._cache.pop(rel, None)
         self._event_cache.pop(rel, None)
@@ -259,81 +292,43 @@ class Store:
     # -- commit and recovery ------------------------------------------------------------
 
     def _commit(self, tx: Transaction) -> None:
-        # Unique, not ordered: the audit chain orders transactions.
-        txid = f"{os.getpid()}-{os.urandom(8).hex()}"
-        renames: list[tuple[str, str]] = []
-        blobs: dict[str, bytes] = {}
-        for n, (rel, data) in enumerate(sorted(tx._staged.items())):
-            tmp_name = f"{txid}-{n}.json"
-            blob = dump_json(data)
-            write_synced(self.root / "tmp" / tmp_name, blob)
-            renames.append((tmp_name, rel))
-            blobs[rel] = blob
-        entry = self.audit.prepare(
-            txid, self.clock.now(), tx.actor, tx._audit or ["write"], sorted(tx._staged)
-        )
-        if len(renames) > 1:
-            # The journal is the commit point of a multi-file transaction.
-            journal = dump_json({"tx": txid, "renames": renames, "audit": entry})
-            tmp_journal = self.root / "tmp" / f"{txid}-journal"
-            write_synced(tmp_journal, journal)
-            os.replace(tmp_journal, self._path(JOURNAL))
-            fsync_dir(self.root)
-        self._apply(renames)
-        self.audit.append(entry)
-        if len(renames) > 1:
-            os.unlink(self._path(JOURNAL))
-        for rel, data in tx._staged.items():
-            self._remember(rel, _Cached(signature(self._path(rel)), data))
+        journal.commit(self, tx)
 
-    def _apply(self, renames: list[tuple[str, str]]) -> None:
-        dirs: set[Path] = set()
-        for tmp_name, rel in renames:
-            src = self.root / "tmp" / tmp_name
-            if src.exists():
-                os.replace(src, self._path(rel))
-            dirs.add(self._path(rel).parent)
-        for d in dirs:
-            fsync_dir(d)
-
-    def _recover(self) -> None:
-        """Finish a commit that a crash interrupted after its commit point; drop unfinished ones."""
-        journal = self._path(JOURNAL)
-        if journal.exists():
-            data = json.loads(journal.read_bytes())
-            renames = [(str(a), str(b)) for a, b in data["renames"]]
-            self._apply(renames)
-            for _, rel in renames:
-                self._forget(rel)
-            self.audit.append_if_missing(data["audit"])
-            os.unlink(journal)
-            fsync_dir(self.root)
-        tmp = self.root / "tmp"
-        with os.scandir(tmp) as entries:
-            leftovers = [e.path for e in entries]
-        for path in leftovers:
-            # Written before a commit point that never came: the transaction did not happen.
-            os.unlink(path)
+    def _recover(self, *, strict: bool) -> None:
+        journal.recover(self, strict=strict)
 
     # -- schema -------------------------------------------------------------------------
 
-    def _check_schema(self, tx: Transaction) -> None:
-        meta = tx.table(META, "meta")
-        doc = meta.get(doc_id=1)
-        version = int(doc["schema"]) if doc else 0
-        if version == 0:
-            meta.insert({"schema": SCHEMA_VERSION})
-            tx.note(f"store created, schema {SCHEMA_VERSION}")
-            return
+    def _check_schema(self) -> None:
+        """Create the store, or migrate it; read-only when it is current (so a full disk or a
+        pending audit entry never stops a reader)."""
+        with self.reading() as tx:
+            doc = tx.table(META, "meta").get(doc_id=1)
+            version = int(doc["schema"]) if doc else 0
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"the store at {self.root} has schema {version}; this Conduct Desk knows "
                 f"up to {SCHEMA_VERSION}: upgrade Conduct Desk"
             )
-        from store.migrations import MIGRATIONS
+        if version == SCHEMA_VERSION:
+            return
+        with self.transaction("system", write=True) as tx:
+            meta = tx.table(META, "meta")
+            doc = meta.get(doc_id=1)
+            version = int(doc["schema"]) if doc else 0
+            if version == 0:
+                if layout.holds_data(self.root):
+                    raise StoreError(
+                        f"{self._path(META)} is missing but the store at {self.root} holds "
+                        "data: it was deleted or lost; restore it rather than start afresh"
+                    )
+                meta.insert({"schema": SCHEMA_VERSION})
+                tx.note(f"store created, schema {SCHEMA_VERSION}")
+                return
+            from store.migrations import MIGRATIONS
 
-        while version < SCHEMA_VERSION:
-            MIGRATIONS[version](tx)
-            version += 1
-            meta.update({"schema": version}, doc_ids=[1])
-            tx.note(f"store migrated to schema {version}")
+            while version < SCHEMA_VERSION:
+                MIGRATIONS[version](tx)
+                version += 1
+                meta.update({"schema": version}, doc_ids=[1])
+                tx.note(f"store migrated to schema {version}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 from pathlib import Path
@@ -34,24 +36,56 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def write_all(fd: int, data: bytes) -> None:
+    """Write every byte: ``os.write`` may write fewer than asked (a full disk, a signal)."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        if written <= 0:
+            raise OSError(errno.EIO, "the write made no progress")
+        view = view[written:]
+
+
 def write_synced(path: Path, data: bytes) -> None:
-    """Write ``data`` to a new private file and fsync it (no rename)."""
+    """Write ``data`` to a new private file and fsync it (no rename); whole or absent.
+
+    On a failure (a full disk) the partial file is removed before the error goes up.
+    """
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
     try:
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
+        write_all(fd, data)
         os.fsync(fd)
-    finally:
+    except BaseException:
         os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise
+    os.close(fd)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write a file the user asked for (a PDF, a copy) as 0600, replacing it atomically."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}")
+    try:
+        write_synced(tmp, data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        # Name the file the user asked for, not the temporary one.
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
 
 
 def replace_atomically(path: Path, data: bytes, tmp_dir: Path) -> None:
     """Write a whole new version of ``path``: readers see the old file or the new, never a mix."""
-    tmp = tmp_dir / f"{path.name}.{os.getpid()}.{os.urandom(4).hex()}"
+    tmp = tmp_dir / f"{os.getpid()}.{os.urandom(4).hex()}.{path.name}"
     write_synced(tmp, data)
-    os.replace(tmp, path)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
     fsync_dir(path.parent)
 
 
@@ -67,3 +101,11 @@ def signature(path: str | Path) -> tuple[int, int, int, int] | None:
     except FileNotFoundError:
         return None
     return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def describe_os_error(exc: OSError) -> str:
+    """An OSError in one line that names the file: "PATH: No space left on device"."""
+    reason = exc.strerror or str(exc)
+    if exc.filename is not None:
+        return f"{exc.filename}: {reason}"
+    return reason

@@ -10,7 +10,7 @@ from casework.cases import Case, CaseStatus
 from casework.events import EventType, make_event
 from casework.mailrecords import MailOutcome, MailRecord
 from casework.mailthread import IncomingMail, ThreadRule, is_staff, reply_ids, tagged_ref
-from casework.payloads import EvidenceAdded, EvidenceKind
+from casework.payloads import EvidenceAdded, EvidenceKind, Text
 from casework.serial import from_json
 from store.casebook import Casebook
 from store.db import Transaction
@@ -61,13 +61,8 @@ class Inbox:
     def _ingest_in(self, tx: Transaction, mail: IncomingMail, skip_reason: str | None) -> Ingested:
         """One message inside the caller's transaction."""
         messages = Messages(tx)
-        seen = messages.find(
-            folder=mail.folder,
-            uidvalidity=mail.uidvalidity,
-            uid=mail.uid,
-            message_id=mail.message_id,
-            sha256=mail.sha256,
-        )
+        # The same bytes are the same message, wherever and however often they come back.
+        seen = messages.get(mail.sha256)
         if seen is not None and not (seen.outcome is MailOutcome.QUARANTINED and not seen.resolved):
             if (seen.folder, seen.uidvalidity, seen.uid) != (
                 mail.folder,
@@ -82,8 +77,17 @@ class Inbox:
                     f"mail {mail.sha256[:12]} re-matched at {mail.folder}/{mail.uidvalidity}/{mail.uid}"
                 )
             return Ingested(seen.outcome, seen.case_ref, seen.rule, duplicate=True)
+        # The same Message-ID on other bytes is another message: kept, and the clash shown.
+        clash = next(
+            (r for r in messages.with_message_id(mail.message_id) if r.sha256 != mail.sha256),
+            None,
+        )
+        clash_text = _clash_text(mail, clash) if clash else ""
+        if clash:
+            tx.note(f"mail {mail.sha256[:12]} reuses the Message-ID of mail {clash.sha256[:12]}")
         if skip_reason:
-            messages.put(self._record(mail, MailOutcome.SKIPPED, None, None, skip_reason))
+            reason = f"{skip_reason}; {clash_text}" if clash_text else skip_reason
+            messages.put(self._record(mail, MailOutcome.SKIPPED, None, None, reason, clash))
             tx.note(f"mail {mail.sha256[:12]} skipped: {skip_reason}")
             return Ingested(MailOutcome.SKIPPED, None, None)
         case, rule = self._thread(tx, mail)
@@ -91,9 +95,26 @@ class Inbox:
         if case is None:
             case = self._open_from(tx, mail)
             outcome, rule = MailOutcome.OPENED, ThreadRule.NEW
-        self._add_evidence(tx, case, mail, rule)
-        messages.put(self._record(mail, outcome, case.ref, rule, ""))
+        self._add_evidence(tx, case, mail, rule, clash)
+        messages.put(self._record(mail, outcome, case.ref, rule, clash_text, clash))
+        if clash and clash.case_ref and clash.case_ref != case.ref:
+            self._tell_other_case(tx, clash, mail, case.ref)
         return Ingested(outcome, case.ref, rule)
+
+    def _tell_other_case(
+        self, tx: Transaction, clash: MailRecord, mail: IncomingMail, ref: str
+    ) -> None:
+        """The earlier email's case learns that a different email now carries its Message-ID."""
+        assert clash.case_ref is not None
+        text = (
+            f"A different email from {mail.sender_address or 'an unknown sender'} "
+            f"({mail.subject or 'no subject'}) reuses the Message-ID {mail.message_id} of an email "
+            f"on this case; it is kept on {ref}"
+        )
+        note = make_event(
+            clash.case_ref, DAEMON, EventType.NOTE, text, Text(text), at=self.book.clock.now()
+        )
+        self.book.record_in(tx, clash.case_ref, [note])
 
     def quarantine(
         self,
@@ -125,13 +146,7 @@ class Inbox:
         )
         with self.store.transaction(DAEMON) as tx:
             messages = Messages(tx)
-            existing = messages.find(
-                folder=folder,
-                uidvalidity=uidvalidity,
-                uid=uid,
-                message_id=message_id,
-                sha256=sha256,
-            )
+            existing = messages.get(sha256)
             if existing is not None and existing.outcome is MailOutcome.QUARANTINED:
                 record = replace(existing, reason=record.reason, recorded=record.recorded)
             elif existing is not None:
@@ -147,6 +162,7 @@ class Inbox:
         ref: str | None,
         rule: ThreadRule | None,
         reason: str,
+        clash: MailRecord | None = None,
     ) -> MailRecord:
         return MailRecord(
             sha256=mail.sha256,
@@ -162,6 +178,7 @@ class Inbox:
             subject=mail.subject,
             sender=mail.sender_address,
             size=mail.size,
+            id_clash=clash.sha256 if clash else "",
         )
 
     def _thread(self, tx: Transaction, mail: IncomingMail) -> tuple[Case | None, ThreadRule]:
@@ -204,12 +221,15 @@ class Inbox:
             )
             reporter = f"{mail.sender_name or mail.sender_address} (by email)"
         summary = mail.subject.strip() or "(no subject)"
-        return self.book.open_case_in(
-            tx, person, behaviours=[], summary=summary, reporter=reporter
-        )
+        return self.book.open_case_in(tx, person, behaviours=[], summary=summary, reporter=reporter)
 
     def _add_evidence(
-        self, tx: Transaction, case: Case, mail: IncomingMail, rule: ThreadRule
+        self,
+        tx: Transaction,
+        case: Case,
+        mail: IncomingMail,
+        rule: ThreadRule,
+        clash: MailRecord | None,
     ) -> None:
         who = (
             f"{mail.sender_name} <{mail.sender_address}>"
@@ -231,13 +251,26 @@ class Inbox:
             uid=mail.uid,
             attachments=mail.attachments,
             excerpt=mail.text[:500],
+            id_clash=clash.sha256 if clash else "",
         )
+        summary = f"Email from {who}: {mail.subject}"
+        if clash:
+            summary += f" (WARNING: {_clash_text(mail, clash)})"
         event = make_event(
             case.ref,
             DAEMON,
             EventType.EVIDENCE_ADDED,
-            f"Email from {who}: {mail.subject}",
+            summary,
             evidence,
             at=self.book.clock.now(),
         )
         self.book.record_in(tx, case.ref, [event])
+
+
+def _clash_text(mail: IncomingMail, clash: MailRecord) -> str:
+    """The clash in words, for the timeline and the mail list."""
+    where = f"on {clash.case_ref}" if clash.case_ref else clash.outcome.value
+    return (
+        f"its Message-ID {mail.message_id} is also on a different email, "
+        f"from {clash.sender or 'an unknown sender'}, {where}, SHA-256 {clash.sha256[:12]}"
+    )

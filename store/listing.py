@@ -22,7 +22,7 @@ from casework.rules import REPLY_AFTER_CLOSE, Due, next_due
 from casework.serial import from_json
 from store.casebook import Casebook
 from store.liveness import checked
-from store.maillog import MailLog, Messages, quarantined, skipped
+from store.maillog import MailLog, Messages, clashed, quarantined, skipped
 from store.records import Cases, Letters
 
 # Letters the office watches after approval: on their way, failed, or to be posted.
@@ -104,7 +104,8 @@ class Listing:
     bans: tuple[BanLine, ...]
     approvals: tuple[LetterRecord, ...]  # waiting for the headteacher
     outbox: tuple[LetterRecord, ...]  # approved and after: see OUTBOX_STATUSES
-    mail: tuple[MailRecord, ...]  # quarantined (unresolved), then skipped; newest first
+    # quarantined (unresolved), skipped, then filed emails reusing a Message-ID; newest first
+    mail: tuple[MailRecord, ...]
     health: Health | None
     counts: Counts
 
@@ -198,7 +199,7 @@ def read_listing(book: Casebook, today: date) -> Listing:
     approvals = tuple(x for x in letters if x.status is LetterStatus.AWAITING_APPROVAL)
     waiting = tuple(x for x in letters if x.status is not LetterStatus.AWAITING_APPROVAL)
     newest = messages[::-1]
-    mail = tuple(quarantined(newest) + skipped(newest))
+    mail = tuple(quarantined(newest) + skipped(newest) + clashed(newest))
     counts = Counts(
         open_cases=sum(1 for line in lines if line.open),
         bans_in_force=sum(1 for b in bans if b.in_force),

@@ -82,7 +82,9 @@ def _to_schema_2(tx: Transaction) -> None:
     from store.records import Cases, Events, case_doc_id, case_shard
 
     events_dir = tx.store.root / "events"
-    refs = sorted(name[: -len(".json")] for name in os.listdir(events_dir) if name.endswith(".json"))
+    refs = sorted(
+        name[: -len(".json")] for name in os.listdir(events_dir) if name.endswith(".json")
+    )
     for ref in refs:
         case = tx.table(case_shard(ref), "cases").get(doc_id=case_doc_id(ref))
         subjects = list(case["subjects"]) if case else []
@@ -103,6 +105,26 @@ def _to_schema_2(tx: Transaction) -> None:
 
 
 def _to_schema_3(tx: Transaction) -> None:
+    """Audit entries record each file's SHA-256 from now on: start from every file as it is.
+
+    Every store file is read (and so checked) on the way, and meta.json begins to carry the
+    chain's length and head.
+    """
+    tx.record_baseline()
+    tx.note("schema 3: audit entries record the SHA-256 of every file they write")
+    # Before schema 3 the vault wrote each blob as a hidden file beside where it would go; a
+    # full disk or a crash left them there. They are now written in vault/.tmp/, cleaned at
+    # every start: sweep the old places once.
+    removed = 0
+    vault = tx.store.root / "vault"
+    for leftover in vault.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/.*"):
+        leftover.unlink(missing_ok=True)
+        removed += 1
+    if removed:
+        tx.note(f"schema 3: {removed} partial evidence file(s) left by a crash removed")
+
+
+def _to_schema_4(tx: Transaction) -> None:
     """People keep several phone numbers; bans keep their dated record (folded again)."""
     _people_phones(tx)
     _refold_cases(tx)
@@ -121,7 +143,7 @@ def _refold_cases(tx: Transaction) -> None:
         events = Events(tx).of(ref)
         if events:
             Cases(tx).put(replay(events))
-    tx.note(f"schema 3: {len(refs)} case(s) folded again (bans keep their dated record)")
+    tx.note(f"schema 4: {len(refs)} case(s) folded again (bans keep their dated record)")
 
 
 def _people_phones(tx: Transaction) -> None:
@@ -140,7 +162,7 @@ def _people_phones(tx: Transaction) -> None:
             table.remove(doc_ids=[doc.doc_id])
             table.insert(Document(updated, doc_id=doc.doc_id))
             moved += 1
-    tx.note(f"people: {moved} record(s) keep their telephone numbers as a list")
+    tx.note(f"schema 4: people: {moved} record(s) keep their telephone numbers as a list")
 
 
-MIGRATIONS: dict[int, Migration] = {1: _to_schema_2, 2: _to_schema_3}
+MIGRATIONS: dict[int, Migration] = {1: _to_schema_2, 2: _to_schema_3, 3: _to_schema_4}

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Any
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, TypeVar
 
 from tinydb import Query
 from tinydb.table import Document
@@ -14,10 +15,20 @@ from casework.outbox import LetterRecord, LetterStatus
 from casework.people import Person, normalise_email
 from casework.serial import from_json, to_json
 from store.db import META, Transaction, shard_of
+from store.errors import StoreError
+
+T = TypeVar("T")
 
 CASE_SHARDS = 64
 PEOPLE_SHARDS = 16
 LETTER_SHARDS = 16
+
+
+class BadReference(KeyError):
+    """Text given as a case reference that is not one."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 def case_doc_id(ref: str) -> int:
@@ -25,8 +36,42 @@ def case_doc_id(ref: str) -> int:
     # C-2026-0007 -> 202600007: a stable integer id, so upserts need no scan.
     m = REF_PATTERN.fullmatch(ref)
     if not m:
-        raise KeyError(f"not a case reference: {ref!r}")
+        raise BadReference(f"{ref!r} is not a case reference (they look like C-2026-0001)")
     return int(m.group(1)) * 100_000 + int(m.group(2))
+
+
+def highest_reference(tx: Transaction, year: int) -> int:
+    """The highest case number of ``year`` that has a timeline on disk (0 if none).
+
+    Every case gets its timeline file in the commit that opens it, so the file names are the
+    record of which references are taken, whatever meta.json's counter says. Listed once per
+    transaction: the counter covers the cases a transaction opens itself.
+    """
+    key = f"highest-{year}"
+    if key not in tx.memo:
+        best = 0
+        with os.scandir(tx.store.root / "events") as entries:
+            for entry in entries:
+                m = REF_PATTERN.fullmatch(entry.name.removesuffix(".json"))
+                if m and int(m.group(1)) == year:
+                    best = max(best, int(m.group(2)))
+        tx.memo[key] = best
+    return int(tx.memo[key])
+
+
+def decode(tx: Transaction, rel: str, read: Callable[[Mapping[str, Any]], T], doc: Any) -> T:
+    """A stored record read as its dataclass; a record that cannot be is damage to its file."""
+    try:
+        return read(doc)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise StoreError(
+            f"{tx.store.root / rel} is damaged: a record in it cannot be read ({exc}); "
+            "nothing is written to it until it is restored"
+        ) from None
+
+
+def _reader(cls: type[T]) -> Callable[[Mapping[str, Any]], T]:
+    return lambda doc: from_json(cls, doc)
 
 
 def case_shard(ref: str) -> str:
@@ -48,8 +93,9 @@ class Cases:
 
     def get(self, ref: str) -> Case | None:
         """The case, or None."""
-        doc = self.tx.table(case_shard(ref), "cases").get(doc_id=case_doc_id(ref))
-        return from_json(Case, doc) if doc else None
+        rel = case_shard(ref)
+        doc = self.tx.table(rel, "cases").get(doc_id=case_doc_id(ref))
+        return decode(self.tx, rel, _reader(Case), doc) if doc else None
 
     def put(self, case: Case) -> None:
         """Insert or replace a case document."""
@@ -63,7 +109,10 @@ class Cases:
 
     def all(self) -> list[Case]:
         """Every case, oldest reference first."""
-        cases = [from_json(Case, d) for d in self.raw()]
+        cases = []
+        for n in range(CASE_SHARDS):
+            rel = f"cases/{n:02d}.json"
+            cases += [decode(self.tx, rel, _reader(Case), d) for d in self.tx.docs(rel, "cases")]
         cases.sort(key=lambda c: case_doc_id(c.ref))
         return cases
 
@@ -80,8 +129,10 @@ class Events:
 
     def of(self, ref: str) -> list[Event]:
         """A case's timeline in the order it was recorded (TinyDB ids grow with each insert)."""
-        table = self.tx.table(events_file(ref), "events")
-        return [event_from_json(d) for d in sorted(table.all(), key=lambda d: d.doc_id)]
+        rel = events_file(ref)
+        table = self.tx.table(rel, "events")
+        docs = sorted(table.all(), key=lambda d: d.doc_id)
+        return [decode(self.tx, rel, event_from_json, d) for d in docs]
 
 
 class People:
@@ -91,12 +142,12 @@ class People:
         self.tx = tx
 
     def _table(self, person_id: str) -> Any:
-        return self.tx.table(f"people/{shard_of(person_id, PEOPLE_SHARDS)}.json", "people")
+        return self.tx.table(_people_file(person_id), "people")
 
     def get(self, person_id: str) -> Person | None:
         """The person, or None."""
         doc = self._table(person_id).get(Query().id == person_id)
-        return from_json(Person, doc) if doc else None
+        return decode(self.tx, _people_file(person_id), _reader(Person), doc) if doc else None
 
     def put(self, person: Person) -> None:
         """Insert or replace a person."""
@@ -106,7 +157,10 @@ class People:
         """Everyone, by name."""
         people = []
         for n in range(PEOPLE_SHARDS):
-            people += [from_json(Person, d) for d in self.tx.docs(f"people/{n:02d}.json", "people")]
+            rel = f"people/{n:02d}.json"
+            people += [
+                decode(self.tx, rel, _reader(Person), d) for d in self.tx.docs(rel, "people")
+            ]
         return sorted(people, key=lambda p: p.name.lower())
 
     def ids(self) -> set[str]:
@@ -120,10 +174,19 @@ class People:
         """The person with this email address, compared without case."""
         want = normalise_email(address)
         for n in range(PEOPLE_SHARDS):
-            emails = self.tx.index(f"people/{n:02d}.json", "people", "email", _email_index)
+            rel = f"people/{n:02d}.json"
+            emails = self.tx.index(rel, "people", "email", _email_index)
             if want in emails:
-                return from_json(Person, emails[want])
+                return decode(self.tx, rel, _reader(Person), emails[want])
         return None
+
+
+def _people_file(person_id: str) -> str:
+    return f"people/{shard_of(person_id, PEOPLE_SHARDS)}.json"
+
+
+def _letters_file(case_ref: str) -> str:
+    return f"letters/{shard_of(case_ref, LETTER_SHARDS)}.json"
 
 
 def _id_index(docs: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -141,7 +204,7 @@ class Letters:
         self.tx = tx
 
     def _table(self, case_ref: str) -> Any:
-        return self.tx.table(f"letters/{shard_of(case_ref, LETTER_SHARDS)}.json", "letters")
+        return self.tx.table(_letters_file(case_ref), "letters")
 
     def put(self, letter: LetterRecord) -> None:
         """Insert or replace a letter record."""
@@ -150,20 +213,24 @@ class Letters:
     def get(self, case_ref: str, letter_id: str) -> LetterRecord | None:
         """One letter of a case."""
         doc = self._table(case_ref).get(Query().id == letter_id)
-        return from_json(LetterRecord, doc) if doc else None
+        read = _reader(LetterRecord)
+        return decode(self.tx, _letters_file(case_ref), read, doc) if doc else None
 
     def of_case(self, case_ref: str) -> list[LetterRecord]:
         """A case's letters, oldest first."""
         docs = self._table(case_ref).search(Query().case_ref == case_ref)
-        return sorted((from_json(LetterRecord, d) for d in docs), key=lambda x: x.created)
+        rel, read = _letters_file(case_ref), _reader(LetterRecord)
+        return sorted((decode(self.tx, rel, read, d) for d in docs), key=lambda x: x.created)
 
     def with_status(self, *statuses: LetterStatus) -> list[LetterRecord]:
         """Every letter in one of these states, oldest first."""
         wanted = {s.value for s in statuses}
         found = []
         for n in range(LETTER_SHARDS):
-            docs = self.tx.docs(f"letters/{n:02d}.json", "letters")
-            found += [from_json(LetterRecord, d) for d in docs if d["status"] in wanted]
+            rel = f"letters/{n:02d}.json"
+            docs = self.tx.docs(rel, "letters")
+            read = _reader(LetterRecord)
+            found += [decode(self.tx, rel, read, d) for d in docs if d["status"] in wanted]
         return sorted(found, key=lambda x: x.created)
 
 
@@ -173,10 +240,10 @@ class Counters:
     def __init__(self, tx: Transaction) -> None:
         self.tx = tx
 
-    def next(self, name: str) -> int:
-        """Take the next number of a sequence."""
+    def next(self, name: str, floor: int = 0) -> int:
+        """Take the next number of a sequence, never at or below ``floor`` (the highest in use)."""
         table = self.tx.table(META, "counters")
         doc = table.get(Query().name == name)
-        value = (int(doc["value"]) if doc else 0) + 1
+        value = max(int(doc["value"]) if doc else 0, floor) + 1
         table.upsert({"name": name, "value": value}, Query().name == name)
         return value

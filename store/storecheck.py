@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from store.audit import GENESIS, AuditLog
+from store.audit import GENESIS
+from store.integrity import verify_copy
 from store.vault import SHA256
 
 # Directories of TinyDB files whose documents are counted (meta.json is not a record).
@@ -175,14 +176,10 @@ def contents_of(data: Path, blobs: list[Path] | None = None) -> Contents:
 
 
 def verify_audit(data: Path) -> str | None:
-    """None when every link of the audit chain verifies, else what is wrong."""
-    good, broken = AuditLog(data / "audit.jsonl").verify()
-    if broken is None:
-        return None
-    return (
-        f"audit log broken at line {broken.line}: {broken.reason} "
-        f"({good} entries before it verified)"
-    )
+    """None when the audit chain verifies, ends where meta.json says and vouches for every
+    store file, else what is wrong (the problems joined in one line)."""
+    problems = verify_copy(data)
+    return "; ".join(problems) if problems else None
 
 
 def missing_evidence(data: Path, present: set[str]) -> list[str]:

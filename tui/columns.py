@@ -141,11 +141,14 @@ def letter_style(letter: LetterRecord) -> str:
 
 
 def mail_columns() -> list[Column[MailRecord]]:
-    """Quarantined and skipped messages."""
+    """Quarantined and skipped messages, and emails that reuse another's Message-ID."""
 
     def outcome(r: MailRecord) -> Text:
         if r.outcome is MailOutcome.QUARANTINED:
             return Text("quarantined", style=ALERT)
+        if r.id_clash:
+            # Another, different email has the same Message-ID: both are kept; look at both.
+            return Text("ID reused", style=ALERT)
         return Text(r.outcome.value)
 
     return [

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from casework.clock import Clock
 from casework.events import EventType
 from casework.outbox import LetterMove
-from casework.payloads import BanReviewed, MeetingOutcome, ReviewOutcome
+from casework.payloads import BanReviewed, MeetingOutcome, Representations, ReviewOutcome
 from casework.staff import Actor, Role
 from store.casebook import Casebook
 from store.outbox import Outbox
@@ -104,6 +104,13 @@ def test_a_confirmed_ban_waits_for_its_review_date(make_config: MakeConfig, cloc
         name="Pat Parent", email="pat@example.org", behaviours=["swearing"], summary="Swore"
     )
     book.step(case.ref, "ban-provisional", fields={"reasons": "Shouting at staff"})
+    # Before the representations deadline a ban is confirmed only on what the parent said.
+    book.add(
+        case.ref,
+        EventType.REPRESENTATIONS_RECEIVED,
+        "Representations received",
+        Representations("I was upset", received_on=clock.today()),
+    )
     book.step(case.ref, "ban-confirmed")
     send_letter(book, case.ref, "ban-confirmed")
     review_on = book.get(case.ref).bans[0].review_on

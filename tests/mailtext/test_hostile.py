@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-from pathlib import Path
-
 import pytest
 
 from mailtext import (
@@ -16,6 +13,7 @@ from mailtext import (
     auto_reply_reason,
     parse_message,
 )
+from tests.support.corpus import cpython_email_corpus
 
 FORGED = (
     b"From: =?utf-8?q?Evil=0D=0ABcc=3A_head=40example=2Esch=2Euk?= <evil@parents.example>\r\n"
@@ -109,25 +107,8 @@ def test_short_text_is_kept_whole() -> None:
     assert (m.bounded_subject, m.bounded_sender_name, m.excerpt) == ("Gate", "Pat", "Short.")
 
 
-def _corpus() -> Path:
-    """CPython's email test messages, found through the running interpreter."""
-    try:
-        package = importlib.import_module("test.test_email")
-    except ImportError:
-        pytest.fail(
-            "CPython's email test corpus (test.test_email) is not installed for this Python; "
-            "on Debian install libpython3.X-testsuite (./run setup does it as root)",
-            pytrace=False,
-        )
-    assert package.__file__ is not None
-    data = Path(package.__file__).parent / "data"
-    if not sorted(data.glob("msg_*.txt")):
-        pytest.fail(f"no msg_*.txt in {data}: the email test corpus is incomplete", pytrace=False)
-    return data
-
-
 def test_every_message_of_cpythons_email_corpus_parses() -> None:
-    data = _corpus()
+    data = cpython_email_corpus()
     messages = sorted(data.glob("msg_*.txt"))
     assert len(messages) >= 40
     parsed = 0

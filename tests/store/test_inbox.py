@@ -9,7 +9,7 @@ from casework.mailrecords import MailOutcome
 from casework.mailthread import IncomingMail, ThreadRule
 from store.casebook import Casebook
 from store.inbox import Inbox
-from store.maillog import MailLog
+from store.maillog import MailLog, clashed
 
 
 def mail(uid: int, subject: str, sender: str = "pat@example.org", **kw: object) -> IncomingMail:
@@ -63,9 +63,7 @@ def test_threading_by_tag_reply_and_sender(book: Casebook) -> None:
     assert (refs.case_ref, refs.rule) == (b.case_ref, ThreadRule.REFERENCES)
     same_sender = inbox.ingest(mail(6, "Another thing", sender="A@Example.org"))
     assert (same_sender.case_ref, same_sender.rule) == (a.case_ref, ThreadRule.SENDER)
-    rules = [
-        e.data.rule for e in book.file(b.case_ref).events if e.type.value == "evidence-added"
-    ]
+    rules = [e.data.rule for e in book.file(b.case_ref).events if e.type.value == "evidence-added"]
     assert rules == [ThreadRule.NEW, ThreadRule.IN_REPLY_TO, ThreadRule.REFERENCES]
 
 
@@ -110,3 +108,54 @@ def test_splitting_an_email_moves_it_and_its_replies_to_a_new_case(book: Caseboo
         mail(3, "Re: Something else", sender="x@example.net", in_reply_to=("<m2@example.org>",))
     )
     assert reply.case_ref == new.ref
+
+
+def test_a_different_email_reusing_a_message_id_is_kept_threaded_and_shown(
+    book: Casebook,
+) -> None:
+    inbox = Inbox(book)
+    first = inbox.ingest(mail(1, "About the gate", sender="pat@example.org"))
+    # Another message, other bytes and sender, same Message-ID (a forger, or a broken client).
+    reuse = mail(2, "You will regret this", sender="sam@example.net", message_id="<m1@example.org>")
+    second = inbox.ingest(reuse)
+    assert not second.duplicate and second.outcome is MailOutcome.OPENED
+    assert second.case_ref and second.case_ref != first.case_ref
+    log = MailLog(book.store)
+    records = {r.uid: r for r in log.records()}
+    assert set(records) == {1, 2}  # the first message's record did not move to UID 2
+    assert records[1].sha256 == mail(1, "About the gate").sha256
+    assert records[2].id_clash == records[1].sha256
+    # On the timeline of the new case, in the office's mail list, and on the first case too.
+    (evidence,) = [e for e in book.file(second.case_ref).events if e.type.value == "evidence-added"]
+    assert evidence.data.sha256 == reuse.sha256 and evidence.data.id_clash == records[1].sha256
+    assert "WARNING: its Message-ID <m1@example.org> is also on a different email" in (
+        evidence.summary
+    )
+    assert [r.uid for r in clashed(log.records())] == [2]
+    assert (
+        "reuses the Message-ID <m1@example.org>"
+        in book.file(first.case_ref or "").events[-1].summary
+    )
+    assert log.clash_warnings(records[1].sha256) and log.clash_warnings(reuse.sha256)
+    # The same bytes again are the same message; a reply threads to the first holder of the ID.
+    assert inbox.ingest(replace(reuse, uid=3)).duplicate
+    reply = inbox.ingest(
+        mail(4, "Re: gate", sender="x@example.com", in_reply_to=("<m1@example.org>",))
+    )
+    assert reply.case_ref == first.case_ref
+
+
+def test_a_quarantined_email_is_not_hidden_by_an_earlier_one_with_its_message_id(
+    book: Casebook,
+) -> None:
+    inbox = Inbox(book)
+    inbox.ingest(mail(1, "About the gate"))
+    q = inbox.quarantine(
+        sha256="b" * 64,
+        folder="INBOX",
+        uidvalidity=7,
+        uid=2,
+        error="boom",
+        message_id="<m1@example.org>",
+    )
+    assert [r.quarantine_id for r in MailLog(book.store).quarantined()] == [q.quarantine_id]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from casework.config import load_config
 from store.casebook import Casebook
+from store.integrity import verify
 from tests.support.school import write_config
 
 WRITER = [sys.executable, "-m", "tests.store.writer"]
@@ -45,7 +46,9 @@ def test_two_processes_each_writing_500_events_end_with_1000(tmp_path: Path) -> 
     for path in (tmp_path / "data").rglob("*.json"):
         json.loads(path.read_bytes())
     # One audit entry each: the store's creation, the case, and the 1,000 notes.
-    assert book.store.audit.verify() == (1002, None)
+    report = verify(book.store)
+    assert report.ok, report.problems
+    assert report.entries == 1002
 
 
 def test_writer_killed_mid_write_50_times_never_damages_or_loses(tmp_path: Path) -> None:
@@ -79,5 +82,5 @@ def test_writer_killed_mid_write_50_times_never_damages_or_loses(tmp_path: Path)
         missing = [r for r in reported if r not in notes]
         assert not missing, f"round {round_no}: reported done but lost: {missing[:5]}"
     assert len(reported) > 50, "the writer should have committed work between kills"
-    good, broken = Casebook(load_config(cfg)).store.audit.verify()
-    assert broken is None, broken
+    report = verify(Casebook(load_config(cfg)).store)
+    assert report.ok, report.problems

@@ -48,7 +48,8 @@ def test_audit_verify_names_the_first_edited_entry(book: Casebook) -> None:
     entry["actor"] = "someone else"
     lines[2] = json.dumps(entry)
     log.write_text("\n".join(lines) + "\n")
-    good, broken = book.store.audit.verify()
+    chain = book.store.audit.verify()
+    good, broken = chain.good, chain.broken
     assert good == 2 and broken is not None
     assert broken.line == 3 and broken.seq == 3 and "edited" in broken.reason
 
@@ -69,7 +70,7 @@ def test_audit_verify_cli_exits_1_on_a_deleted_entry(
     del lines[1]
     log.write_text("\n".join(lines) + "\n")
     assert main(["--config", str(config.path), "audit", "verify"]) == 1
-    assert "BROKEN at line 2" in capsys.readouterr().err
+    assert "audit log broken at line 2" in capsys.readouterr().err
 
 
 def test_vault_is_content_addressed_write_once_and_verified(tmp_path: Path) -> None:

@@ -66,3 +66,33 @@ async def _evidence_on_screen(app: ConductApp, width: int) -> str:
         await press(pilot, "4", "enter")
         assert isinstance(app.screen, EvidenceModal)
         return shown_text(app.screen.query_one("#evidence-text"))
+
+
+async def test_a_reused_message_id_is_shown_in_the_evidence_view_and_the_mail_list(
+    make_app: Any,
+) -> None:
+    app, config = make_app("warning-first")
+    book = Casebook(config)
+    inbox = Inbox(book)
+    ingest_raw(UNDECLARED, inbox, config, folder="INBOX", uidvalidity=1, uid=1)
+    other = (
+        b"From: Someone Else <else@elsewhere.example>\r\nSubject: You will regret this\r\n"
+        b"Message-ID: <undeclared@parents.example>\r\n\r\nA threat reusing the id.\r\n"
+    )
+    handled = ingest_raw(other, inbox, config, folder="INBOX", uidvalidity=1, uid=2)
+    assert handled.fate is Fate.OPENED
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot)
+        await press(pilot, "5")
+        shown = shown_text(app.screen.query_one("#mail-table"))
+        assert "ID reused" in shown and "You will regret this" in shown
+    shown = await _evidence_on_screen(app_for(make_app), width=200)
+    assert "Warning: a different email has the same Message-ID <undeclared@parents.example>" in (
+        shown
+    )
+
+
+def app_for(make_app: Any) -> ConductApp:
+    """Another app on the same school (each run_test needs a fresh one)."""
+    app, _ = make_app("warning-first")
+    return app

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
 from mailtext import Attachment, ParsedMessage
+from store.maillog import MailLog
 from tui.desk import Desk
 from tui.evidence import clean, read_email, shown_headers
 from tui.opener import open_copy
@@ -31,14 +32,14 @@ ATTACHMENT_COLUMNS: list[Column[Attachment]] = [
 ]
 
 
-def email_text(parsed: ParsedMessage) -> Text:
+def email_text(parsed: ParsedMessage, warnings: tuple[str, ...] = ()) -> Text:
     """The headers, what the parser found wrong, a rule and the body, all literal text."""
     text = Text()
     for name, value in shown_headers(parsed):
         text.append(f"{name}: ", style="bold")
         text.append(value)
         text.append("\n")
-    for defect in parsed.defects:
+    for defect in (*warnings, *parsed.defects):
         # A removed control character or a malformed part is part of the evidence too.
         text.append("Warning: ", style="bold")
         text.append(clean(defect) + "\n")
@@ -90,9 +91,12 @@ class EvidenceModal(ModalScreen[None]):
     def read(self) -> None:
         """Fetch the bytes from the vault (checked against their hash) and parse them."""
         raw = self.desk.book.vault.get(self.sha256)
-        self.app.call_from_thread(self.show, raw, read_email(raw))
+        warnings = MailLog(self.desk.book.store).clash_warnings(self.sha256)
+        self.app.call_from_thread(self.show, raw, read_email(raw), warnings)
 
-    def show(self, raw: bytes, parsed: ParsedMessage | None) -> None:
+    def show(
+        self, raw: bytes, parsed: ParsedMessage | None, warnings: tuple[str, ...] = ()
+    ) -> None:
         """Put the message (or the file's description) on screen."""
         self.raw, self.parsed = raw, parsed
         body = self.query_one("#evidence-text", Static)
@@ -106,7 +110,7 @@ class EvidenceModal(ModalScreen[None]):
             )
             table.display = False
             return
-        body.update(email_text(parsed))
+        body.update(email_text(parsed, warnings))
         table.set_rows(parsed.attachments)
         table.display = bool(parsed.attachments)
 

@@ -1,0 +1,148 @@
+"""The store's files: which exist, the shape each must have, and the digest the audit log keeps.
+
+Every store file is TinyDB JSON: an object of tables, each an object of records keyed by a
+numeric id. A file that is empty, not JSON, or JSON of another shape has been damaged: the
+store says which file and never reads it as "no records".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from store.files import dump_json
+
+META = "meta.json"
+JOURNAL = "journal.json"
+AUDIT = "audit.jsonl"
+# meta.json's table that records the audit chain's length and head. It is rewritten by every
+# commit and is left out of meta.json's own digest (the digest goes into the entry it names).
+CHAIN = "chain"
+SHARD_DIRS = ("cases", "events", "people", "letters", "mail")
+
+_STR, _INT, _LIST = (str,), (int,), (list,)
+# What each table's records must hold for the store to read them (the keys it reads raw).
+REQUIRED: Mapping[str, Mapping[str, tuple[type, ...]]] = {
+    "meta": {"schema": _INT},
+    "counters": {"name": _STR, "value": _INT},
+    CHAIN: {"seq": _INT, "head": _STR},
+    "cases": {
+        "ref": _STR,
+        "status": _STR,
+        "step": _STR,
+        "summary": _STR,
+        "subjects": _LIST,
+        "behaviours": _LIST,
+        "incidents": _LIST,
+        "last_activity": _STR,
+    },
+    "events": {"id": _STR, "case_ref": _STR, "type": _STR, "at": _STR, "summary": _STR},
+    "people": {"id": _STR, "name": _STR, "emails": _LIST},
+    "letters": {"id": _STR, "case_ref": _STR, "status": _STR},
+    "messages": {
+        "sha256": _STR,
+        "folder": _STR,
+        "uidvalidity": _INT,
+        "uid": _INT,
+        "outcome": _STR,
+    },
+}
+# The table each kind of file must hold (meta.json may also hold "counters" and the chain).
+TABLES: Mapping[str, str] = {
+    META: "meta",
+    "cases": "cases",
+    "events": "events",
+    "people": "people",
+    "letters": "letters",
+    "mail": "messages",
+}
+
+
+class Damaged(Exception):
+    """A store file that cannot be read as what it should be; the message says why."""
+
+
+def kind_of(rel: str) -> str:
+    """meta.json, or the directory of a shard ("cases", "events", ...)."""
+    return rel if rel == META else rel.partition("/")[0]
+
+
+def parse(rel: str, raw: bytes) -> dict[str, Any]:
+    """A store file's tables from its bytes; Damaged if it is empty, not JSON or mis-shaped."""
+    if not raw.strip():
+        raise Damaged("it is empty" if not raw else "it holds only whitespace")
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Damaged(f"it is not valid JSON ({exc})") from None
+    problem = shape_problem(rel, data)
+    if problem:
+        raise Damaged(problem)
+    assert isinstance(data, dict)
+    return data
+
+
+def shape_problem(rel: str, data: Any) -> str | None:
+    """Why ``data`` is not what the file ``rel`` must hold, or None when it is."""
+    if not isinstance(data, dict):
+        return f"it holds a JSON {type(data).__name__}, not the object of tables a store file holds"
+    required = {TABLES[kind_of(rel)]} if kind_of(rel) in TABLES else set()
+    missing = sorted(required - data.keys())
+    if missing:
+        return f"it has no {missing[0]!r} table"
+    # Tables it does not know are left alone (a newer Conduct Desk may add some: the schema
+    # check then says to upgrade); they must still be tables.
+    for table, docs in data.items():
+        if not isinstance(docs, dict):
+            return f"its {table!r} table is a JSON {type(docs).__name__}, not an object of records"
+        needs = REQUIRED.get(table, {})
+        for doc_id, doc in docs.items():
+            if not doc_id.isdigit() or not isinstance(doc, dict):
+                return f"record {doc_id!r} of its {table!r} table is not a record"
+            for key, types in needs.items():
+                value = doc.get(key)
+                if not isinstance(value, types) or isinstance(value, bool):
+                    return f"record {doc_id} of its {table!r} table has no valid {key!r}"
+    return None
+
+
+def digest(rel: str, raw: bytes, data: Mapping[str, Any] | None = None) -> str:
+    """The SHA-256 the audit log records for a file's content (meta.json without its chain)."""
+    if rel == META:
+        if data is None:
+            try:
+                data = json.loads(raw)
+            except (ValueError, UnicodeDecodeError):
+                return hashlib.sha256(raw).hexdigest()
+        if isinstance(data, dict):
+            return meta_digest(data)
+    return hashlib.sha256(raw).hexdigest()
+
+
+def meta_digest(data: Mapping[str, Any]) -> str:
+    """meta.json's digest: its content apart from the chain record that names the digest."""
+    return hashlib.sha256(dump_json({k: v for k, v in data.items() if k != CHAIN})).hexdigest()
+
+
+def store_files(root: Path) -> list[str]:
+    """Every store file present, as paths relative to the data directory, sorted."""
+    found = [META] if (root / META).exists() else []
+    for sub in SHARD_DIRS:
+        try:
+            with os.scandir(root / sub) as entries:
+                found += [f"{sub}/{e.name}" for e in entries if e.name.endswith(".json")]
+        except FileNotFoundError:
+            continue
+    return sorted(found)
+
+
+def holds_data(root: Path) -> bool:
+    """Whether the data directory has anything in it apart from meta.json."""
+    audit = root / AUDIT
+    if audit.exists() and audit.stat().st_size > 0:
+        return True
+    return any(rel != META for rel in store_files(root))
