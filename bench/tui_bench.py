@@ -5,7 +5,7 @@ with every case loaded. Filter latency is one keystroke in the `/` filter box, f
 press to the case list's first repainted line; the Pilot round trip (key, handlers, repaint,
 idle) is printed beside it.
 
-Run: .venv/bin/python bench/tui_bench.py [--cases 10000]
+Run from the repository root: .venv/bin/python -m bench.tui_bench [--cases 10000]
 """
 
 from __future__ import annotations
@@ -13,19 +13,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from store_bench import config_for, seed  # noqa: E402
-
-from casework.config import Config  # noqa: E402
+from bench.school import school_config, seed
+from casework.config import Config
 
 
 async def measure(
@@ -75,7 +69,7 @@ def main() -> None:
     parser.add_argument("--store", type=Path, help="reuse a store seeded by an earlier run")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
-        config = config_for(args.store or Path(tmp))
+        config = school_config(args.store or Path(tmp))
         if args.store is None:
             t = time.perf_counter()
             seed(config, args.cases, events_per_case=3)

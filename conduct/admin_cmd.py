@@ -6,14 +6,11 @@ import argparse
 import os
 import re
 import sys
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from casework.config import Config, load_config
 from casework.policy import PRESETS, preset_text
-from store.db import Store
-from store.files import make_dir
 
 
 def register(sub: Any) -> None:
@@ -44,11 +41,16 @@ def register(sub: Any) -> None:
 
 def reference_config() -> str:
     """The commented reference config.toml shipped with Conduct Desk."""
+    from importlib import resources
+
     return resources.files("conduct").joinpath("reference_config.toml").read_text("utf-8")
 
 
 def init(args: argparse.Namespace) -> int:
     """Write DIR/config.toml for a preset and create the data directory."""
+    from store.db import Store
+    from store.files import make_dir
+
     target: Path = args.dir
     config_path = target / "config.toml"
     if config_path.exists():
@@ -96,6 +98,8 @@ def check(args: argparse.Namespace, config: Config) -> int:
 
 def audit_verify(args: argparse.Namespace, config: Config) -> int:
     """Walk the chain; name the first broken entry."""
+    from store.db import Store
+
     store = Store(config.store.data_dir)
     good, broken = store.audit.verify()
     if broken is None:

@@ -14,7 +14,6 @@ from casework.config import Config
 from casework.events import RECORDABLE, EventType
 from casework.rules import next_due
 from conduct import views
-from store.casebook import Casebook
 
 
 def register(sub: Any) -> None:
@@ -106,6 +105,8 @@ def parse_sets(pairs: list[str]) -> dict[str, str]:
 
 def case_open(args: argparse.Namespace, config: Config) -> int:
     """Open a case; print its reference."""
+    from store.casebook import Casebook
+
     case = Casebook(config).open_case(
         name=args.name,
         email=args.email,
@@ -120,6 +121,8 @@ def case_open(args: argparse.Namespace, config: Config) -> int:
 
 def case_list(args: argparse.Namespace, config: Config) -> int:
     """List cases, newest activity first."""
+    from store.casebook import Casebook
+
     cases = Casebook(config).cases(args.status)
     cases.sort(key=lambda c: c.last_activity, reverse=True)
     today = date.today()
@@ -140,6 +143,8 @@ def case_list(args: argparse.Namespace, config: Config) -> int:
 
 def case_show(args: argparse.Namespace, config: Config) -> int:
     """Show a case, its timeline and evidence."""
+    from store.casebook import Casebook
+
     book = Casebook(config)
     file = book.file(args.ref)
     letters = book.letters(file.case.ref)
@@ -152,6 +157,8 @@ def case_show(args: argparse.Namespace, config: Config) -> int:
 
 def case_step(args: argparse.Namespace, config: Config) -> int:
     """Move a case on the ladder."""
+    from store.casebook import Casebook
+
     case = Casebook(config).step(
         args.ref, args.step, reason=args.reason, fields=parse_sets(args.set)
     )
@@ -164,6 +171,8 @@ def case_step(args: argparse.Namespace, config: Config) -> int:
 
 def case_note(args: argparse.Namespace, config: Config) -> int:
     """Add a note."""
+    from store.casebook import Casebook
+
     case = Casebook(config).note(args.ref, args.text)
     print(f"{case.ref}: note added")
     return 0
@@ -175,6 +184,8 @@ def _list_field(value: str) -> list[str]:
 
 def case_record(args: argparse.Namespace, config: Config) -> int:
     """Record an event of one of the recordable types."""
+    from store.casebook import Casebook
+
     fields = parse_sets(args.set)
     data: dict[str, Any] = {"text": args.text, **fields}
     etype = EventType(args.type)
@@ -207,6 +218,8 @@ def case_record(args: argparse.Namespace, config: Config) -> int:
 
 def case_evidence(args: argparse.Namespace, config: Config) -> int:
     """Store a file in the vault and add it to the case's timeline."""
+    from store.casebook import Casebook
+
     book = Casebook(config)
     try:
         data = args.file.read_bytes()
@@ -227,6 +240,8 @@ def case_evidence(args: argparse.Namespace, config: Config) -> int:
 
 def case_reopen(args: argparse.Namespace, config: Config) -> int:
     """Reopen a closed case."""
+    from store.casebook import Casebook
+
     case = Casebook(config).reopen(args.ref, args.reason)
     print(f"{case.ref}: reopened")
     return 0

@@ -7,27 +7,35 @@ import sys
 from collections.abc import Callable, Sequence
 
 from casework.config import Config, find_config, load_config
-from casework.ladder import StepOrderError
-from casework.outbox import LetterStateError
 from casework.tomlread import ConfigError
-from casework.workflow import CaseRuleError
-from conduct import admin_cmd, case_cmd, daemon_cmd, demo, letter_cmd, tui_cmd
-from store.casebook import NotFound
-from store.db import StoreError
-from store.vault import VaultError
+
+# The command modules hold only their arguments at module level: each handler imports
+# what it works with (the store, the mailer, Textual, WeasyPrint) when it runs, so a
+# command never pays for another's libraries. tests/test_startup.py keeps it so.
+from conduct import admin_cmd, case_cmd, daemon_cmd, demo_cmd, letter_cmd, tui_cmd
 
 Handler = Callable[[argparse.Namespace, Config], int]
 
-# Mistakes a person can make, reported in one line without a traceback.
-USER_ERRORS = (
-    NotFound,
-    CaseRuleError,
-    StepOrderError,
-    LetterStateError,
-    StoreError,
-    VaultError,
-    ValueError,
-)
+
+def user_errors() -> tuple[type[Exception], ...]:
+    """Mistakes a person can make, reported in one line without a traceback."""
+    # Imported once something has gone wrong: they live in modules a command may not need.
+    from casework.ladder import StepOrderError
+    from casework.outbox import LetterStateError
+    from casework.workflow import CaseRuleError
+    from store.casebook import NotFound
+    from store.db import StoreError
+    from store.vault import VaultError
+
+    return (
+        NotFound,
+        CaseRuleError,
+        StepOrderError,
+        LetterStateError,
+        StoreError,
+        VaultError,
+        ValueError,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     admin_cmd.register(sub)
     case_cmd.register(sub)
-    demo.register(sub)
+    demo_cmd.register(sub)
     daemon_cmd.register(sub)
     letter_cmd.register(sub)
     tui_cmd.register(sub)
@@ -68,11 +76,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    except USER_ERRORS as exc:
-        print(f"conduct: {exc}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        if not isinstance(exc, user_errors()):
+            raise
+        print(f"conduct: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -9,11 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from casework.config import Config
-from mailer.daemon import Daemon, DaemonLocked
-from mailer.ingest import ingest_raw
-from store.casebook import Casebook, NotFound
-from store.inbox import Inbox
-from store.maillog import MailLog
 
 
 def register(sub: Any) -> None:
@@ -50,6 +45,8 @@ def setup_logging(log_file: Path | None, verbose: bool) -> None:
 
 def daemon(args: argparse.Namespace, config: Config) -> int:
     """Run the daemon in the foreground."""
+    from mailer.daemon import Daemon, DaemonLocked
+
     setup_logging(args.log, args.verbose)
     runner = Daemon(config)
     runner.install_signals()
@@ -62,6 +59,9 @@ def daemon(args: argparse.Namespace, config: Config) -> int:
 
 def quarantine_list(args: argparse.Namespace, config: Config) -> int:
     """Print what is waiting in quarantine."""
+    from store.casebook import Casebook
+    from store.maillog import MailLog
+
     items = MailLog(Casebook(config).store).quarantined()
     if not items:
         print("Quarantine is empty.")
@@ -78,6 +78,11 @@ def quarantine_list(args: argparse.Namespace, config: Config) -> int:
 
 def quarantine_retry(args: argparse.Namespace, config: Config) -> int:
     """Parse and ingest a quarantined message again, from the vault."""
+    from mailer.ingest import ingest_raw
+    from store.casebook import Casebook, NotFound
+    from store.inbox import Inbox
+    from store.maillog import MailLog
+
     book = Casebook(config)
     inbox = Inbox(book)
     matches = [r for r in MailLog(book.store).quarantined() if r.quarantine_id == args.id]

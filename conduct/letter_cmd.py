@@ -11,8 +11,6 @@ from typing import Any
 from casework.config import Config
 from casework.outbox import LetterStatus
 from conduct.case_cmd import parse_sets
-from store.casebook import Casebook
-from store.outbox import Outbox
 
 
 def register(sub: Any) -> None:
@@ -76,6 +74,8 @@ def render(args: argparse.Namespace, config: Config) -> int:
     """Render, keep in the vault, record the draft, write the PDF."""
     from letters.compose import compose
     from letters.render import renderer_for
+    from store.casebook import Casebook
+    from store.outbox import Outbox
 
     book = Casebook(config)
     file = book.file(args.ref)
@@ -109,6 +109,9 @@ def render(args: argparse.Namespace, config: Config) -> int:
 
 def list_letters(args: argparse.Namespace, config: Config) -> int:
     """Print letters with their state."""
+    from store.casebook import Casebook
+    from store.outbox import Outbox
+
     book = Casebook(config)
     if args.ref:
         letters = book.letters(args.ref)
@@ -127,6 +130,9 @@ def list_letters(args: argparse.Namespace, config: Config) -> int:
 
 def move(args: argparse.Namespace, config: Config) -> int:
     """Submit, approve, queue or mark posted."""
+    from store.casebook import Casebook
+    from store.outbox import Outbox
+
     outbox = Outbox(Casebook(config))
     letter = getattr(outbox, args.action)(args.ref, args.letter_id)
     print(f"{letter.case_ref}: letter {letter.id} is now {letter.status.value}")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from casework.config import Config, Imap, Mail, Smtp, load_config
 from tests.conftest import write_config
+from tests.support.mailfixtures import loopback_mail_toml as loopback_mail_toml
 
 
 def school_config(
@@ -64,32 +65,3 @@ def message(
     msg.set_content(body)
     return msg.as_bytes()
 
-
-def loopback_mail_toml(
-    *,
-    imap_port: int,
-    imap_user: str,
-    imap_env: str,
-    smtp_port: int,
-    smtp_user: str = "office",
-    smtp_env: str | None = None,
-    folder: str = "INBOX",
-) -> str:
-    """The [mail] tables of a config.toml pointing at test servers on loopback (plain text)."""
-    return f"""
-[mail.imap]
-host = "127.0.0.1"
-port = {imap_port}
-security = "plain"
-user = "{imap_user}"
-password_env = "{imap_env}"
-folder = "{folder}"
-poll_seconds = 5
-[mail.smtp]
-host = "127.0.0.1"
-port = {smtp_port}
-security = "plain"
-user = "{smtp_user}"
-password_env = "{smtp_env or imap_env}"
-from_address = "office@stockham.sch.uk"
-"""

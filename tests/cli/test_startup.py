@@ -1,0 +1,155 @@
+"""`conduct` loads a command's libraries only when that command runs.
+
+In the spirit of Harlequin's test: a fresh interpreter runs the command, then lists what
+it imported. Listing cases must not load Textual, WeasyPrint or the mail libraries; listing
+letter kinds must not even open the store. (How long start-up takes is bench/cli_bench.py's
+business; this only checks what is loaded.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from casework.config import Config
+from conduct.cli import build_parser
+from store.casebook import Casebook
+
+# Runs `conduct ARGS...` in this process, then prints its output and every module loaded.
+PROBE = """
+import contextlib, io, json, sys
+from conduct.cli import main
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    try:
+        code = main(sys.argv[1:])
+    except SystemExit as exit:
+        code = exit.code
+print(json.dumps({"code": code, "out": out.getvalue(), "modules": sorted(sys.modules)}))
+"""
+
+# The dashboard, the letter renderer and the mail daemon, with the libraries only they use.
+UI_LETTERS_MAIL = {
+    "textual",
+    "rich",
+    "tui",
+    "weasyprint",
+    "jinja2",
+    "icalendar",
+    "letters",
+    "imapclient",
+    "imaplib",
+    "smtplib",
+    "pymap",
+    "aiosmtpd",
+    "watchdog",
+    "mailer",
+}
+STORE = {"store", "tinydb", "filelock"}
+
+
+def run_conduct(*args: str) -> dict[str, Any]:
+    """Run the command in a fresh interpreter; its exit code, output and loaded packages."""
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=True
+    )
+    result: dict[str, Any] = json.loads(done.stdout)
+    result["packages"] = {m.split(".")[0] for m in result["modules"]}
+    return result
+
+
+@pytest.fixture
+def school(make_config: Any) -> Config:
+    """A school with one case in its store."""
+    config: Config = make_config("warning-first")
+    Casebook(config).open_case(name="Pat Parent", behaviours=["swearing"], summary="At the gate")
+    return config
+
+
+def test_listing_cases_loads_no_dashboard_letters_or_mail(school: Config) -> None:
+    result = run_conduct("--config", str(school.path), "case", "list", "--json")
+    assert result["code"] == 0
+    assert [c["summary"] for c in json.loads(result["out"])] == ["At the gate"]
+    assert result["packages"] & UI_LETTERS_MAIL == set()
+    assert "filelock" not in result["packages"]
+
+
+def test_showing_a_case_loads_no_dashboard_letters_or_mail(school: Config) -> None:
+    ref = Casebook(school).cases()[0].ref
+    result = run_conduct("--config", str(school.path), "case", "show", ref)
+    assert result["code"] == 0
+    assert ref in result["out"] and "At the gate" in result["out"]
+    assert result["packages"] & UI_LETTERS_MAIL == set()
+
+
+def test_listing_letter_kinds_loads_neither_the_renderer_nor_the_store() -> None:
+    result = run_conduct("letter", "kinds", "--json")
+    assert result["code"] == 0
+    assert "ban-provisional" in json.loads(result["out"])
+    assert "letters.kinds" in result["modules"]
+    assert result["packages"] & (UI_LETTERS_MAIL - {"letters"} | STORE) == set()
+
+
+def test_help_loads_no_command_libraries() -> None:
+    result = run_conduct("--help")
+    assert result["code"] == 0
+    assert "letter" in result["out"] and "daemon" in result["out"]
+    assert result["packages"] & (UI_LETTERS_MAIL | STORE) == set()
+
+
+def _leaf_parsers(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> list[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+    """Every parser that runs a command, with the words that reach it."""
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        return [(path, parser)]
+    found = []
+    for name, child in subs[0].choices.items():
+        found += _leaf_parsers(child, (*path, name))
+    return found
+
+
+def test_every_command_is_in_the_parser_with_help_and_a_handler(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    leaves = dict(_leaf_parsers(build_parser()))
+    # The whole command line is there, though no command's libraries were loaded to build it.
+    assert {
+        ("init",),
+        ("check",),
+        ("audit", "verify"),
+        ("policy", "show"),
+        ("case", "open"),
+        ("case", "list"),
+        ("case", "show"),
+        ("case", "step"),
+        ("case", "note"),
+        ("case", "record"),
+        ("case", "evidence"),
+        ("case", "reopen"),
+        ("letter", "kinds"),
+        ("letter", "render"),
+        ("letter", "list"),
+        ("letter", "submit"),
+        ("letter", "approve"),
+        ("letter", "queue"),
+        ("letter", "posted"),
+        ("daemon",),
+        ("quarantine", "list"),
+        ("quarantine", "retry"),
+        ("demo",),
+        ("tui",),
+    } == set(leaves)
+    for path, parser in leaves.items():
+        assert callable(parser.get_default("handler")), path
+        with pytest.raises(SystemExit) as exit:
+            build_parser().parse_args([*path, "--help"])
+        assert exit.value.code == 0
+        assert capsys.readouterr().out.startswith(f"usage: conduct {' '.join(path)}")
+
