@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,8 @@ def register(sub: Any) -> None:
 
 def setup_logging(log_file: Path | None, verbose: bool) -> None:
     """Log lines with time and level, to stderr or a file."""
+    import logging
+
     handler: logging.Handler = (
         logging.FileHandler(log_file, encoding="utf-8")
         if log_file

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Iterator
@@ -11,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from store.files import FILE_MODE
+from store.files import FILE_MODE, sha256_hex
 
 GENESIS = "0" * 64
 
@@ -20,7 +19,7 @@ def entry_hash(entry: dict[str, Any]) -> str:
     """The hash of an entry: its fields but "hash", canonically encoded, with the previous hash."""
     body = {k: v for k, v in entry.items() if k != "hash"}
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return sha256_hex(canonical.encode("utf-8"))
 
 
 @dataclass(frozen=True)

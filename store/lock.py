@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import fcntl
 import os
-import threading
 import time
+from _thread import get_ident  # threading itself costs start-up, and only this is needed
 from pathlib import Path
 
 # Waits between tries start short (a transaction usually takes a few milliseconds) and
@@ -34,13 +34,15 @@ class FileLock:
         self.path = path
         self.timeout = timeout
         self.mode = mode
-        self._mine = threading.local()
+        # Per thread: (open descriptor, how many times that thread holds the lock).
+        self._held: dict[int, tuple[int, int]] = {}
 
     def acquire(self) -> None:
         """Take the lock, waiting up to ``timeout`` seconds; LockTimeout after that."""
-        depth: int = getattr(self._mine, "depth", 0)
-        if depth:
-            self._mine.depth = depth + 1
+        me = get_ident()
+        held = self._held.get(me)
+        if held is not None:
+            self._held[me] = (held[0], held[1] + 1)
             return
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, self.mode)
         deadline = time.monotonic() + self.timeout
@@ -61,24 +63,25 @@ class FileLock:
         except BaseException:
             os.close(fd)
             raise
-        self._mine.fd = fd
-        self._mine.depth = 1
+        self._held[me] = (fd, 1)
 
     def release(self) -> None:
         """Let go once for each acquire; the last release unlocks."""
-        depth: int = getattr(self._mine, "depth", 0)
-        if depth == 0:
+        me = get_ident()
+        held = self._held.get(me)
+        if held is None:
             raise RuntimeError(f"{self.path} released without being held")
-        self._mine.depth = depth - 1
-        if depth == 1:
-            fd: int = self._mine.fd
-            self._mine.fd = None
-            try:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-            finally:
-                os.close(fd)
+        fd, depth = held
+        if depth > 1:
+            self._held[me] = (fd, depth - 1)
+            return
+        del self._held[me]
+        try:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
 
     @property
     def is_locked(self) -> bool:
         """True when this thread holds the lock."""
-        return bool(getattr(self._mine, "depth", 0))
+        return get_ident() in self._held

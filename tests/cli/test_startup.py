@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from casework.config import Config
-from conduct.cli import build_parser
+from conduct.cli import COMMANDS, build_parser, command_word
 from store.casebook import Casebook
 
 # Runs `conduct ARGS...` in this process, then prints its output and every module loaded.
@@ -153,3 +153,27 @@ def test_every_command_is_in_the_parser_with_help_and_a_handler(
         assert exit.value.code == 0
         assert capsys.readouterr().out.startswith(f"usage: conduct {' '.join(path)}")
 
+
+
+def test_each_command_alone_gets_its_whole_part_of_the_line() -> None:
+    full = _leaf_parsers(build_parser())
+    assert [path[0] for path, _ in full if path[0] not in COMMANDS] == []
+    for command in COMMANDS:
+        alone = _leaf_parsers(build_parser(command))
+        mine = [(path, p.format_help()) for path, p in alone if path[0] == command]
+        assert mine == [(path, p.format_help()) for path, p in full if path[0] == command]
+
+
+@pytest.mark.parametrize(
+    ("argv", "word"),
+    [
+        (["case", "list", "--json"], "case"),
+        (["--config", "school/config.toml", "letter", "kinds"], "letter"),
+        (["--config", "case", "check"], "check"),
+        (["--help"], None),
+        ([], None),
+        (["--conf", "x.toml", "case"], "x.toml"),  # an abbreviation: the whole line is built
+    ],
+)
+def test_the_command_word_is_found_before_parsing(argv: list[str], word: str | None) -> None:
+    assert command_word(argv) == word
