@@ -9,43 +9,19 @@ from casework import workflow
 from casework.cases import Severity, format_ref
 from casework.config import Config, load_config
 from casework.events import EventType, make_event
+from casework.payloads import Text
 from casework.people import Person, Subject
 from store.db import Store
 from store.records import Cases, Counters, Events, People
-
-SCHOOL_TOML = """\
-[school]
-name = "Bench Primary"
-address = ["1 Bench Road", "Benchton"]
-email = "office@bench.sch.uk"
-headteacher = "Ms Head"
-chair_of_governors = "Mr Chair"
-staff_domains = ["bench.sch.uk"]
-
-[operator]
-name = "Olive Office"
-
-[policy]
-preset = "warning-first"
-
-[store]
-data_dir = "data"
-"""
+from tests.support.school import write_config
 
 # Seeded cases start here, one a minute: a fixed date, so no run depends on the wall clock.
 SEED_START = datetime(2025, 9, 1, 8, 0, tzinfo=UTC)
 
 
-def write_school(root: Path, extra: str = "") -> Path:
-    """Write ROOT/config.toml (data in ROOT/data) with ``extra`` TOML appended; its path."""
-    path = root / "config.toml"
-    path.write_text(SCHOOL_TOML + extra, encoding="utf-8")
-    return path
-
-
 def school_config(root: Path) -> Config:
-    """The bench school with its config.toml and data under ``root``."""
-    return load_config(write_school(root))
+    """The tests' warning-first school, its config.toml and data under ``root``."""
+    return load_config(write_config(root, "warning-first"))
 
 
 def seed(
@@ -73,9 +49,7 @@ def seed(
             )
             events.add(opened)
             for k in range(events_per_case - 1):
-                ev = make_event(
-                    ref, "bench", EventType.NOTE, f"note {k}", {"text": f"note {k}"}, at=at
-                )
+                ev = make_event(ref, "bench", EventType.NOTE, f"note {k}", Text(f"note {k}"), at=at)
                 case = workflow.apply(case, ev)
                 events.add(ev)
             cases.put(case)

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from casework.mailthread import ThreadRule
+
 
 class MailOutcome(StrEnum):
     """What became of a flagged message."""
@@ -28,7 +30,7 @@ class MailRecord:
     outcome: MailOutcome
     recorded: datetime
     case_ref: str | None = None
-    rule: str = ""  # which threading rule matched: tag, in-reply-to, references, sender, new
+    rule: ThreadRule | None = None  # which threading rule put it on its case
     reason: str = ""  # why it was skipped or quarantined
     subject: str = ""
     sender: str = ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from casework.cases import find_ref
 
@@ -39,14 +40,15 @@ class IncomingMail:
     size: int = 0
 
 
-class Rule:
-    """Names of the threading rules, recorded on each attach so it can be split off later."""
+class ThreadRule(StrEnum):
+    """Which threading rule placed an email on its case, recorded so it can be split off later."""
 
     TAG = "tag"
     IN_REPLY_TO = "in-reply-to"
     REFERENCES = "references"
     SENDER = "sender"
     NEW = "new"
+    SPLIT = "split"
 
 
 def is_staff(address: str, staff_domains: tuple[str, ...]) -> bool:
@@ -60,8 +62,8 @@ def tagged_ref(subject: str) -> str | None:
     return find_ref(subject or "")
 
 
-def reply_ids(mail: IncomingMail) -> list[tuple[str, str]]:
+def reply_ids(mail: IncomingMail) -> list[tuple[str, ThreadRule]]:
     """Message-IDs to look up, each with the rule it stands for, most specific first."""
-    ids = [(m, Rule.IN_REPLY_TO) for m in mail.in_reply_to]
-    ids += [(m, Rule.REFERENCES) for m in reversed(mail.references) if m not in mail.in_reply_to]
+    ids = [(m, ThreadRule.IN_REPLY_TO) for m in mail.in_reply_to]
+    ids += [(m, ThreadRule.REFERENCES) for m in reversed(mail.references) if m not in mail.in_reply_to]
     return ids

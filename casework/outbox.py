@@ -8,6 +8,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from casework.people import Channel
+
 
 class LetterStatus(StrEnum):
     """Where a letter is on its way to the parent."""
@@ -34,7 +36,7 @@ class LetterRecord:
     created: datetime
     recipient_name: str
     recipient_email: str | None
-    channel: str
+    channel: Channel
     pdf_sha256: str
     needs_approval: bool
     fields: Mapping[str, Any] = field(default_factory=dict)

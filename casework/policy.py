@@ -21,6 +21,16 @@ class Route(StrEnum):
     DEFAMATION = "defamation"
 
 
+class BanAction(StrEnum):
+    """What a ban step does to the case's ban."""
+
+    PROVISIONAL = "provisional"
+    INTENT = "intent"
+    CONFIRM = "confirm"
+    REVIEW = "review"
+    LIFT = "lift"
+
+
 @dataclass(frozen=True)
 class Behaviour:
     """One behaviour the code of conduct does not tolerate."""
@@ -44,7 +54,7 @@ class Step:
     # (event type, step id): when that event is the latest during this step, suggest the step.
     when: tuple[tuple[str, str], ...] = ()
     referral: str | None = None
-    ban: str | None = None
+    ban: BanAction | None = None
     closes: bool = False
 
 
@@ -169,14 +179,21 @@ def _step(r: TableReader) -> Step:
         next=r.texts("next", ()),
         when=when_pairs,
         referral=r.choice("referral", ("police", "legal"), None) if r.has("referral") else None,
-        ban=r.choice("ban", BAN_STEP_ACTIONS, None) if r.has("ban") else None,
+        ban=_ban_action(r),
         closes=r.flag("closes", False),
     )
     r.finish()
     return s
 
 
-BAN_STEP_ACTIONS = ("provisional", "intent", "confirm", "review", "lift")
+BAN_STEP_ACTIONS = tuple(a.value for a in BanAction)
+
+
+def _ban_action(r: TableReader) -> BanAction | None:
+    if not r.has("ban"):
+        return None
+    value = r.choice("ban", BAN_STEP_ACTIONS, None)
+    return BanAction(value) if value else None
 
 
 def _check_references(policy: Policy, r: TableReader) -> None:

@@ -18,7 +18,7 @@ Converter = Callable[[Any], Any]
 def to_json(obj: Any) -> Any:
     """Return a JSON-ready copy of a dataclass, enum, date or container."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_json(getattr(obj, f.name)) for f in _fields(type(obj))}
+        return {_key(f): to_json(getattr(obj, f.name)) for f in _fields(type(obj))}
     if isinstance(obj, Enum):
         return obj.value
     if isinstance(obj, datetime | date):
@@ -41,11 +41,16 @@ def _fields(cls: type) -> tuple[dataclasses.Field[Any], ...]:
     return dataclasses.fields(cls)
 
 
+def _key(f: dataclasses.Field[Any]) -> str:
+    # A field whose JSON name is a Python keyword ("from") says so in its metadata.
+    return str(f.metadata.get("json", f.name))
+
+
 @cache
 def _reader(cls: type) -> Converter:
     # Plans are built once per class: loading 10,000 cases must not re-inspect type hints.
     hints = typing.get_type_hints(cls)
-    plan = [(f.name, _converter(hints[f.name])) for f in _fields(cls)]
+    plan = [(f.name, _key(f), _converter(hints[f.name])) for f in _fields(cls)]
     defaults = {
         f.name
         for f in _fields(cls)
@@ -54,9 +59,9 @@ def _reader(cls: type) -> Converter:
 
     def read(data: Mapping[str, Any]) -> Any:
         kwargs = {}
-        for name, conv in plan:
-            if name in data:
-                kwargs[name] = conv(data[name])
+        for name, key, conv in plan:
+            if key in data:
+                kwargs[name] = conv(data[key])
             elif name not in defaults:
                 raise ValueError(f"{cls.__name__}: missing field {name!r}")
         return cls(**kwargs)

@@ -2,21 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from casework import bans as ban_rules
 from casework.bans import Ban, BanKind
 from casework.cases import Case, CaseStatus, IncidentMark, Meeting, Referral, Severity
 from casework.config import Periods
 from casework.events import Event, EventType, make_event
+from casework.fields import build, parse_date
 from casework.ladder import check_move, in_order
+from casework.payloads import (
+    BanDecision,
+    BanImposed,
+    BanReviewed,
+    CaseOpened,
+    Closed,
+    EmailSplit,
+    EvidenceAdded,
+    Incident,
+    MeetingScheduled,
+    Payload,
+    ReferralBody,
+    ReferralMade,
+    ReviewOutcome,
+    StepChanged,
+)
 from casework.people import Subject
-from casework.policy import Policy
+from casework.policy import BanAction, Policy, Step
 from casework.rules import HARASSMENT
-from casework.serial import from_json, to_json
 
 
 class CaseRuleError(ValueError):
@@ -42,97 +58,91 @@ def open_case(
         except KeyError:
             known = ", ".join(b.id for b in policy.all_behaviours)
             raise CaseRuleError(f"unknown behaviour {bid!r}; the policy lists: {known}") from None
-    case = Case(
-        ref=ref,
+    opened = CaseOpened(
         summary=summary,
-        subjects=tuple(subjects),
+        subjects=tuple(s.name for s in subjects),
         reporter=reporter,
         behaviours=tuple(dict.fromkeys(behaviours)),
-        severity=severity,
+        severity=severity.value,
         step=policy.first_step,
+        subject_records=tuple(subjects),
+    )
+    event = make_event(ref, actor, EventType.CASE_OPENED, f"Case opened: {summary}", opened, at=at)
+    return _opened(event, opened), event
+
+
+def _opened(event: Event, data: CaseOpened) -> Case:
+    return Case(
+        ref=event.case_ref,
+        summary=data.summary,
+        subjects=data.subject_records,
+        reporter=data.reporter,
+        behaviours=data.behaviours,
+        severity=Severity(data.severity),
+        step=data.step,
         status=CaseStatus.OPEN,
-        opened=at,
-        last_activity=at,
+        opened=event.at,
+        last_activity=event.at,
     )
-    event = make_event(
-        ref,
-        actor,
-        EventType.CASE_OPENED,
-        f"Case opened: {summary}",
-        {
-            "summary": summary,
-            "subjects": [s.name for s in subjects],
-            "reporter": reporter,
-            "behaviours": list(case.behaviours),
-            "severity": severity.value,
-            "step": case.step,
-        },
-        at=at,
-    )
-    return case, event
 
 
 def apply(case: Case, event: Event) -> Case:
     """The case after one event: each type changes only what it is about."""
     case = replace(case, last_activity=max(case.last_activity, event.at))
     handler = _HANDLERS.get(event.type)
-    return handler(case, event.data) if handler else case
+    return handler(case, event) if handler else case
 
 
-def _incident(case: Case, data: Mapping[str, Any]) -> Case:
+def _incident(case: Case, event: Event) -> Case:
+    d = _payload(event, Incident)
     mark = IncidentMark(
-        event_id=str(data.get("event_id", "")),
-        occurred_on=date.fromisoformat(data["occurred_on"]),
-        target=str(data.get("target", "")),
-        behaviours=tuple(data.get("behaviours", ())),
-        published_on=date.fromisoformat(data["published_on"]) if data.get("published_on") else None,
+        event_id=event.id,
+        occurred_on=d.occurred_on,
+        target=d.target,
+        behaviours=d.behaviours,
+        published_on=d.published_on,
     )
     behaviours = tuple(dict.fromkeys((*case.behaviours, *mark.behaviours)))
     return replace(case, incidents=(*case.incidents, mark), behaviours=behaviours)
 
 
-def _step_changed(case: Case, data: Mapping[str, Any]) -> Case:
-    return replace(case, step=str(data["to"]))
+def _step_changed(case: Case, event: Event) -> Case:
+    return replace(case, step=_payload(event, StepChanged).to)
 
 
-def _ban_imposed(case: Case, data: Mapping[str, Any]) -> Case:
-    ban = from_json(Ban, data["ban"])
-    return replace(case, bans=(*case.bans, ban))
+def _ban_imposed(case: Case, event: Event) -> Case:
+    return replace(case, bans=(*case.bans, _payload(event, BanImposed).ban))
 
 
-def _on_ban(case: Case, ban_id: str, change: Any) -> Case:
+def _on_ban(case: Case, ban_id: str, change: Callable[[Ban], Ban]) -> Case:
     return replace(case, bans=tuple(change(b) if b.id == ban_id else b for b in case.bans))
 
 
-def _ban_confirmed(case: Case, data: Mapping[str, Any]) -> Case:
-    on = date.fromisoformat(data["on"])
-    return _on_ban(case, data["ban_id"], lambda b: ban_rules.confirm(b, on))
+def _ban_confirmed(case: Case, event: Event) -> Case:
+    d = _payload(event, BanDecision)
+    return _on_ban(case, d.ban_id, lambda b: ban_rules.confirm(b, d.on))
 
 
-def _ban_reviewed(case: Case, data: Mapping[str, Any]) -> Case:
-    on = date.fromisoformat(data["on"])
-    nxt = date.fromisoformat(data["next_review_on"])
-    outcome = str(data["outcome"])
-    return _on_ban(case, data["ban_id"], lambda b: ban_rules.reviewed(b, on, nxt, outcome))
-
-
-def _ban_lifted(case: Case, data: Mapping[str, Any]) -> Case:
-    on = date.fromisoformat(data["on"])
-    return _on_ban(case, data["ban_id"], lambda b: ban_rules.lifted(b, on))
-
-
-def _meeting_scheduled(case: Case, data: Mapping[str, Any]) -> Case:
-    meeting = Meeting(
-        event_id=str(data.get("event_id", "")),
-        at=datetime.fromisoformat(data["at"]),
-        place=str(data.get("place", "")),
-        attendees=tuple(data.get("attendees", ())),
+def _ban_reviewed(case: Case, event: Event) -> Case:
+    d = _payload(event, BanReviewed)
+    return _on_ban(
+        case, d.ban_id, lambda b: ban_rules.reviewed(b, d.on, d.next_review_on, d.outcome.value)
     )
+
+
+def _ban_lifted(case: Case, event: Event) -> Case:
+    d = _payload(event, BanDecision)
+    return _on_ban(case, d.ban_id, lambda b: ban_rules.lifted(b, d.on))
+
+
+def _meeting_scheduled(case: Case, event: Event) -> Case:
+    d = _payload(event, MeetingScheduled)
+    meeting = Meeting(event_id=event.id, at=d.at, place=d.place, attendees=d.attendees)
     return replace(case, meetings=(*case.meetings, meeting))
 
 
-def _meeting_outcome(outcome: str) -> Any:
-    def handler(case: Case, data: Mapping[str, Any]) -> Case:
+def _meeting_outcome(outcome: str) -> Handler:
+    def handler(case: Case, event: Event) -> Case:
         # The outcome belongs to the latest meeting still waiting for one.
         meetings = list(case.meetings)
         for i in range(len(meetings) - 1, -1, -1):
@@ -144,46 +154,50 @@ def _meeting_outcome(outcome: str) -> Any:
     return handler
 
 
-def _referral(case: Case, data: Mapping[str, Any]) -> Case:
-    ref = Referral(
-        to=str(data["to"]),
-        reference=str(data.get("reference", "")),
-        on=date.fromisoformat(data["on"]),
-    )
+def _referral(case: Case, event: Event) -> Case:
+    d = _payload(event, ReferralMade)
+    ref = Referral(to=d.to.value, reference=d.reference, on=d.on)
     return replace(case, referrals=(*case.referrals, ref))
 
 
-def _flagged(case: Case, data: Mapping[str, Any]) -> Case:
+def _flagged(case: Case, event: Event) -> Case:
     return replace(case, flags=tuple(dict.fromkeys((*case.flags, HARASSMENT))))
 
 
-def _closed(case: Case, data: Mapping[str, Any]) -> Case:
-    return replace(
-        case,
-        status=CaseStatus.CLOSED,
-        outcome=str(data.get("outcome", "")),
-        closed=datetime.fromisoformat(data["at"]),
-    )
+def _closed(case: Case, event: Event) -> Case:
+    d = _payload(event, Closed)
+    return replace(case, status=CaseStatus.CLOSED, outcome=d.outcome, closed=event.at)
 
 
-def _reopened(case: Case, data: Mapping[str, Any]) -> Case:
+def _reopened(case: Case, event: Event) -> Case:
     return replace(case, status=CaseStatus.OPEN, closed=None, outcome="")
 
 
-def _evidence(case: Case, data: Mapping[str, Any]) -> Case:
-    mid = data.get("message_id")
+def _evidence(case: Case, event: Event) -> Case:
+    d = event.data
+    mid = d.message_id if isinstance(d, EvidenceAdded) else None
     if mid and mid not in case.message_ids:
-        return replace(case, message_ids=(*case.message_ids, str(mid)))
+        return replace(case, message_ids=(*case.message_ids, mid))
     return case
 
 
-def _split(case: Case, data: Mapping[str, Any]) -> Case:
+def _split(case: Case, event: Event) -> Case:
     # Replies to a split email belong to the new case: stop matching its Message-ID here.
-    mid = data.get("message_id")
+    mid = _payload(event, EmailSplit).message_id
     return replace(case, message_ids=tuple(m for m in case.message_ids if m != mid))
 
 
-_HANDLERS: Mapping[EventType, Any] = {
+P = TypeVar("P", bound=Payload)
+Handler = Callable[[Case, Event], Case]
+
+
+def _payload(event: Event, cls: type[P]) -> P:
+    # Event checks its payload's class when it is built: this only narrows the type.
+    assert isinstance(event.data, cls)
+    return event.data
+
+
+_HANDLERS: Mapping[EventType, Handler] = {
     EventType.EMAIL_SPLIT: _split,
     EventType.INCIDENT: _incident,
     EventType.STEP_CHANGED: _step_changed,
@@ -200,31 +214,46 @@ _HANDLERS: Mapping[EventType, Any] = {
     EventType.CASE_CLOSED: _closed,
     EventType.CASE_REOPENED: _reopened,
     EventType.EVIDENCE_ADDED: _evidence,
-    EventType.LETTER_SENT: _evidence,
 }
 
 
-def replay(events: Sequence[Event], policy: Policy) -> Case:
+def replay(events: Sequence[Event]) -> Case:
     """Rebuild a case from its events alone; the first must be case-opened."""
     first = events[0]
-    if first.type is not EventType.CASE_OPENED:
+    if not isinstance(first.data, CaseOpened):
         raise CaseRuleError(f"{first.case_ref}: the first event is {first.type}, not case-opened")
-    d = first.data
-    case = Case(
-        ref=first.case_ref,
-        summary=str(d["summary"]),
-        subjects=tuple(from_json(Subject, s) for s in d.get("subject_records", ())),
-        reporter=str(d["reporter"]),
-        behaviours=tuple(d["behaviours"]),
-        severity=Severity(d["severity"]),
-        step=str(d.get("step", policy.first_step)),
-        status=CaseStatus.OPEN,
-        opened=first.at,
-        last_activity=first.at,
-    )
+    case = _opened(first, first.data)
     for event in events[1:]:
         case = apply(case, event)
     return case
+
+
+# What ``--set`` (or a form) may say when a case moves to a step, by what the step does.
+BAN_FIELDS = (
+    "reasons",
+    "scope",
+    "starts_on",
+    "ends_on",
+    "review_on",
+    "representations_deadline",
+    "representations_to",
+    "collection_arrangements",
+)
+REVIEW_FIELDS = ("outcome", "next_review_on")
+
+
+def step_fields(step: Step) -> tuple[str, ...]:
+    """The details a move to ``step`` takes; anything else is a mistake to report."""
+    if step.ban in (BanAction.PROVISIONAL, BanAction.INTENT):
+        return BAN_FIELDS
+    if step.ban is BanAction.REVIEW:
+        return REVIEW_FIELDS
+    names: tuple[str, ...] = ()
+    if step.referral:
+        names += ("reference",)
+    if step.closes:
+        names += ("outcome",)
+    return names
 
 
 def move(
@@ -234,68 +263,49 @@ def move(
     *,
     actor: str,
     at: datetime,
+    today: date,
     periods: Periods,
     reason: str | None = None,
     fields: Mapping[str, str] | None = None,
     ban_id: str = "",
 ) -> list[Event]:
-    """The events of moving a case to a step: the move, and what the step does (ban, referral, close)."""
+    """The events of moving a case to a step: the move, and what the step does (ban, referral, close).
+
+    ``today`` is the school's local date at ``at``: the day a ban starts, a referral is made.
+    """
     if not case.is_open:
         raise CaseRuleError(f"{case.ref} is closed; reopen it first")
     check_move(policy, case, to_step, reason)
-    fields = dict(fields or {})
+    fields = {k: v for k, v in (fields or {}).items()}
     step = policy.step(to_step)
+    allowed = step_fields(step)
+    unknown = sorted(set(fields) - set(allowed))
+    if unknown:
+        takes = ", ".join(allowed) if allowed else "no fields"
+        raise CaseRuleError(f"step {to_step!r} takes {takes}; not {', '.join(unknown)}")
     ordered = in_order(policy, case, to_step)
     summary = f"Step: {policy.step(case.step).label} -> {step.label}"
     if not ordered:
         summary += f" (out of order: {reason})"
-    events = [
-        make_event(
-            case.ref,
-            actor,
-            EventType.STEP_CHANGED,
-            summary,
-            {"from": case.step, "to": to_step, "reason": reason or "", "in_order": ordered},
-            at=at,
-        )
-    ]
-    today = at.date()
+    changed = StepChanged(
+        from_step=case.step, to=to_step, reason=(reason or "").strip(), in_order=ordered
+    )
+    events = [make_event(case.ref, actor, EventType.STEP_CHANGED, summary, changed, at=at)]
     if step.ban:
-        events.append(
-            _ban_event(
-                case,
-                step.ban,
-                actor,
-                at,
-                periods,
-                fields,
-                ban_id or f"{case.ref}-B{len(case.bans) + 1}",
-            )
-        )
+        new_id = ban_id or f"{case.ref}-B{len(case.bans) + 1}"
+        events.append(_ban_event(case, step.ban, actor, at, today, periods, fields, new_id))
     if step.referral:
-        to = step.referral
-        who = policy.police if to == "police" else policy.legal
-        reference = fields.get("reference", "")
-        events.append(
-            make_event(
-                case.ref,
-                actor,
-                EventType.REFERRAL,
-                f"Referred to {who}" + (f" (reference {reference})" if reference else ""),
-                {"to": to, "reference": reference, "on": today.isoformat(), "body": who},
-                at=at,
-            )
-        )
+        to = ReferralBody(step.referral)
+        who = policy.police if to is ReferralBody.POLICE else policy.legal
+        reference = fields.get("reference", "").strip()
+        referral = ReferralMade(to=to, on=today, reference=reference, body=who)
+        words = f"Referred to {who}" + (f" (reference {reference})" if reference else "")
+        events.append(make_event(case.ref, actor, EventType.REFERRAL, words, referral, at=at))
     if step.closes:
-        outcome = fields.get("outcome") or reason or "closed"
+        outcome = (fields.get("outcome") or reason or "closed").strip()
         events.append(
             make_event(
-                case.ref,
-                actor,
-                EventType.CASE_CLOSED,
-                f"Case closed: {outcome}",
-                {"outcome": outcome, "at": at.isoformat()},
-                at=at,
+                case.ref, actor, EventType.CASE_CLOSED, f"Case closed: {outcome}", Closed(outcome), at=at
             )
         )
     return events
@@ -310,17 +320,17 @@ def _current_ban(case: Case) -> Ban:
 
 def _ban_event(
     case: Case,
-    action: str,
+    action: BanAction,
     actor: str,
     at: datetime,
+    today: date,
     periods: Periods,
     fields: Mapping[str, str],
     ban_id: str,
 ) -> Event:
-    today = at.date()
-    if action in ("provisional", "intent"):
+    if action in (BanAction.PROVISIONAL, BanAction.INTENT):
         subject = case.subjects[0] if case.subjects else Subject("", "the parent")
-        kind = BanKind.PROVISIONAL if action == "provisional" else BanKind.INTENT
+        kind = BanKind.PROVISIONAL if action is BanAction.PROVISIONAL else BanKind.INTENT
         ban = ban_rules.proposed_ban(
             ban_id,
             subject.person_id,
@@ -342,43 +352,45 @@ def _ban_event(
             actor,
             EventType.BAN_IMPOSED,
             f"{label}: {subject.name}, review {ban.review_on.isoformat()}",
-            {"ban": to_json(ban)},
+            BanImposed(ban),
             at=at,
         )
     ban = _current_ban(case)
-    if action == "confirm":
+    if action is BanAction.CONFIRM:
         return make_event(
             case.ref,
             actor,
             EventType.BAN_CONFIRMED,
             f"Ban confirmed: {ban.person_name}",
-            {"ban_id": ban.id, "on": today.isoformat()},
+            BanDecision(ban.id, today),
             at=at,
         )
-    if action == "review":
-        outcome = fields.get("outcome", "continued")
-        if outcome not in ("continued", "lifted"):
-            raise CaseRuleError(f'a review outcome is "continued" or "lifted", not {outcome!r}')
+    if action is BanAction.REVIEW:
+        outcome = build(ReviewOutcomeField, "ban-review", {"outcome": fields.get("outcome") or "continued"}).outcome
         nxt = (
-            fields.get("next_review_on")
-            or (today + timedelta(days=periods.ban_review_days)).isoformat()
+            parse_date("next_review_on", fields["next_review_on"])
+            if fields.get("next_review_on")
+            else today + timedelta(days=periods.ban_review_days)
         )
+        review = BanReviewed(ban.id, today, outcome, nxt)
         return make_event(
-            case.ref,
-            actor,
-            EventType.BAN_REVIEWED,
-            f"Ban reviewed: {outcome}",
-            {"ban_id": ban.id, "on": today.isoformat(), "outcome": outcome, "next_review_on": nxt},
-            at=at,
+            case.ref, actor, EventType.BAN_REVIEWED, f"Ban reviewed: {outcome.value}", review, at=at
         )
     return make_event(
         case.ref,
         actor,
         EventType.BAN_LIFTED,
         f"Ban lifted: {ban.person_name}",
-        {"ban_id": ban.id, "on": today.isoformat()},
+        BanDecision(ban.id, today),
         at=at,
     )
+
+
+@dataclass(frozen=True)
+class ReviewOutcomeField:
+    """The one choice a review step takes from the office."""
+
+    outcome: ReviewOutcome
 
 
 def _with_dates(ban: Ban, fields: Mapping[str, str]) -> Ban:
@@ -386,12 +398,7 @@ def _with_dates(ban: Ban, fields: Mapping[str, str]) -> Ban:
     changes: dict[str, Any] = {}
     for name in ("starts_on", "ends_on", "review_on", "representations_deadline"):
         if fields.get(name):
-            try:
-                changes[name] = date.fromisoformat(fields[name])
-            except ValueError:
-                raise CaseRuleError(
-                    f"{name}: expected a date YYYY-MM-DD, got {fields[name]!r}"
-                ) from None
+            changes[name] = parse_date(name, fields[name])
     for name in ("representations_to", "collection_arrangements"):
         if fields.get(name):
             changes[name] = fields[name]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from casework.cases import Severity
 from casework.config import Config
 from casework.events import RECORDABLE, EventType
+from casework.payloads import EvidenceAdded, EvidenceKind
+from casework.recording import recordable_fields, recorded_payload
 from casework.rules import next_due
 from conduct import views
 
@@ -53,7 +54,8 @@ def register(sub: Any) -> None:
     st.add_argument("--reason", help="why, when the step does not follow on the ladder")
     st.add_argument(
         "--set",
-        action="append",
+        action="extend",
+        nargs="+",
         default=[],
         metavar="KEY=VALUE",
         help="details for the step: reasons, scope, review_on, representations_deadline, "
@@ -72,12 +74,13 @@ def register(sub: Any) -> None:
     r.add_argument("text", help="what happened, in a line")
     r.add_argument(
         "--set",
-        action="append",
+        action="extend",
+        nargs="+",
         default=[],
         metavar="KEY=VALUE",
-        help="incident: occurred_on, target, behaviours (a,b), published_on; "
-        "meeting-scheduled: at (YYYY-MM-DDTHH:MM), place, attendees (a,b); "
-        "referral: to (police|legal), reference",
+        help="; ".join(
+            f"{t.value}: {', '.join(recordable_fields(t))}" for t in RECORDABLE if recordable_fields(t)
+        ),
     )
     r.set_defaults(handler=case_record)
 
@@ -123,9 +126,10 @@ def case_list(args: argparse.Namespace, config: Config) -> int:
     """List cases, newest activity first."""
     from store.casebook import Casebook
 
-    cases = Casebook(config).cases(args.status)
+    book = Casebook(config)
+    cases = book.cases(args.status)
     cases.sort(key=lambda c: c.last_activity, reverse=True)
-    today = date.today()
+    today = book.clock.today()
     if args.json:
         print(json.dumps([views.case_summary(config, c, today) for c in cases], indent=2))
         return 0
@@ -148,10 +152,11 @@ def case_show(args: argparse.Namespace, config: Config) -> int:
     book = Casebook(config)
     file = book.file(args.ref)
     letters = book.letters(file.case.ref)
+    today = book.clock.today()
     if args.json:
-        print(json.dumps(views.case_detail(config, file, letters, date.today()), indent=2))
+        print(json.dumps(views.case_detail(config, file, letters, today), indent=2))
         return 0
-    print(views.case_text(config, file, letters, date.today()))
+    print(views.case_text(config, file, letters, today))
     return 0
 
 
@@ -178,37 +183,16 @@ def case_note(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def _list_field(value: str) -> list[str]:
-    return [v.strip() for v in value.split(",") if v.strip()]
-
-
 def case_record(args: argparse.Namespace, config: Config) -> int:
     """Record an event of one of the recordable types."""
     from store.casebook import Casebook
 
-    fields = parse_sets(args.set)
-    data: dict[str, Any] = {"text": args.text, **fields}
+    book = Casebook(config)
     etype = EventType(args.type)
-    if etype is EventType.INCIDENT:
-        data["occurred_on"] = fields.get("occurred_on") or date.today().isoformat()
-        date.fromisoformat(data["occurred_on"])
-        data["behaviours"] = _list_field(fields.get("behaviours", ""))
-        for bid in data["behaviours"]:
-            config.policy.behaviour(bid)
-        if fields.get("published_on"):
-            date.fromisoformat(fields["published_on"])
-    elif etype is EventType.MEETING_SCHEDULED:
-        if "at" not in fields:
-            raise ValueError("meeting-scheduled needs --set at=YYYY-MM-DDTHH:MM")
-        from datetime import datetime
-
-        data["at"] = datetime.fromisoformat(fields["at"]).isoformat()
-        data["attendees"] = _list_field(fields.get("attendees", ""))
-    elif etype is EventType.REFERRAL:
-        if fields.get("to") not in ("police", "legal"):
-            raise ValueError("referral needs --set to=police or --set to=legal")
-        data["on"] = fields.get("on") or date.today().isoformat()
-    case = Casebook(config).add(args.ref, etype, args.text, data)
+    payload = recorded_payload(
+        etype, args.text, parse_sets(args.set), policy=config.policy, today=book.clock.today()
+    )
+    case = book.add(args.ref, etype, args.text, payload)
     print(
         f"{case.ref}: {etype.value} recorded"
         + (" (harassment flag raised)" if "harassment" in case.flags else "")
@@ -228,12 +212,8 @@ def case_evidence(args: argparse.Namespace, config: Config) -> int:
         return 1
     book.get(args.ref)
     sha = book.vault.put(data)
-    book.add(
-        args.ref,
-        EventType.EVIDENCE_ADDED,
-        f"Evidence added: {args.file.name}",
-        {"sha256": sha, "name": args.file.name, "size": len(data), "kind": "file"},
-    )
+    evidence = EvidenceAdded(EvidenceKind.FILE, sha, args.file.name, size=len(data))
+    book.add(args.ref, EventType.EVIDENCE_ADDED, f"Evidence added: {args.file.name}", evidence)
     print(f"{args.ref.upper()}: evidence {args.file.name} kept as {sha}")
     return 0
 

@@ -109,7 +109,16 @@ def demo(args: argparse.Namespace) -> int:
     stop = threading.Event()
     feeder = threading.Thread(
         target=feed,
-        args=(imap.host, imap.port, "office", DEMO_PASSWORD, _reply_ref(book), stop, args.speed),
+        args=(
+            imap.host,
+            imap.port,
+            "office",
+            DEMO_PASSWORD,
+            _reply_ref(book),
+            stop,
+            book.clock,
+            args.speed,
+        ),
         name="demo-feeder",
         daemon=True,
     )
@@ -120,7 +129,7 @@ def demo(args: argparse.Namespace) -> int:
         else:
             from tui.app import ConductApp
 
-            ConductApp(config).run()
+            ConductApp(config, book=book).run()
     finally:
         stop.set()
         daemon.send_signal(signal.SIGTERM)

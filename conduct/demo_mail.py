@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from casework.events import now
+from casework.clock import Clock
 from mailer.embedded_imap import deliver
 
 log = logging.getLogger("conduct.demo")
@@ -15,12 +16,12 @@ log = logging.getLogger("conduct.demo")
 FLAGGED = ("\\Flagged",)
 
 
-def _email(sender: str, subject: str, body: str, **headers: str) -> bytes:
+def _email(clock: Clock, sender: str, subject: str, body: str, **headers: str) -> bytes:
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = "Exampleton Office <office@example.sch.uk>"
     msg["Subject"] = subject
-    msg["Date"] = format_datetime(now())
+    msg["Date"] = format_datetime(clock.now())
     msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].rstrip(">"))
     for name, value in headers.items():
         msg[name.replace("_", "-")] = value
@@ -28,12 +29,13 @@ def _email(sender: str, subject: str, body: str, **headers: str) -> bytes:
     return msg.as_bytes()
 
 
-def script(tagged_ref: str) -> list[tuple[float, bytes, bool]]:
+def script(tagged_ref: str, clock: Clock) -> list[tuple[float, bytes, bool]]:
     """(seconds after start, raw message, flagged?) for the demo's first minute."""
     return [
         (
             4.0,
             _email(
+                clock,
                 "Jordan Blake <jordan.blake@example.com>",
                 "Your teachers are a disgrace",
                 "I was shouted at by nobody and ignored by everybody at the gate this morning.\n"
@@ -44,6 +46,7 @@ def script(tagged_ref: str) -> list[tuple[float, bytes, bool]]:
         (
             12.0,
             _email(
+                clock,
                 "Lunchtime Supervisor <r.hughes@example.sch.uk>",
                 "Fwd: parent swearing at the lunchtime gate",
                 "Forwarding this as asked. A parent (I don't know the name, tall, red coat) swore at me\n"
@@ -54,6 +57,7 @@ def script(tagged_ref: str) -> list[tuple[float, bytes, bool]]:
         (
             20.0,
             _email(
+                clock,
                 "Office newsletter <news@example.org>",
                 "Autumn term newsletter",
                 "Not flagged: the daemon leaves this one alone.\n",
@@ -63,6 +67,7 @@ def script(tagged_ref: str) -> list[tuple[float, bytes, bool]]:
         (
             28.0,
             _email(
+                clock,
                 "Chris Doyle <chris.doyle@example.org>",
                 f"Re: [{tagged_ref}] Warning letter",
                 "I have read your letter. I accept I lost my temper and I am sorry.\n",
@@ -72,6 +77,7 @@ def script(tagged_ref: str) -> list[tuple[float, bytes, bool]]:
         (
             40.0,
             _email(
+                clock,
                 "Jordan Blake <jordan.blake@example.com>",
                 "Automatic reply: Your teachers are a disgrace",
                 "I am away until Monday.\n",
@@ -89,12 +95,13 @@ def feed(
     password: str,
     tagged_ref: str,
     stop: threading.Event,
+    clock: Clock,
     speed: float = 1.0,
 ) -> None:
     """Deliver the script's messages on time (``speed`` times faster) until done or stopped."""
-    started = now().timestamp()
-    for at, raw, flagged in script(tagged_ref):
-        if stop.wait(max(0.0, started + at / max(speed, 0.01) - now().timestamp())):
+    started = time.monotonic()
+    for at, raw, flagged in script(tagged_ref, clock):
+        if stop.wait(max(0.0, started + at / max(speed, 0.01) - time.monotonic())):
             return
         try:
             deliver(host, port, user, password, raw, flags=FLAGGED if flagged else ())

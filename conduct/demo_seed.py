@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from casework.cases import Severity
-from casework.events import EventType, now
+from casework.events import EventType
+from casework.payloads import (
+    ContactMethod,
+    Incident,
+    MeetingOutcome,
+    MeetingScheduled,
+    ParentContacted,
+    Representations,
+    Statement,
+)
 from casework.people import Channel, Child, Person
 from store.casebook import Casebook
 
@@ -46,9 +55,12 @@ PARENTS = (
 )
 
 
-def seed_demo_cases(book: Casebook, today: datetime | None = None) -> list[str]:
-    """Open the demo's cases and walk each to a different step; return their references."""
-    now_ = today or now()
+def seed_demo_cases(book: Casebook) -> list[str]:
+    """Open the demo's cases and walk each to a different step; return their references.
+
+    Every date is counted back from the casebook's clock, so the demo reads the same any day.
+    """
+    now_ = book.clock.now()
 
     def ago(days: int) -> datetime:
         return now_ - timedelta(days=days)
@@ -56,10 +68,14 @@ def seed_demo_cases(book: Casebook, today: datetime | None = None) -> list[str]:
     def incident(
         ref: str, text: str, days: int, target: str, behaviours: list[str], published: bool = False
     ) -> None:
-        on = ago(days).date().isoformat()
-        data = {"occurred_on": on, "target": target, "behaviours": behaviours}
-        if published:
-            data["published_on"] = on
+        on = ago(days).date()
+        data = Incident(
+            text=text,
+            occurred_on=on,
+            target=target,
+            behaviours=tuple(behaviours),
+            published_on=on if published else None,
+        )
         book.add(ref, EventType.INCIDENT, text, data, at=ago(days))
 
     for person in PARENTS:
@@ -98,14 +114,14 @@ def seed_demo_cases(book: Casebook, today: datetime | None = None) -> list[str]:
         c.ref,
         EventType.STATEMENT_TAKEN,
         "Statement from the site manager",
-        {"text": "Heard repeated swearing near the Reception gate at 08:40."},
+        Statement("Heard repeated swearing near the Reception gate at 08:40.", by="Mr Grant"),
         at=ago(8),
     )
     book.add(
         c.ref,
         EventType.PARENT_CONTACTED,
         "Phoned Mr Doyle to hear his account",
-        {"channel": "phone"},
+        ParentContacted("Mr Doyle said he had been provoked.", ContactMethod.PHONE),
         at=ago(7),
     )
     book.step(c.ref, "warning", at=ago(6))
@@ -131,18 +147,24 @@ def seed_demo_cases(book: Casebook, today: datetime | None = None) -> list[str]:
     )
     book.step(c.ref, "warning", at=ago(18))
     book.step(c.ref, "meeting-senior", at=ago(10))
-    book.add(c.ref, EventType.MEETING_REFUSED, "Declined to meet the deputy head", at=ago(7))
+    book.add(
+        c.ref,
+        EventType.MEETING_REFUSED,
+        "Declined to meet the deputy head",
+        MeetingOutcome("Replied by email that they would not come."),
+        at=ago(7),
+    )
     book.step(c.ref, "meeting-chair", at=ago(6))
-    meeting_at = (now_ + timedelta(days=5)).replace(hour=15, minute=30, second=0, microsecond=0)
+    meeting_day = next_school_day(now_.astimezone().date() + timedelta(days=5))
     book.add(
         c.ref,
         EventType.MEETING_SCHEDULED,
         "Meeting with the Chair and the Headteacher",
-        {
-            "at": meeting_at.isoformat(),
-            "place": "Headteacher's office",
-            "attendees": ["Headteacher", "Chair of Governors"],
-        },
+        MeetingScheduled(
+            at=datetime.combine(meeting_day, time(15, 30)),
+            place="Headteacher's office",
+            attendees=("Headteacher", "Chair of Governors"),
+        ),
         at=ago(6),
     )
     refs.append(c.ref)
@@ -173,9 +195,17 @@ def seed_demo_cases(book: Casebook, today: datetime | None = None) -> list[str]:
         c.ref,
         EventType.REPRESENTATIONS_RECEIVED,
         "Letter from Mr Marsh disputing one incident",
+        Representations("Disputes the second incident; accepts the others.", ago(50).date()),
         at=ago(50),
     )
     book.step(c.ref, "ban-confirmed", at=ago(40))
     book.step(c.ref, "ban-review", fields={"outcome": "continued"}, at=ago(12))
     refs.append(c.ref)
     return refs
+
+
+def next_school_day(day: date) -> date:
+    """``day``, or the Monday after it when it falls at a weekend."""
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,12 @@ def register(sub: Any) -> None:
     r.add_argument("ref")
     r.add_argument("kind", help="see `conduct letter kinds`")
     r.add_argument(
-        "--set", action="append", default=[], metavar="KEY=VALUE", help="a field of the letter"
+        "--set",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="KEY=VALUE",
+        help="fields of the letter, one or more KEY=VALUE",
     )
     r.add_argument(
         "--out", type=Path, required=True, metavar="FILE.pdf", help="where to write the PDF"
@@ -87,7 +91,7 @@ def render(args: argparse.Namespace, config: Config) -> int:
         person,
         args.kind,
         parse_sets(args.set),
-        date.today(),
+        book.clock.today(),
     )
     record = Outbox(book).add_draft(
         file.case.ref,

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from casework.cases import Case
 from casework.config import Config
+from casework.events import EventType
 from casework.outbox import LetterRecord
+from casework.payloads import EvidenceAdded, LetterMoved
 from casework.rules import limitation_date, next_due
 from casework.serial import to_json
 
@@ -46,18 +48,20 @@ def case_summary(config: Config, case: Case, today: date) -> dict[str, Any]:
 
 
 def evidence_of(file: CaseFile) -> list[dict[str, Any]]:
-    """Evidence on a case: every event that kept bytes in the vault."""
-    return [
-        {
-            "sha256": e.data["sha256"],
-            "name": e.data.get("name", ""),
-            "kind": e.data.get("kind", ""),
-            "event_id": e.id,
-            "at": e.at.isoformat(),
-        }
-        for e in file.events
-        if e.data.get("sha256")
-    ]
+    """Evidence on a case: every event that kept bytes in the vault (files, emails, letters)."""
+    items = []
+    for e in file.events:
+        d = e.data
+        if isinstance(d, EvidenceAdded):
+            kind = d.kind.value
+        elif isinstance(d, LetterMoved) and e.type is EventType.LETTER_DRAFTED:
+            kind = "letter"
+        else:
+            continue
+        items.append(
+            {"sha256": d.sha256, "name": d.name, "kind": kind, "event_id": e.id, "at": e.at.isoformat()}
+        )
+    return items
 
 
 def case_detail(

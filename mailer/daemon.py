@@ -10,6 +10,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -18,8 +19,8 @@ from typing import Protocol
 
 from filelock import FileLock, Timeout
 
+from casework.clock import Clock, process_clock
 from casework.config import Config, Operator, load_config
-from casework.events import now
 from casework.mailrecords import DaemonState, Health
 from casework.outbox import LetterStatus
 from casework.tomlread import ConfigError
@@ -48,12 +49,19 @@ class DaemonLocked(Exception):
 class Daemon:
     """The long-running process; `run(once=True)` is one pass for cron and tests."""
 
-    def __init__(self, config: Config, *, stop: threading.Event | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        stop: threading.Event | None = None,
+        clock: Clock | None = None,
+    ) -> None:
         self.config = self._as_daemon(config)
+        self.clock = clock or process_clock()
         self.stop = stop or threading.Event()
         self.wake = threading.Event()
         self.reload_requested = threading.Event()
-        self._health = Health(DaemonState.STARTING, now(), pid=os.getpid())
+        self._health = Health(DaemonState.STARTING, self.clock.now(), pid=os.getpid())
         self._health_lock = threading.Lock()
         self._session: ImapSession | None = None
         self._recovered = False
@@ -64,7 +72,7 @@ class Daemon:
         return replace(config, operator=Operator(DAEMON, "office"))
 
     def _open_store(self) -> None:
-        self.book = Casebook(self.config)
+        self.book = Casebook(self.config, clock=self.clock)
         self.inbox = Inbox(self.book)
         self.outbox = Outbox(self.book)
         self.maillog = MailLog(self.book.store)
@@ -77,10 +85,11 @@ class Daemon:
         """Record the watcher's state for the dashboard; a good check stamps the time."""
         with self._health_lock:
             h = self._health
+            at = self.clock.now()
             self._health = Health(
                 state=state,
-                updated=now(),
-                last_good_check=now() if good else h.last_good_check,
+                updated=at,
+                last_good_check=at if good else h.last_good_check,
                 last_error=h.last_error if error is None else error,
                 pid=os.getpid(),
                 detail=detail or h.detail,
@@ -134,7 +143,8 @@ class Daemon:
             waiting = self.outbox.with_status(LetterStatus.QUEUED)
         except StoreError:
             waiting = []
-        if any(x.next_attempt is None or x.next_attempt <= now() for x in waiting):
+        at = self.clock.now()
+        if any(x.next_attempt is None or x.next_attempt <= at for x in waiting):
             self.wake.set()
 
     def reload(self) -> None:
@@ -299,9 +309,9 @@ class Daemon:
             self._session = None
 
     def _sleep(self, seconds: float) -> None:
-        end = now().timestamp() + seconds
+        end = time.monotonic() + seconds
         while not self.stop.is_set():
-            remaining = end - now().timestamp()
+            remaining = end - time.monotonic()
             if remaining <= 0:
                 return
             self.wake.clear()

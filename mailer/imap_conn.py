@@ -85,7 +85,7 @@ class FetchedMessage:
     uidvalidity: int
     uid: int
     raw: bytes
-    internaldate: datetime
+    internaldate: datetime | None
     flags: tuple[str, ...]
 
 
@@ -510,8 +510,8 @@ def _sleep(seconds: float, stop: threading.Event | None) -> bool:
     return stop.wait(max(0.0, seconds))
 
 
-def _utc(value: Any) -> datetime:
+def _utc(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-    # A server that sends no parsable INTERNALDATE: record when we saw it instead.
-    return datetime.now(UTC)
+    # A server that sends no parsable INTERNALDATE: say so rather than invent a time.
+    return None

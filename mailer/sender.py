@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from casework.config import Config
-from casework.events import now
 from casework.outbox import LetterRecord, LetterStatus
+from casework.people import Channel
 from mailer.backoff import backoff_delay
 from mailer.errors import ImapError, PermanentSendError, SecretError, TransientSendError
 from mailer.imap_conn import ImapSession
@@ -43,7 +43,7 @@ def send_pending(outbox: Outbox, config: Config, session: ImapSession | None = N
     if config.mail is None:
         return counts
     for letter in outbox.with_status(LetterStatus.QUEUED):
-        if letter.next_attempt is not None and letter.next_attempt > now():
+        if letter.next_attempt is not None and letter.next_attempt > outbox.book.clock.now():
             continue
         _send_one(outbox, config, letter, session, counts)
     return counts
@@ -78,7 +78,7 @@ def _send_one(
     counts: SendCounts,
 ) -> None:
     assert config.mail is not None
-    if letter.channel == "post" or not letter.recipient_email:
+    if letter.channel is Channel.POST or not letter.recipient_email:
         _to_print_queue(outbox, config, letter)
         counts.to_post += 1
         return
@@ -99,6 +99,7 @@ def _send_one(
             pdf=vault.get(letter.pdf_sha256),
             message_id=letter.message_id,
             ics=vault.get(letter.ics_sha256) if letter.ics_sha256 else None,
+            date=outbox.book.clock.now(),
         )
         message = build_letter(outgoing, smtp)
         send_letter(message, smtp)
@@ -110,7 +111,8 @@ def _send_one(
         return
     except (TransientSendError, SecretError, OSError) as exc:
         delay = backoff_delay(letter.attempts)
-        outbox.retry_later(letter.case_ref, letter.id, str(exc), now() + timedelta(seconds=delay))
+        when = outbox.book.clock.now() + timedelta(seconds=delay)
+        outbox.retry_later(letter.case_ref, letter.id, str(exc), when)
         counts.retrying += 1
         counts.errors.append(f"{letter.id}: {exc}")
         log.warning("letter %s will be retried in %.0f s: %s", letter.id, delay, exc)

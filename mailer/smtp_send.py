@@ -7,7 +7,7 @@ import smtplib
 import ssl
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -39,11 +39,11 @@ class OutgoingLetter:
     body_text: str
     pdf: bytes
     message_id: str
+    date: datetime  # when it is sent, by the daemon's clock
     cc: tuple[str, ...] = ()
     ics: bytes | None = None
     in_reply_to: str | None = None
     references: tuple[str, ...] = ()
-    date: datetime | None = None
 
     @property
     def attachment_name(self) -> str:
@@ -94,7 +94,7 @@ def build_letter(letter: OutgoingLetter, smtp: Smtp) -> EmailMessage:
     if cc:
         msg["Cc"] = cc
     msg["Subject"] = tagged_subject(letter.case_ref, letter.subject)
-    msg["Date"] = format_datetime(letter.date or datetime.now(UTC))
+    msg["Date"] = format_datetime(letter.date)
     msg["Message-ID"] = letter.message_id
     # Threading headers only carry well-formed ids: they are copied from incoming mail.
     refs = [r for r in letter.references if _MESSAGE_ID.match(r)]

@@ -6,7 +6,7 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -67,11 +67,13 @@ class AuditLog:
                     return lines[-1] or None
         return None
 
-    def prepare(self, tx: str, actor: str, lines: list[str], files: list[str]) -> dict[str, Any]:
+    def prepare(
+        self, tx: str, at: datetime, actor: str, lines: list[str], files: list[str]
+    ) -> dict[str, Any]:
         """An entry for a transaction about to commit (not yet chained)."""
         return {
             "tx": tx,
-            "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "at": at.isoformat(timespec="milliseconds"),
             "actor": actor,
             "what": lines,
             "files": files,

@@ -6,14 +6,25 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from casework import workflow
 from casework.cases import Case, CaseStatus, Severity, format_ref
+from casework.clock import Clock, process_clock
 from casework.config import Config
-from casework.events import Event, EventType, make_event, now
+from casework.events import Event, EventType, make_event
 from casework.ladder import Suggestion, suggest
+from casework.mailthread import ThreadRule
 from casework.outbox import LetterRecord
+from casework.payloads import (
+    EmailSplit,
+    EvidenceAdded,
+    HarassmentFlag,
+    Incident,
+    Payload,
+    Reopened,
+    Text,
+)
 from casework.people import TO_BE_IDENTIFIED, Person, Subject, person_id_for
 from casework.rules import HARASSMENT, harassment_targets, same_target
 from casework.serial import from_json
@@ -44,9 +55,12 @@ class CaseFile:
 class Casebook:
     """Opens and works cases; the one place that writes case state."""
 
-    def __init__(self, config: Config, store: Store | None = None) -> None:
+    def __init__(
+        self, config: Config, store: Store | None = None, *, clock: Clock | None = None
+    ) -> None:
         self.config = config
-        self.store = store or Store(config.store.data_dir)
+        self.clock = clock or (store.clock if store is not None else process_clock())
+        self.store = store or Store(config.store.data_dir, self.clock)
         self.vault = Vault(self.store.root / "vault")
 
     @property
@@ -115,7 +129,7 @@ class Casebook:
         at: datetime | None = None,
     ) -> Case:
         """Open a case inside a transaction the caller holds."""
-        at = at or now()
+        at = at or self.clock.now()
         number = Counters(tx).next(f"case-{at.year}")
         ref = format_ref(at.year, number)
         case, event = workflow.open_case(
@@ -154,7 +168,8 @@ class Casebook:
 
     def _check_harassment(self, tx: Transaction, case: Case, incident: Event) -> Case:
         """A second incident by the same person toward the same target is a course of conduct."""
-        target = str(incident.data.get("target", ""))
+        assert isinstance(incident.data, Incident)
+        target = incident.data.target
         if not target.strip() or HARASSMENT in case.flags:
             return case
         ids = {s.person_id for s in case.subjects}
@@ -175,7 +190,8 @@ class Casebook:
             "conduct-desk",
             EventType.HARASSMENT_FLAGGED,
             f"Possible harassment: two or more incidents toward {target}",
-            {"target": target},
+            HarassmentFlag(target),
+            at=incident.at,
         )
         Events(tx).add(flag)
         tx.note(f"{case.ref} harassment-flagged")
@@ -186,18 +202,16 @@ class Casebook:
         ref: str,
         type: EventType,
         summary: str,
-        data: Mapping[str, Any] | None = None,
+        data: Payload,
         at: datetime | None = None,
     ) -> Case:
-        """Record one event of a given type."""
-        event = make_event(ref.upper(), self.actor, type, summary, data, at=at)
-        if type is EventType.INCIDENT or type is EventType.MEETING_SCHEDULED:
-            event = replace(event, data={**event.data, "event_id": event.id})
+        """Record one event of a given type, now by this casebook's clock unless ``at`` says."""
+        event = make_event(ref.upper(), self.actor, type, summary, data, at=at or self.clock.now())
         return self.record(ref, [event])
 
     def note(self, ref: str, text: str) -> Case:
         """A free-text note on the timeline."""
-        return self.add(ref, EventType.NOTE, text, {"text": text})
+        return self.add(ref, EventType.NOTE, text, Text(text))
 
     def step(
         self,
@@ -209,6 +223,7 @@ class Casebook:
         at: datetime | None = None,
     ) -> Case:
         """Move a case up (or off) the ladder; out of order needs a reason."""
+        at = at or self.clock.now()
         with self.store.transaction(self.actor) as tx:
             case = _need(Cases(tx).get(ref.upper()), ref)
             events = workflow.move(
@@ -216,7 +231,8 @@ class Casebook:
                 case,
                 to_step,
                 actor=self.actor,
-                at=at or now(),
+                at=at,
+                today=at.astimezone().date(),
                 periods=self.config.periods,
                 reason=reason,
                 fields=fields,
@@ -240,41 +256,43 @@ class Casebook:
         """
         from store.maillog import Messages
 
+        at = self.clock.now()
         with self.store.transaction(self.actor) as tx:
             case = _need(Cases(tx).get(ref.upper()), ref)
             found = [e for e in Events(tx).of(case.ref) if e.id == evidence_event_id]
-            if not found or found[0].type is not EventType.EVIDENCE_ADDED:
+            if not found or not isinstance(found[0].data, EvidenceAdded):
                 raise NotFound(f"no email {evidence_event_id!r} on {case.ref}")
-            data = dict(found[0].data)
+            data = found[0].data
             person = self.find_or_add_person(tx, name, email)
-            new = self.open_case_in(tx, person, behaviours=behaviours, summary=summary)
+            new = self.open_case_in(tx, person, behaviours=behaviours, summary=summary, at=at)
             moved = make_event(
                 new.ref,
                 self.actor,
                 EventType.EVIDENCE_ADDED,
-                f"Evidence (split from {case.ref}): {data.get('subject') or data.get('name', '')}",
-                {**data, "split_from": case.ref},
+                f"Evidence (split from {case.ref}): {data.title}",
+                replace(data, split_from=case.ref),
+                at=at,
             )
             new = self.record_in(tx, new.ref, [moved])
+            split = EmailSplit(
+                split_sha256=data.sha256,
+                message_id=data.message_id or "",
+                evidence_event=evidence_event_id,
+                to_case=new.ref,
+            )
             marker = make_event(
                 case.ref,
                 self.actor,
                 EventType.EMAIL_SPLIT,
-                f"Email split off to {new.ref}: {data.get('subject') or data.get('name', '')}",
-                {
-                    "split_sha256": data.get("sha256", ""),
-                    "message_id": data.get("message_id") or "",
-                    "evidence_event": evidence_event_id,
-                    "to_case": new.ref,
-                },
+                f"Email split off to {new.ref}: {data.title}",
+                split,
+                at=at,
             )
             self.record_in(tx, case.ref, [marker])
             messages = Messages(tx)
-            record = messages.find(
-                message_id=data.get("message_id") or None, sha256=data.get("sha256") or None
-            )
+            record = messages.find(message_id=data.message_id, sha256=data.sha256)
             if record is not None:
-                messages.put(replace(record, case_ref=new.ref, rule="split"))
+                messages.put(replace(record, case_ref=new.ref, rule=ThreadRule.SPLIT))
             return new
 
     def reopen(self, ref: str, reason: str) -> Case:
@@ -282,9 +300,7 @@ class Casebook:
         case = self.get(ref)
         if case.status is CaseStatus.OPEN:
             raise workflow.CaseRuleError(f"{case.ref} is already open")
-        return self.add(
-            ref, EventType.CASE_REOPENED, f"Case reopened: {reason}", {"reason": reason}
-        )
+        return self.add(ref, EventType.CASE_REOPENED, f"Case reopened: {reason}", Reopened(reason))
 
     def put_person(self, person: Person) -> None:
         """Add or update a person's details (and the name copied onto their cases)."""

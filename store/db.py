@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -35,6 +34,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
+from casework.clock import Clock, process_clock
 from store.audit import AuditLog
 from store.files import (
     DIR_MODE,
@@ -46,16 +46,13 @@ from store.files import (
 )
 from store.lock import FileLock
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 META = "meta.json"
 JOURNAL = "journal.json"
 LOCK_TIMEOUT_S = 30.0
 # Event files are one per case: keep only the recently used ones in memory.
 EVENT_CACHE_SIZE = 512
 
-Migration = Callable[["Transaction"], None]
-# Migrations by the version they upgrade *from*; add one when the layout changes.
-MIGRATIONS: dict[int, Migration] = {}
 
 
 class StoreError(Exception):
@@ -169,8 +166,9 @@ class Transaction:
 class Store:
     """The data directory, shared safely by the dashboard and the daemon."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, clock: Clock | None = None) -> None:
         self.root = root
+        self.clock = clock or process_clock()
         self._root = str(root)
         make_dir(root)
         os.chmod(root, DIR_MODE)
@@ -261,7 +259,8 @@ class Store:
     # -- commit and recovery ------------------------------------------------------------
 
     def _commit(self, tx: Transaction) -> None:
-        txid = f"{time.time_ns()}-{os.getpid()}"
+        # Unique, not ordered: the audit chain orders transactions.
+        txid = f"{os.getpid()}-{os.urandom(8).hex()}"
         renames: list[tuple[str, str]] = []
         blobs: dict[str, bytes] = {}
         for n, (rel, data) in enumerate(sorted(tx._staged.items())):
@@ -270,7 +269,9 @@ class Store:
             write_synced(self.root / "tmp" / tmp_name, blob)
             renames.append((tmp_name, rel))
             blobs[rel] = blob
-        entry = self.audit.prepare(txid, tx.actor, tx._audit or ["write"], sorted(tx._staged))
+        entry = self.audit.prepare(
+            txid, self.clock.now(), tx.actor, tx._audit or ["write"], sorted(tx._staged)
+        )
         if len(renames) > 1:
             # The journal is the commit point of a multi-file transaction.
             journal = dump_json({"tx": txid, "renames": renames, "audit": entry})
@@ -329,6 +330,8 @@ class Store:
                 f"the store at {self.root} has schema {version}; this Conduct Desk knows "
                 f"up to {SCHEMA_VERSION}: upgrade Conduct Desk"
             )
+        from store.migrations import MIGRATIONS
+
         while version < SCHEMA_VERSION:
             MIGRATIONS[version](tx)
             version += 1

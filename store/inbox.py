@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from casework.cases import Case, CaseStatus
-from casework.events import EventType, make_event, now
+from casework.events import EventType, make_event
 from casework.mailrecords import MailOutcome, MailRecord
-from casework.mailthread import IncomingMail, Rule, is_staff, reply_ids, tagged_ref
-from casework.serial import from_json, to_json
+from casework.mailthread import IncomingMail, ThreadRule, is_staff, reply_ids, tagged_ref
+from casework.payloads import EvidenceAdded, EvidenceKind
+from casework.serial import from_json
 from store.casebook import Casebook
 from store.db import Transaction
 from store.maillog import Messages
@@ -25,7 +26,7 @@ class Ingested:
 
     outcome: MailOutcome
     case_ref: str | None
-    rule: str
+    rule: ThreadRule | None
     duplicate: bool = False
 
 
@@ -82,14 +83,14 @@ class Inbox:
                 )
             return Ingested(seen.outcome, seen.case_ref, seen.rule, duplicate=True)
         if skip_reason:
-            messages.put(self._record(mail, MailOutcome.SKIPPED, None, "", skip_reason))
+            messages.put(self._record(mail, MailOutcome.SKIPPED, None, None, skip_reason))
             tx.note(f"mail {mail.sha256[:12]} skipped: {skip_reason}")
-            return Ingested(MailOutcome.SKIPPED, None, "")
+            return Ingested(MailOutcome.SKIPPED, None, None)
         case, rule = self._thread(tx, mail)
         outcome = MailOutcome.ATTACHED
         if case is None:
             case = self._open_from(tx, mail)
-            outcome, rule = MailOutcome.OPENED, Rule.NEW
+            outcome, rule = MailOutcome.OPENED, ThreadRule.NEW
         self._add_evidence(tx, case, mail, rule)
         messages.put(self._record(mail, outcome, case.ref, rule, ""))
         return Ingested(outcome, case.ref, rule)
@@ -115,7 +116,7 @@ class Inbox:
             uid=uid,
             message_id=message_id,
             outcome=MailOutcome.QUARANTINED,
-            recorded=now(),
+            recorded=self.book.clock.now(),
             reason=error[:2000],
             subject=subject,
             sender=sender,
@@ -140,7 +141,12 @@ class Inbox:
         return record
 
     def _record(
-        self, mail: IncomingMail, outcome: MailOutcome, ref: str | None, rule: str, reason: str
+        self,
+        mail: IncomingMail,
+        outcome: MailOutcome,
+        ref: str | None,
+        rule: ThreadRule | None,
+        reason: str,
     ) -> MailRecord:
         return MailRecord(
             sha256=mail.sha256,
@@ -149,7 +155,7 @@ class Inbox:
             uid=mail.uid,
             message_id=mail.message_id,
             outcome=outcome,
-            recorded=now(),
+            recorded=self.book.clock.now(),
             case_ref=ref,
             rule=rule,
             reason=reason,
@@ -158,13 +164,13 @@ class Inbox:
             size=mail.size,
         )
 
-    def _thread(self, tx: Transaction, mail: IncomingMail) -> tuple[Case | None, str]:
+    def _thread(self, tx: Transaction, mail: IncomingMail) -> tuple[Case | None, ThreadRule]:
         cases = Cases(tx)
         ref = tagged_ref(mail.subject)
         if ref:
             case = cases.get(ref)
             if case is not None:
-                return case, Rule.TAG
+                return case, ThreadRule.TAG
         for mid, rule in reply_ids(mail):
             found = Messages(tx).case_for_message_ids([mid])
             if found:
@@ -183,8 +189,8 @@ class Inbox:
                 ]
                 if open_docs:
                     latest = max(open_docs, key=lambda d: str(d["last_activity"]))
-                    return from_json(Case, latest), Rule.SENDER
-        return None, Rule.NEW
+                    return from_json(Case, latest), ThreadRule.SENDER
+        return None, ThreadRule.NEW
 
     def _open_from(self, tx: Transaction, mail: IncomingMail) -> Case:
         staff = is_staff(mail.sender_address, self.book.config.school.staff_domains)
@@ -199,34 +205,39 @@ class Inbox:
             reporter = f"{mail.sender_name or mail.sender_address} (by email)"
         summary = mail.subject.strip() or "(no subject)"
         return self.book.open_case_in(
-            tx, person, behaviours=[], summary=summary, reporter=reporter, at=now()
+            tx, person, behaviours=[], summary=summary, reporter=reporter
         )
 
-    def _add_evidence(self, tx: Transaction, case: Case, mail: IncomingMail, rule: str) -> None:
+    def _add_evidence(
+        self, tx: Transaction, case: Case, mail: IncomingMail, rule: ThreadRule
+    ) -> None:
         who = (
             f"{mail.sender_name} <{mail.sender_address}>"
             if mail.sender_name
             else mail.sender_address
+        )
+        evidence = EvidenceAdded(
+            kind=EvidenceKind.EMAIL,
+            sha256=mail.sha256,
+            name=f"{case.ref}-email-{mail.uid}.eml",
+            size=mail.size,
+            message_id=mail.message_id,
+            sender=mail.sender_address,
+            subject=mail.subject,
+            date=mail.date,
+            rule=rule,
+            folder=mail.folder,
+            uidvalidity=mail.uidvalidity,
+            uid=mail.uid,
+            attachments=mail.attachments,
+            excerpt=mail.text[:500],
         )
         event = make_event(
             case.ref,
             DAEMON,
             EventType.EVIDENCE_ADDED,
             f"Email from {who}: {mail.subject}",
-            {
-                "kind": "email",
-                "sha256": mail.sha256,
-                "name": f"{case.ref}-email-{mail.uid}.eml",
-                "message_id": mail.message_id,
-                "from": mail.sender_address,
-                "subject": mail.subject,
-                "date": mail.date.isoformat() if mail.date else None,
-                "rule": rule,
-                "folder": mail.folder,
-                "uidvalidity": mail.uidvalidity,
-                "uid": mail.uid,
-                "attachments": [to_json(a) for a in mail.attachments],
-                "excerpt": mail.text[:500],
-            },
+            evidence,
+            at=self.book.clock.now(),
         )
         self.book.record_in(tx, case.ref, [event])

@@ -8,8 +8,9 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from casework.events import EventType, make_event, now
+from casework.events import EventType, make_event
 from casework.outbox import LetterRecord, LetterStateError, LetterStatus, check_move
+from casework.payloads import LetterMoved
 from casework.people import Channel
 from store.casebook import Casebook, NotFound
 from store.db import Transaction
@@ -56,15 +57,16 @@ class Outbox:
             if needs_approval is None:
                 needs_approval = any(s.letter == kind and s.approval for s in policy.steps)
             person = People(tx).get(case.subjects[0].person_id) if case.subjects else None
+            created = self.book.clock.now()
             letter = LetterRecord(
-                id=f"L{now():%Y%m%d%H%M%S}{os.urandom(2).hex()}",
+                id=f"L{created:%Y%m%d%H%M%S}{os.urandom(2).hex()}",
                 case_ref=case.ref,
                 kind=kind,
                 status=LetterStatus.DRAFTED,
-                created=now(),
+                created=created,
                 recipient_name=person.name if person else "",
                 recipient_email=person.email if person else None,
-                channel=(person.channel if person else Channel.POST).value,
+                channel=person.channel if person else Channel.POST,
                 pdf_sha256=sha,
                 needs_approval=needs_approval,
                 fields=dict(fields or {}),
@@ -77,20 +79,17 @@ class Outbox:
         return letter
 
     def _event(
-        self, tx: Transaction, letter: LetterRecord, etype: EventType, summary: str, **extra: Any
+        self, tx: Transaction, letter: LetterRecord, etype: EventType, summary: str, error: str = ""
     ) -> None:
+        moved = LetterMoved(
+            letter_id=letter.id,
+            kind=letter.kind,
+            sha256=letter.pdf_sha256,
+            name=letter.attachment_name,
+            error=error,
+        )
         event = make_event(
-            letter.case_ref,
-            tx.actor,
-            etype,
-            summary,
-            {
-                "letter_id": letter.id,
-                "kind": letter.kind,
-                "sha256": letter.pdf_sha256,
-                "name": letter.attachment_name,
-                **extra,
-            },
+            letter.case_ref, tx.actor, etype, summary, moved, at=self.book.clock.now()
         )
         case = Cases(tx).get(letter.case_ref)
         assert case is not None
@@ -168,7 +167,8 @@ class Outbox:
 
     def sent(self, ref: str, letter_id: str, at: datetime | None = None) -> LetterRecord:
         """The server accepted the letter."""
-        return self.move(ref, letter_id, LetterStatus.SENT, sent_at=at or now(), last_error="")
+        sent_at = at or self.book.clock.now()
+        return self.move(ref, letter_id, LetterStatus.SENT, sent_at=sent_at, last_error="")
 
     def retry_later(self, ref: str, letter_id: str, error: str, when: datetime) -> LetterRecord:
         """A temporary failure: back to the queue with the error shown and a time to retry."""
@@ -184,7 +184,7 @@ class Outbox:
 
     def posted(self, ref: str, letter_id: str) -> LetterRecord:
         """The office has put the letter in the post."""
-        return self.move(ref, letter_id, LetterStatus.POSTED, sent_at=now())
+        return self.move(ref, letter_id, LetterStatus.POSTED, sent_at=self.book.clock.now())
 
 
 def _summary(letter: LetterRecord, to: LetterStatus) -> str:

@@ -9,7 +9,7 @@ from tinydb import Query
 from tinydb.table import Document
 
 from casework.cases import REF_PATTERN, Case
-from casework.events import Event
+from casework.events import Event, event_from_json
 from casework.outbox import LetterRecord, LetterStatus
 from casework.people import Person, normalise_email
 from casework.serial import from_json, to_json
@@ -20,7 +20,8 @@ PEOPLE_SHARDS = 16
 LETTER_SHARDS = 16
 
 
-def _case_doc_id(ref: str) -> int:
+def case_doc_id(ref: str) -> int:
+    """The TinyDB document id of a case: stable, so upserts need no scan."""
     # C-2026-0007 -> 202600007: a stable integer id, so upserts need no scan.
     m = REF_PATTERN.fullmatch(ref)
     if not m:
@@ -35,7 +36,7 @@ def case_shard(ref: str) -> str:
 
 def events_file(ref: str) -> str:
     """The file holding one case's timeline."""
-    _case_doc_id(ref)  # refuse anything that is not a reference before it becomes a path
+    case_doc_id(ref)  # refuse anything that is not a reference before it becomes a path
     return f"events/{ref}.json"
 
 
@@ -47,13 +48,13 @@ class Cases:
 
     def get(self, ref: str) -> Case | None:
         """The case, or None."""
-        doc = self.tx.table(case_shard(ref), "cases").get(doc_id=_case_doc_id(ref))
+        doc = self.tx.table(case_shard(ref), "cases").get(doc_id=case_doc_id(ref))
         return from_json(Case, doc) if doc else None
 
     def put(self, case: Case) -> None:
         """Insert or replace a case document."""
         table = self.tx.table(case_shard(case.ref), "cases")
-        table.upsert(Document(to_json(case), doc_id=_case_doc_id(case.ref)))
+        table.upsert(Document(to_json(case), doc_id=case_doc_id(case.ref)))
 
     def raw(self) -> Iterator[dict[str, Any]]:
         """Every case document as stored, for fast listing."""
@@ -63,7 +64,7 @@ class Cases:
     def all(self) -> list[Case]:
         """Every case, oldest reference first."""
         cases = [from_json(Case, d) for d in self.raw()]
-        cases.sort(key=lambda c: _case_doc_id(c.ref))
+        cases.sort(key=lambda c: case_doc_id(c.ref))
         return cases
 
 
@@ -80,7 +81,7 @@ class Events:
     def of(self, ref: str) -> list[Event]:
         """A case's timeline in the order it was recorded (TinyDB ids grow with each insert)."""
         table = self.tx.table(events_file(ref), "events")
-        return [from_json(Event, d) for d in sorted(table.all(), key=lambda d: d.doc_id)]
+        return [event_from_json(d) for d in sorted(table.all(), key=lambda d: d.doc_id)]
 
 
 class People:

@@ -1,38 +1,44 @@
-"""Shared fixtures: a school configured from either preset, in a temporary directory."""
+"""Shared fixtures: a school on either preset in a temporary directory, at the tests' clock."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from casework.clock import Clock
 from casework.config import Config, load_config
 from store.casebook import Casebook
-
-SCHOOL = """
-[school]
-name = "Stockham Primary School"
-address = ["1 School Lane", "Stockham", "OX1 1AA"]
-phone = "01234 567890"
-email = "office@stockham.sch.uk"
-headteacher = "Mrs Helen Head"
-chair_of_governors = "Mr Colin Chair"
-senior_staff = ["Mr Sam Senior"]
-staff_domains = ["stockham.sch.uk"]
-
-[operator]
-name = "Olive Office"
-"""
-
-MakeConfig = Callable[..., Config]
+from tests.support.clock import FIXED_CLOCK, clock_env
+from tests.support.school import MakeConfig, write_config
 
 
-def write_config(directory: Path, preset: str, extra: str = "") -> Path:
-    """Write a config.toml for a preset into ``directory`` and return its path."""
-    path = directory / "config.toml"
-    path.write_text(SCHOOL + f'\n[policy]\npreset = "{preset}"\n' + extra, encoding="utf-8")
-    return path
+def pytest_configure(config: pytest.Config) -> None:
+    """Run the whole suite, and every `conduct` process it starts, from the tests' moment.
+
+    Nothing in the suite may depend on the day it runs: a Casebook made without a clock,
+    the command line and the daemon all start their clocks at 10 March 2026, 09:00 UTC.
+    """
+    os.environ.update(clock_env())
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """The tests' fixed clock (a Tuesday in March 2026)."""
+    return FIXED_CLOCK
+
+
+@pytest.fixture
+def utc_display(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Show local times as UTC, so what a screen shows is the same on every machine."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
 
 
 @pytest.fixture
@@ -52,6 +58,6 @@ def preset(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def book(make_config: MakeConfig) -> Casebook:
-    """A casebook on the warning-first preset."""
-    return Casebook(make_config("warning-first"))
+def book(make_config: MakeConfig, clock: Clock) -> Casebook:
+    """A casebook on the warning-first preset, at the tests' clock."""
+    return Casebook(make_config("warning-first"), clock=clock)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Callable, Iterable
-from datetime import datetime
+from collections.abc import Iterable
 from functools import partial
 from pathlib import PurePath
 from typing import ClassVar
@@ -15,10 +14,11 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from casework.clock import Clock
 from casework.config import Config
 from store.casebook import Casebook
 from store.watch import StoreWatcher
-from tui.desk import Desk, local_now
+from tui.desk import Desk
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.help_modal import HelpModal
 
@@ -51,12 +51,12 @@ class ConductApp(App[None]):
         self,
         config: Config,
         *,
-        clock: Callable[[], datetime] | None = None,
+        clock: Clock | None = None,
         watch: bool = True,
         book: Casebook | None = None,
     ) -> None:
         super().__init__()
-        self.desk = Desk(config, book or Casebook(config), clock or local_now)
+        self.desk = Desk(config, book or Casebook(config, clock=clock))
         self.watch_store = watch
         self._watcher: StoreWatcher | None = None
         self.theme = DARK

@@ -2,30 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from casework.clock import Clock
 from casework.config import Config
 from store.casebook import Casebook
 from store.outbox import Outbox
 
 
-def local_now() -> datetime:
-    """The wall clock, timezone-aware in local time."""
-    return datetime.now().astimezone()
-
-
 @dataclass
 class Desk:
-    """The office's desk: configuration, casebook, outbox and a clock (fixed in tests)."""
+    """The office's desk: configuration, casebook, outbox, and the casebook's clock."""
 
     config: Config
     book: Casebook
-    clock: Callable[[], datetime] = field(default=local_now)
     # Things worth making once per session (the letter renderer).
     cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def clock(self) -> Clock:
+        """The one clock, shared with the store (fixed in tests)."""
+        return self.book.clock
 
     @property
     def outbox(self) -> Outbox:
@@ -33,12 +32,12 @@ class Desk:
         return Outbox(self.book)
 
     def now(self) -> datetime:
-        """The current time by this desk's clock."""
-        return self.clock()
+        """The current time by this desk's clock, in local time for the screen."""
+        return self.clock.now().astimezone()
 
     def today(self) -> date:
-        """Today's date by this desk's clock."""
-        return self.clock().date()
+        """Today's date at the school."""
+        return self.clock.today()
 
     @property
     def is_headteacher(self) -> bool:

@@ -10,7 +10,7 @@ import pytest
 
 from casework.config import load_config
 from casework.tomlread import ConfigError
-from tests.conftest import SCHOOL, write_config
+from tests.support.school import SCHOOL, write_config
 
 MAIL = """
 [mail.imap]

@@ -9,7 +9,7 @@ import pytest
 from casework.config import load_config
 from casework.policy import Route, load_preset
 from casework.tomlread import ConfigError
-from tests.conftest import write_config
+from tests.support.school import write_config
 
 
 def test_meeting_first_matches_seed_000() -> None:

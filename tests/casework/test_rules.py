@@ -11,10 +11,11 @@ from casework.cases import IncidentMark
 from casework.config import Periods
 from casework.events import EventType
 from casework.ladder import StepOrderError
+from casework.payloads import Incident, MeetingOutcome
 from casework.rules import harassment_targets, limitation_date, next_due
 from casework.workflow import CaseRuleError
 from store.casebook import Casebook
-from tests.conftest import MakeConfig
+from tests.support.school import MakeConfig
 
 
 def test_out_of_order_step_needs_a_reason(make_config: MakeConfig) -> None:
@@ -28,7 +29,7 @@ def test_out_of_order_step_needs_a_reason(make_config: MakeConfig) -> None:
     assert moved.step == "stop-and-warn"
     last = book.file(case.ref).events[-1]
     assert last.type is EventType.STEP_CHANGED
-    assert last.data["in_order"] is False and "third report" in last.data["reason"]
+    assert last.data.in_order is False and "third report" in last.data.reason
 
 
 def test_refused_meeting_suggests_stop_and_warn(make_config: MakeConfig) -> None:
@@ -36,7 +37,7 @@ def test_refused_meeting_suggests_stop_and_warn(make_config: MakeConfig) -> None
     case = book.open_case(name="Pat", behaviours=["dogs"], summary="Dog on site")
     assert book.file(case.ref).suggestion.step == "meeting-invitation"  # type: ignore[union-attr]
     book.step(case.ref, "meeting-invitation")
-    book.add(case.ref, EventType.MEETING_REFUSED, "Refused to attend")
+    book.add(case.ref, EventType.MEETING_REFUSED, "Refused to attend", MeetingOutcome())
     suggestion = book.file(case.ref).suggestion
     assert suggestion is not None and suggestion.step == "stop-and-warn"
 
@@ -56,7 +57,7 @@ def test_second_incident_toward_same_target_raises_harassment(book: Casebook) ->
         first.ref,
         EventType.INCIDENT,
         "Swore at Mrs Khan",
-        {"occurred_on": "2026-10-01", "target": "Mrs Khan", "behaviours": ["swearing"]},
+        Incident("Swore at Mrs Khan", date(2026, 10, 1), "Mrs Khan", ("swearing",)),
     )
     assert "harassment" not in book.get(first.ref).flags
     # A separate case about the same parent, toward the same person, written differently.
@@ -67,7 +68,7 @@ def test_second_incident_toward_same_target_raises_harassment(book: Casebook) ->
         second.ref,
         EventType.INCIDENT,
         "Threatened Mrs Khan",
-        {"occurred_on": "2026-10-08", "target": "mrs  khan", "behaviours": ["threats"]},
+        Incident("Threatened Mrs Khan", date(2026, 10, 8), "mrs  khan", ("threats",)),
     )
     assert "harassment" in book.get(second.ref).flags
     # Another parent toward the same target is not a course of conduct by one person.
@@ -76,7 +77,7 @@ def test_second_incident_toward_same_target_raises_harassment(book: Casebook) ->
         other.ref,
         EventType.INCIDENT,
         "Swore at Mrs Khan",
-        {"occurred_on": "2026-10-09", "target": "Mrs Khan", "behaviours": []},
+        Incident("Swore at Mrs Khan", date(2026, 10, 9), "Mrs Khan"),
     )
     assert "harassment" not in book.get(other.ref).flags
 
@@ -93,12 +94,13 @@ def test_social_media_incident_shows_the_date_one_year_on(book: Casebook) -> Non
         case.ref,
         EventType.INCIDENT,
         "Post naming the class teacher",
-        {
-            "occurred_on": "2026-03-01",
-            "published_on": "2026-03-01",
-            "target": "Mr Teacher",
-            "behaviours": ["defamatory-posts"],
-        },
+        Incident(
+            "Post naming the class teacher",
+            date(2026, 3, 1),
+            "Mr Teacher",
+            ("defamatory-posts",),
+            published_on=date(2026, 3, 1),
+        ),
     )
     due = next_due(book.get(case.ref), date(2026, 4, 1))
     assert due is not None and due.on == date(2027, 3, 1) and due.what == "defamation time limit"

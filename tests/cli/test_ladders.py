@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import write_config
+from tests.support.school import write_config
 
 
 def conduct(config: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
@@ -44,7 +44,16 @@ def test_warning_first_full_ladder(tmp_path: Path) -> None:
         "Shouted at the gate",
     ).stdout.strip()
     assert ref.startswith("C-") and ref.endswith("-0001")
-    conduct(cfg, "case", "record", ref, "statement-taken", "Mrs Khan's account of the morning")
+    conduct(
+        cfg,
+        "case",
+        "record",
+        ref,
+        "statement-taken",
+        "Mrs Khan's account of the morning",
+        "--set",
+        "by=Mrs Khan",
+    )
     conduct(cfg, "case", "record", ref, "parent-contacted", "Phoned Pat to hear their side")
     for step in ("warning", "meeting-senior", "meeting-chair"):
         conduct(cfg, "case", "step", ref, step)

@@ -9,7 +9,7 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from tests.cli.test_ladders import conduct, show
-from tests.conftest import write_config
+from tests.support.school import write_config
 
 
 def test_render_records_the_draft_and_keeps_the_pdf(tmp_path: Path) -> None:

@@ -47,7 +47,7 @@ def test_demo_turns_flagged_mail_into_cases_then_stops_everything(tmp_path: Path
     assert "Autumn term newsletter" not in summaries
     doyle = next(c for c in book.cases("all") if c.subjects[0].name == "Chris Doyle")
     rules = [
-        e.data.get("rule") for e in book.file(doyle.ref).events if e.type.value == "evidence-added"
+        e.data.rule for e in book.file(doyle.ref).events if e.type.value == "evidence-added"
     ]
     assert rules == ["tag"]  # the parent's reply threaded into the case by its tag
     log = MailLog(book.store)

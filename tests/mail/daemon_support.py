@@ -10,8 +10,8 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from casework.config import Config, Imap, Mail, Smtp, load_config
-from tests.conftest import write_config
 from tests.support.mailfixtures import loopback_mail_toml as loopback_mail_toml
+from tests.support.school import write_config
 
 
 def school_config(

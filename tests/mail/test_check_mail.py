@@ -10,8 +10,8 @@ from pathlib import Path
 from mailservers.dovecot import Dovecot
 from mailservers.smtp import RecordingSmtp
 
-from tests.conftest import write_config
 from tests.mail.daemon_support import loopback_mail_toml
+from tests.support.school import write_config
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -50,7 +50,7 @@ def test_flagged_message_becomes_a_case_and_a_second_run_adds_nothing(
     assert case.subjects[0].name == "Pat Parent"
     evidence = [e for e in book.file(case.ref).events if e.type.value == "evidence-added"]
     assert len(evidence) == 1
-    raw = book.vault.get(evidence[0].data["sha256"])
+    raw = book.vault.get(evidence[0].data.sha256)
     assert b"Rude comments at pick-up" in raw
     # Our only mark on the server is the keyword: not \Seen, still flagged, nothing moved.
     flags = dovecot.flags_of(flagged, folder=folder)
@@ -84,7 +84,7 @@ def test_three_messages_of_one_thread_make_one_case(
     run_once(config)
     book = Casebook(config)
     (case,) = book.cases()
-    rules = [e.data["rule"] for e in book.file(case.ref).events if e.type.value == "evidence-added"]
+    rules = [e.data.rule for e in book.file(case.ref).events if e.type.value == "evidence-added"]
     assert rules == ["new", "in-reply-to", "in-reply-to"] or rules == [
         "new",
         "in-reply-to",
@@ -172,9 +172,9 @@ def test_a_30_mb_attachment_is_kept_and_flagged(
     book = Casebook(config)
     (case,) = book.cases()
     (ev,) = [e for e in book.file(case.ref).events if e.type.value == "evidence-added"]
-    (att,) = ev.data["attachments"]
-    assert att["name"] == "gate.mp4" and att["oversize"] is True and att["size"] == len(video)
-    assert book.vault.get(att["sha256"]) == video
+    (att,) = ev.data.attachments
+    assert att.name == "gate.mp4" and att.oversize is True and att.size == len(video)
+    assert book.vault.get(att.sha256) == video
 
 
 def test_malformed_mime_and_odd_charsets_keep_flowing(
@@ -206,7 +206,7 @@ def test_malformed_mime_and_odd_charsets_keep_flowing(
     assert "Café “quote”" in subjects and "Letter" in subjects and len(subjects) == 4
     letter_case = next(c for c in book.cases() if c.summary == "Letter")
     (ev,) = [e for e in book.file(letter_case.ref).events if e.type.value == "evidence-added"]
-    name = ev.data["attachments"][0]["name"]
+    name = ev.data.attachments[0].name
     assert name == "résumé final.pdf"
     naive = next(c for c in book.cases() if c.summary.startswith("na"))
     assert naive.summary == "naïve"  # undeclared 8-bit header: UTF-8 if it decodes, else 1252

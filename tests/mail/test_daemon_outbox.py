@@ -22,6 +22,7 @@ from mailer.smtp_send import OutgoingLetter, build_letter
 from store.casebook import Casebook
 from store.outbox import Outbox
 from tests.mail.daemon_support import school_config, unique_folder
+from tests.support.clock import FIXED
 
 
 @cache
@@ -118,7 +119,7 @@ def test_421_retries_later_and_550_fails_with_the_reply(
         and waiting.next_attempt
     )
     timeline = outbox.book.file(letter.case_ref).events
-    assert "421" in str(timeline[-1].data.get("error"))  # visible on the case, never silent
+    assert "421" in timeline[-1].data.error  # visible on the case, never silent
     # Due again: the server now refuses for good.
     _make_due(outbox, waiting)
     smtp_server.knobs.reply_next = "550 5.1.1 No such user here"
@@ -167,6 +168,7 @@ def test_a_crash_in_sending_with_the_copy_already_in_sent_is_not_sent_again(
         body_text="x",
         pdf=letter_pdf(),
         message_id=claimed.message_id,
+        date=FIXED,
     )
     with connect(school.mail.imap) as session:
         session.append_sent(build_letter(outgoing, school.mail.smtp).as_bytes())

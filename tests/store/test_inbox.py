@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import replace
 
 from casework.mailrecords import MailOutcome
-from casework.mailthread import IncomingMail, Rule
+from casework.mailthread import IncomingMail, ThreadRule
 from store.casebook import Casebook
 from store.inbox import Inbox
 from store.maillog import MailLog
@@ -52,21 +52,21 @@ def test_threading_by_tag_reply_and_sender(book: Casebook) -> None:
     b = inbox.ingest(mail(2, "Second", sender="b@example.org"))
     assert a.case_ref != b.case_ref
     tagged = inbox.ingest(mail(3, f"Re: [{a.case_ref}] letter", sender="c@example.org"))
-    assert (tagged.case_ref, tagged.rule) == (a.case_ref, Rule.TAG)
+    assert (tagged.case_ref, tagged.rule) == (a.case_ref, ThreadRule.TAG)
     reply = inbox.ingest(
         mail(4, "Re: Second", sender="d@example.org", in_reply_to=("<m2@example.org>",))
     )
-    assert (reply.case_ref, reply.rule) == (b.case_ref, Rule.IN_REPLY_TO)
+    assert (reply.case_ref, reply.rule) == (b.case_ref, ThreadRule.IN_REPLY_TO)
     refs = inbox.ingest(
         mail(5, "Fwd", sender="e@example.org", references=("<x@y>", "<m2@example.org>"))
     )
-    assert (refs.case_ref, refs.rule) == (b.case_ref, Rule.REFERENCES)
+    assert (refs.case_ref, refs.rule) == (b.case_ref, ThreadRule.REFERENCES)
     same_sender = inbox.ingest(mail(6, "Another thing", sender="A@Example.org"))
-    assert (same_sender.case_ref, same_sender.rule) == (a.case_ref, Rule.SENDER)
+    assert (same_sender.case_ref, same_sender.rule) == (a.case_ref, ThreadRule.SENDER)
     rules = [
-        e.data["rule"] for e in book.file(b.case_ref).events if e.type.value == "evidence-added"
+        e.data.rule for e in book.file(b.case_ref).events if e.type.value == "evidence-added"
     ]
-    assert rules == [Rule.NEW, Rule.IN_REPLY_TO, Rule.REFERENCES]
+    assert rules == [ThreadRule.NEW, ThreadRule.IN_REPLY_TO, ThreadRule.REFERENCES]
 
 
 def test_staff_forwarding_a_report_opens_a_case_to_be_identified(book: Casebook) -> None:
@@ -91,7 +91,7 @@ def test_splitting_an_email_moves_it_and_its_replies_to_a_new_case(book: Caseboo
     inbox = Inbox(book)
     first = inbox.ingest(mail(1, "About the car park", sender="pat@example.org"))
     wrong = inbox.ingest(mail(2, "Something else entirely", sender="pat@example.org"))
-    assert wrong.case_ref == first.case_ref and wrong.rule == Rule.SENDER
+    assert wrong.case_ref == first.case_ref and wrong.rule == ThreadRule.SENDER
     assert first.case_ref is not None
     evidence = [e for e in book.file(first.case_ref).events if e.type.value == "evidence-added"]
     new = book.split_email(
@@ -103,7 +103,7 @@ def test_splitting_an_email_moves_it_and_its_replies_to_a_new_case(book: Caseboo
         summary="Something else entirely",
     )
     moved = [e for e in book.file(new.ref).events if e.type.value == "evidence-added"]
-    assert [e.data["sha256"] for e in moved] == [evidence[1].data["sha256"]]
+    assert [e.data.sha256 for e in moved] == [evidence[1].data.sha256]
     old_events = [e.type.value for e in book.file(first.case_ref).events]
     assert old_events.count("evidence-added") == 2 and old_events[-1] == "email-split"
     reply = inbox.ingest(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from casework.config import load_config
 from store.casebook import Casebook
-from tests.conftest import write_config
+from tests.support.school import write_config
 
 WRITER = [sys.executable, "-m", "tests.store.writer"]
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ from casework.config import Config
 from store.casebook import Casebook
 from store.db import META, SCHEMA_VERSION, Store, StoreError
 from store.vault import Vault, VaultError
-from tests.conftest import MakeConfig
+from tests.support.school import MakeConfig
 
 
 def mode(path: Path) -> int:

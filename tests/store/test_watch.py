@@ -11,7 +11,7 @@ from pathlib import Path
 from casework.config import load_config
 from store.casebook import Casebook
 from store.watch import StoreWatcher
-from tests.conftest import write_config
+from tests.support.school import write_config
 
 ROOT = Path(__file__).resolve().parents[2]
 

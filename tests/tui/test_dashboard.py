@@ -12,9 +12,9 @@ from typing import Any
 
 from casework.cases import Severity
 from casework.events import EventType
+from casework.payloads import EvidenceAdded, EvidenceKind
 from casework.people import Person
-from store.casebook import Casebook
-from tests.tui.conftest import fill, settle
+from tests.support.pilot import fill, settle
 from tui.app import ConductApp
 from tui.model import CaseRow
 from tui.screens.case import CaseScreen
@@ -105,7 +105,7 @@ async def test_bans_tab_lists_bans_with_review_dates(make_app: Any) -> None:
 
 async def test_markup_in_names_and_summaries_shows_literally(make_app: Any) -> None:
     app, config = make_app("warning-first")
-    book = Casebook(config)
+    book = app.desk.book
     case = book.open_case(
         name="[red]x[/red]",
         behaviours=["swearing"],
@@ -127,13 +127,13 @@ async def test_markup_in_names_and_summaries_shows_literally(make_app: Any) -> N
         case.ref,
         EventType.EVIDENCE_ADDED,
         "Email: [red]x[/red]",
-        {
-            "sha256": sha,
-            "name": "[red]x[/red]",
-            "kind": "email",
-            "subject": "[red]x[/red]",
-            "message_id": "<m1@example.org>",
-        },
+        EvidenceAdded(
+            EvidenceKind.EMAIL,
+            sha,
+            "[red]x[/red]",
+            subject="[red]x[/red]",
+            message_id="<m1@example.org>",
+        ),
     )
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -161,7 +161,7 @@ async def test_markup_in_names_and_summaries_shows_literally(make_app: Any) -> N
 
 async def test_split_an_email_into_a_new_case(make_app: Any) -> None:
     app, config = make_app("warning-first")
-    book = Casebook(config)
+    book = app.desk.book
     case = book.open_case(name="Dana", behaviours=["swearing"], summary="Gate")
     msg = EmailMessage()
     msg["From"] = "Other Parent <other@example.org>"
@@ -174,13 +174,13 @@ async def test_split_an_email_into_a_new_case(make_app: Any) -> None:
         case.ref,
         EventType.EVIDENCE_ADDED,
         "Email: About something else",
-        {
-            "sha256": sha,
-            "name": "About something else",
-            "kind": "email",
-            "message_id": "<other@example.org>",
-            "from": "other@example.org",
-        },
+        EvidenceAdded(
+            EvidenceKind.EMAIL,
+            sha,
+            "About something else",
+            message_id="<other@example.org>",
+            sender="other@example.org",
+        ),
     )
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -193,10 +193,10 @@ async def test_split_an_email_into_a_new_case(make_app: Any) -> None:
         await fill(pilot, {"name": "Other Parent", "behaviours": ["aggression"]})
     split = [e for e in book.file(case.ref).events if e.type is EventType.EMAIL_SPLIT]
     assert len(split) == 1
-    new_ref = split[0].data["to_case"]
+    new_ref = split[0].data.to_case
     new = book.file(new_ref)
     assert new.case.subjects[0].name == "Other Parent"
-    assert [e.data["sha256"] for e in new.events if e.type is EventType.EVIDENCE_ADDED] == [sha]
+    assert [e.data.sha256 for e in new.events if e.type is EventType.EVIDENCE_ADDED] == [sha]
     assert new.case.message_ids == ("<other@example.org>",)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from casework.events import EventType
 from casework.outbox import LetterStatus
 from store.casebook import Casebook
-from tests.tui.conftest import fill, settle
+from tests.support.pilot import fill, settle
 from tui.screens.case import CaseScreen
 from tui.screens.form_modal import FormModal
 from tui.screens.letter_modal import LetterModal
@@ -48,7 +48,7 @@ def types(book: Casebook, ref: str) -> list[str]:
 
 async def test_warning_first_ladder_from_new_case_to_lifted_ban(make_app: Any) -> None:
     app, config = make_app("warning-first")
-    book = Casebook(config)
+    book = app.desk.book
     async with app.run_test(size=(100, 30)) as pilot:
         ref = await open_new_case(pilot, ["swearing", "temper-shouting"])
         assert book.get(ref).step == "gather-information"
@@ -115,7 +115,7 @@ async def test_warning_first_ladder_from_new_case_to_lifted_ban(make_app: Any) -
         "ban-lifted",
     ):
         assert expected in events
-    moves = [e.data["to"] for e in book.file(ref).events if e.type is EventType.STEP_CHANGED]
+    moves = [e.data.to for e in book.file(ref).events if e.type is EventType.STEP_CHANGED]
     assert moves == [
         "warning",
         "meeting-senior",
@@ -130,7 +130,7 @@ async def test_meeting_first_refused_meeting_leads_to_stop_and_warn_then_ban(
     make_app: Any,
 ) -> None:
     app, config = make_app("meeting-first")
-    book = Casebook(config)
+    book = app.desk.book
     async with app.run_test(size=(100, 30)) as pilot:
         ref = await open_new_case(pilot, ["offensive-language"])
         assert book.get(ref).step == "report"
@@ -166,7 +166,7 @@ async def test_meeting_first_refused_meeting_leads_to_stop_and_warn_then_ban(
 
 async def test_a_step_out_of_order_asks_for_the_reason_and_records_it(make_app: Any) -> None:
     app, config = make_app("meeting-first")
-    book = Casebook(config)
+    book = app.desk.book
     async with app.run_test(size=(100, 30)) as pilot:
         ref = await open_new_case(pilot, ["offensive-language"])
         await take_step(pilot, "stop-and-warn", expect_suggested=False)
@@ -181,5 +181,5 @@ async def test_a_step_out_of_order_asks_for_the_reason_and_records_it(make_app: 
     case = book.get(ref)
     assert case.step == "stop-and-warn"
     moved = [e for e in book.file(ref).events if e.type is EventType.STEP_CHANGED][-1]
-    assert moved.data["reason"] == "second warning from the head"
-    assert moved.data["in_order"] is False
+    assert moved.data.reason == "second warning from the head"
+    assert moved.data.in_order is False

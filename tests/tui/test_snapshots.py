@@ -14,8 +14,8 @@ import pytest
 from textual.pilot import Pilot
 
 from casework.events import EventType
-from store.casebook import Casebook
-from tests.tui.conftest import fill, settle
+from casework.payloads import EvidenceAdded, EvidenceKind
+from tests.support.pilot import fill, settle
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.letter_modal import LetterModal
 
@@ -98,7 +98,7 @@ def test_ban_form_modal(snap_compare: Snap, make_app: Any) -> None:
 
 def test_reason_modal(snap_compare: Snap, make_app: Any) -> None:
     app, config = make_app("meeting-first")
-    ref = Casebook(config).open_case(name="Pat", behaviours=["dogs"], summary="A dog").ref
+    ref = app.desk.book.open_case(name="Pat", behaviours=["dogs"], summary="A dog").ref
 
     async def run(pilot: Pilot[Any]) -> None:
         await open_case(ref, ["t"])(pilot)
@@ -112,7 +112,7 @@ def test_reason_modal(snap_compare: Snap, make_app: Any) -> None:
 
 def test_evidence_modal(snap_compare: Snap, make_app: Any) -> None:
     app, config = make_app(demo=True)
-    book = Casebook(config)
+    book = app.desk.book
     msg = EmailMessage()
     msg["From"] = "Dana Whitlock <dana.whitlock@example.org>"
     msg["To"] = "office@example.org"
@@ -127,7 +127,7 @@ def test_evidence_modal(snap_compare: Snap, make_app: Any) -> None:
         "C-2026-0001",
         EventType.EVIDENCE_ADDED,
         "Email: About Tuesday",
-        {"sha256": sha, "name": "[red]About Tuesday[/red]", "kind": "email"},
+        EvidenceAdded(EvidenceKind.EMAIL, sha, "[red]About Tuesday[/red]"),
     )
     run = open_case("C-2026-0001", ["4", "enter"])
     assert snap_compare(app, terminal_size=SIZE, run_before=run)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -18,9 +18,12 @@ from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from casework.bans import DEFAULT_SCOPE, BanKind, BanStatus, proposed_ban
 from casework.events import Event, EventType
+from casework.fields import parse_local_time
 from casework.ladder import StepOrderError, in_order
 from casework.outbox import LetterRecord, LetterStatus
+from casework.payloads import EvidenceAdded, EvidenceKind, PayloadError
 from casework.policy import Route, Step
+from casework.recording import recorded_payload
 from casework.rules import limitation_date, next_due
 from store.casebook import Casebook, CaseFile
 from tui.desk import Desk
@@ -31,7 +34,6 @@ from tui.screens.reason_modal import ReasonModal
 from tui.widgets.record_table import Column, RecordTable
 
 ALERT = "bold red"
-EMAIL_KINDS = ("email", "message", "message/rfc822")
 
 
 @dataclass(frozen=True)
@@ -41,25 +43,30 @@ class EvidenceRow:
     event: Event
 
     @property
+    def evidence(self) -> EvidenceAdded:
+        """What the event kept."""
+        assert isinstance(self.event.data, EvidenceAdded)
+        return self.event.data
+
+    @property
     def sha256(self) -> str:
         """The evidence's name in the vault."""
-        return str(self.event.data.get("sha256", ""))
+        return self.evidence.sha256
 
     @property
     def name(self) -> str:
         """The file name or the email's subject."""
-        d = self.event.data
-        return str(d.get("name") or d.get("subject") or self.event.summary)
+        return self.evidence.name or self.evidence.subject or self.event.summary
 
     @property
     def kind(self) -> str:
-        """email, file, ..."""
-        return str(self.event.data.get("kind", ""))
+        """email or file."""
+        return self.evidence.kind.value
 
     @property
     def is_email(self) -> bool:
         """An email, which can be read here and split off to another case."""
-        return self.kind in EMAIL_KINDS or self.name.lower().endswith(".eml")
+        return self.evidence.kind is EvidenceKind.EMAIL or self.name.lower().endswith(".eml")
 
 
 TIMELINE_COLUMNS: list[Column[Event]] = [
@@ -327,11 +334,7 @@ class CaseScreen(Screen[None]):
         self.query_one("#person-text", Static).update(person_text(file))
         self.query_one("#ladder-text", Static).update(ladder_text(self.desk, file, today))
         self.query_one("#timeline-table", RecordTable).set_rows(file.events)
-        evidence = [
-            EvidenceRow(e)
-            for e in file.events
-            if e.type is EventType.EVIDENCE_ADDED and e.data.get("sha256")
-        ]
+        evidence = [EvidenceRow(e) for e in file.events if isinstance(e.data, EvidenceAdded)]
         self.query_one("#evidence-table", RecordTable).set_rows(evidence)
         self.query_one("#letter-table", RecordTable).set_rows(letters)
         tabs = self.query_one(TabbedContent)
@@ -380,12 +383,25 @@ class CaseScreen(Screen[None]):
         self.notify(done, markup=False)
         self.load()
 
-    def record(self, etype: EventType, summary: str, data: Mapping[str, Any]) -> None:
-        """Record one event on this case."""
+    def record(
+        self, etype: EventType, summary: str, text: str, fields: Mapping[str, Any]
+    ) -> None:
+        """Record one event on this case, its details checked as the command line checks them."""
         ref = self.ref
+        try:
+            payload = recorded_payload(
+                etype,
+                text,
+                _strings(fields),
+                policy=self.policy,
+                today=self.desk.today(),
+            )
+        except PayloadError as exc:
+            self.notify(str(exc), title="Not recorded", severity="error", markup=False)
+            return
         self.write(
             f"{ref}: {etype.value.replace('-', ' ')} recorded",
-            lambda book: book.add(ref, etype, summary, dict(data)),
+            lambda book: book.add(ref, etype, summary, payload),
         )
 
     def _selected(self, table_id: str) -> Any:
@@ -661,15 +677,8 @@ class CaseScreen(Screen[None]):
         )
 
     def _incident_answered(self, a: FormResult) -> None:
-        data: dict[str, Any] = {
-            "text": a["text"],
-            "occurred_on": a["occurred_on"],
-            "target": a["target"],
-            "behaviours": list(a["behaviours"]),
-        }
-        if a["published_on"]:
-            data["published_on"] = a["published_on"]
-        self.record(EventType.INCIDENT, _first_line(a["text"]), data)
+        fields = {k: a[k] for k in ("occurred_on", "target", "behaviours", "published_on")}
+        self.record(EventType.INCIDENT, _first_line(a["text"]), a["text"], fields)
 
     def action_statement(self) -> None:
         """Add a statement from a witness or member of staff."""
@@ -683,9 +692,7 @@ class CaseScreen(Screen[None]):
                 submit="Add statement",
             ),
             lambda a: self.record(
-                EventType.STATEMENT_TAKEN,
-                f"Statement from {a['by']}",
-                {"text": a["text"], "by": a["by"]},
+                EventType.STATEMENT_TAKEN, f"Statement from {a['by']}", a["text"], {"by": a["by"]}
             ),
         )
 
@@ -724,7 +731,8 @@ class CaseScreen(Screen[None]):
             lambda a: self.record(
                 EventType.PARENT_CONTACTED,
                 f"Contacted the parent ({a['channel']})",
-                {"channel": a["channel"], "text": a["text"]},
+                a["text"],
+                {"channel": a["channel"]},
             ),
         )
 
@@ -751,12 +759,17 @@ class CaseScreen(Screen[None]):
         )
 
     def _meeting_answered(self, a: FormResult) -> None:
-        at = datetime.fromisoformat(f"{a['on']}T{a['at']}")
-        attendees = [x.strip() for x in a["attendees"].split(",") if x.strip()]
+        at = f"{a['on']}T{a['at']}"
+        try:
+            shown = when(parse_local_time("at", at))
+        except PayloadError as exc:
+            self.notify(str(exc), title="Not recorded", severity="error", markup=False)
+            return
         self.record(
             EventType.MEETING_SCHEDULED,
-            f"Meeting on {when(at)} at {a['place']}",
-            {"at": at.isoformat(), "place": a["place"], "attendees": attendees},
+            f"Meeting on {shown} at {a['place']}",
+            "",
+            {"at": at, "place": a["place"], "attendees": a["attendees"]},
         )
 
     def action_meeting_outcome(self) -> None:
@@ -795,7 +808,7 @@ class CaseScreen(Screen[None]):
             "no-show": "Did not come to the meeting",
         }[a["outcome"]]
         summary = f"{words}: {_first_line(a['text'])}" if a["text"] else words
-        self.record(etype, summary, {"text": a["text"]})
+        self.record(etype, summary, a["text"], {})
 
     def action_impose_ban(self) -> None:
         """Provisional ban, or notice of intent: pick one, then its dates."""
@@ -844,7 +857,8 @@ class CaseScreen(Screen[None]):
             lambda a: self.record(
                 EventType.REPRESENTATIONS_RECEIVED,
                 f"Representations received: {_first_line(a['text'])}",
-                {"text": a["text"], "received_on": a["received_on"]},
+                a["text"],
+                {"received_on": a["received_on"]},
             ),
         )
 
@@ -915,7 +929,8 @@ class CaseScreen(Screen[None]):
         self.record(
             EventType.REFERRAL,
             f"Referred to {who} (reference {a['reference']})",
-            {"to": a["to"], "reference": a["reference"], "on": a["on"], "body": who},
+            "",
+            {"to": a["to"], "reference": a["reference"], "on": a["on"]},
         )
 
     def action_complaint(self) -> None:
@@ -929,7 +944,8 @@ class CaseScreen(Screen[None]):
             lambda a: self.record(
                 EventType.COMPLAINT_RAISED,
                 f"Complaint raised: {_first_line(a['text'])}",
-                {"text": a["text"]},
+                a["text"],
+                {},
             ),
         )
 
@@ -968,7 +984,7 @@ class CaseScreen(Screen[None]):
         row = self._selected("evidence-table")
         if not isinstance(row, EvidenceRow):
             return
-        d = row.event.data
+        d = row.evidence
         self.ask(
             FormModal(
                 "Split this email off to a new case",
@@ -976,10 +992,10 @@ class CaseScreen(Screen[None]):
                     Field(
                         "name",
                         "Who the new case is about",
-                        value=str(d.get("from_name", "")),
+                        value="",
                         required=True,
                     ),
-                    Field("email", "Their email", value=str(d.get("from", d.get("sender", "")))),
+                    Field("email", "Their email", value=d.sender),
                     Field(
                         "behaviours",
                         "Behaviours",
@@ -990,7 +1006,7 @@ class CaseScreen(Screen[None]):
                     Field(
                         "summary",
                         "What the new case is about",
-                        value=str(d.get("subject", row.name)),
+                        value=d.subject or row.name,
                         required=True,
                     ),
                 ],
@@ -1099,8 +1115,13 @@ class CaseScreen(Screen[None]):
         self.app.call_from_thread(self.notify, open_in_viewer(path), markup=False)
 
 
-def _strings(answers: FormResult) -> dict[str, str]:
-    return {k: str(v) for k, v in answers.items() if v not in ("", None)}
+def _strings(answers: Mapping[str, Any]) -> dict[str, str]:
+    """Form answers as the text fields the shared builders read; a choice of many joins with ;."""
+    return {
+        k: ";".join(v) if isinstance(v, tuple | list) else str(v)
+        for k, v in answers.items()
+        if v not in ("", None, (), [])
+    }
 
 
 def _first_line(text: str, width: int = 70) -> str:

@@ -224,7 +224,7 @@ class DashboardScreen(Screen[None]):
                     sort_reverse=True,
                     id="mail-table",
                 )
-        yield StatusBar(id="status")
+        yield StatusBar(self.desk.now(), id="status")
         yield Footer()
 
     def on_mount(self) -> None:

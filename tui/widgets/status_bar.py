@@ -91,11 +91,11 @@ class StatusBar(Widget):
     StatusBar { height: 1; background: $panel; padding: 0 1; }
     """
 
-    def __init__(self, id: str | None = None) -> None:
+    def __init__(self, now: datetime, id: str | None = None) -> None:
         super().__init__(id=id)
         self.health: Health | None = None
         self.counts: Counts | None = None
-        self.now = datetime.now().astimezone()
+        self.now = now
 
     def show(self, health: Health | None, counts: Counts | None, now: datetime) -> None:
         """Update what the bar says."""

@@ -1,0 +1,30 @@
+"""Driving the dashboard in tests: let workers finish, answer forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.pilot import Pilot
+
+from tui.screens.form_modal import FormModal
+
+
+async def settle(pilot: Pilot[Any], rounds: int = 4) -> None:
+    """Let workers finish and their results reach the screen."""
+    for _ in range(rounds):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def fill(pilot: Pilot[Any], values: dict[str, Any], submit: bool = True) -> FormModal:
+    """Answer the form in front and save it."""
+    modal = pilot.app.screen
+    assert isinstance(modal, FormModal), f"expected a form, got {modal!r}"
+    for name, value in values.items():
+        modal.set_value(name, value)
+    await pilot.pause()
+    if submit:
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    return modal
