@@ -5,31 +5,32 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from importlib import import_module
 from typing import Any
 
 from casework.config import Config, find_config, load_config
 from casework.tomlread import ConfigError
+from conduct import tui_cmd
 
-# The command modules hold only their arguments at module level: each handler imports
+# Each command and the module (in conduct/) whose register() adds it with its siblings,
+# in the order --help lists them. Only the module of the command asked for is imported,
+# and a command module holds only its arguments at module level: each handler imports
 # what it works with (the store, the mailer, Textual, WeasyPrint) when it runs, so a
 # command never pays for another's libraries. tests/cli/test_startup.py keeps it so.
-from conduct import admin_cmd, case_cmd, daemon_cmd, demo_cmd, letter_cmd, tui_cmd
+COMMANDS: dict[str, str] = {
+    "init": "admin_cmd",
+    "check": "admin_cmd",
+    "audit": "admin_cmd",
+    "policy": "admin_cmd",
+    "case": "case_cmd",
+    "demo": "demo_cmd",
+    "daemon": "daemon_cmd",
+    "quarantine": "daemon_cmd",
+    "letter": "letter_cmd",
+    "tui": "tui_cmd",
+}
 
 Handler = Callable[[argparse.Namespace, Config], int]
-
-# Each command and the register() that adds it (with its siblings), in --help's order.
-COMMANDS: dict[str, Callable[[Any], None]] = {
-    "init": admin_cmd.register,
-    "check": admin_cmd.register,
-    "audit": admin_cmd.register,
-    "policy": admin_cmd.register,
-    "case": case_cmd.register,
-    "demo": demo_cmd.register,
-    "daemon": daemon_cmd.register,
-    "quarantine": daemon_cmd.register,
-    "letter": letter_cmd.register,
-    "tui": tui_cmd.register,
-}
 
 
 def user_errors() -> tuple[type[Exception], ...]:
@@ -67,8 +68,9 @@ def command_word(argv: Sequence[str]) -> str | None:
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The whole command line, with --help on every command; only ``command``'s part if given.
 
-    argparse takes about 0.3 ms per parser and the whole line has 30, more than some
-    commands take to run; a word that is not a command gets the whole line (and its error).
+    argparse takes about 0.3 ms per parser and the whole line has 30, and each command's
+    module imports the domain types its arguments name; a word that is not a command gets
+    the whole line (and argparse's error).
     """
     parser = argparse.ArgumentParser(
         prog="conduct",
@@ -81,8 +83,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         help="config.toml to use (default: $CONDUCT_CONFIG, else ./config.toml)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    registers = [COMMANDS[command]] if command in COMMANDS else COMMANDS.values()
-    for register in dict.fromkeys(registers):
+    modules = [COMMANDS[command]] if command in COMMANDS else COMMANDS.values()
+    for module in dict.fromkeys(modules):
+        register: Callable[[Any], None] = import_module(f"conduct.{module}").register
         register(sub)
     return parser
 

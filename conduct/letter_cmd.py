@@ -9,7 +9,6 @@ from typing import Any
 
 from casework.config import Config
 from casework.outbox import LetterStatus
-from conduct.case_cmd import parse_sets
 
 
 def register(sub: Any) -> None:
@@ -76,6 +75,7 @@ def kinds(args: argparse.Namespace) -> int:
 
 def render(args: argparse.Namespace, config: Config) -> int:
     """Render, keep in the vault, record the draft, write the PDF."""
+    from conduct.case_cmd import parse_sets
     from letters.compose import compose
     from letters.render import renderer_for
     from store.casebook import Casebook

@@ -93,6 +93,10 @@ def test_listing_letter_kinds_loads_neither_the_renderer_nor_the_store() -> None
     assert "ban-provisional" in json.loads(result["out"])
     assert "letters.kinds" in result["modules"]
     assert result["packages"] & (UI_LETTERS_MAIL - {"letters"} | STORE) == set()
+    # Nor another command's module, nor the event types only those commands need.
+    others = {"conduct.case_cmd", "conduct.admin_cmd", "conduct.daemon_cmd", "conduct.demo_cmd"}
+    assert others & set(result["modules"]) == set()
+    assert "casework.payloads" not in result["modules"]
 
 
 def test_help_loads_no_command_libraries() -> None:
