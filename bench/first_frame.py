@@ -14,11 +14,11 @@ from typing import Any
 def main() -> None:
     """Open the dashboard on CONFIG and report when the case list is first painted."""
     config_path, expected = sys.argv[1], int(sys.argv[2])
-    # What `conduct --config CONFIG` does before the dashboard: the parser and the config.
+    # What bare `conduct --config CONFIG` does before the dashboard: parser, then config.
     from casework.config import find_config, load_config
     from conduct.cli import build_parser
 
-    args = build_parser().parse_args(["--config", config_path, "tui"])
+    args = build_parser("tui").parse_args(["--config", config_path])
     from tui.app import ConductApp
     from tui.widgets.record_table import RecordTable
 

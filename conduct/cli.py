@@ -65,6 +65,11 @@ def command_word(argv: Sequence[str]) -> str | None:
     return None
 
 
+def asks_for_help(argv: Sequence[str]) -> bool:
+    """True for -h, --help or an abbreviation of it (argparse accepts --he)."""
+    return any(w == "-h" or (len(w) > 2 and "--help".startswith(w)) for w in argv)
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The whole command line, with --help on every command; only ``command``'s part if given.
 
@@ -94,7 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `conduct` console script."""
     if argv is None:
         argv = sys.argv[1:]
-    args = build_parser(command_word(argv)).parse_args(argv)
+    command = command_word(argv)
+    if command is None and not asks_for_help(argv):
+        command = "tui"  # bare `conduct`: only the dashboard's part of the line is needed
+    args = build_parser(command).parse_args(argv)
     # Bare `conduct` opens the dashboard: the office manager's everyday command.
     handler: Callable[..., int] = tui_cmd.handler if args.command is None else args.handler
     try:

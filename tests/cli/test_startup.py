@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from casework.config import Config
-from conduct.cli import COMMANDS, build_parser, command_word
+from conduct.cli import COMMANDS, asks_for_help, build_parser, command_word
 from store.casebook import Casebook
 
 # Runs `conduct ARGS...` in this process, then prints its output and every module loaded.
@@ -181,3 +181,11 @@ def test_each_command_alone_gets_its_whole_part_of_the_line() -> None:
 )
 def test_the_command_word_is_found_before_parsing(argv: list[str], word: str | None) -> None:
     assert command_word(argv) == word
+
+
+@pytest.mark.parametrize(
+    ("argv", "asked"),
+    [(["-h"], True), (["--help"], True), (["--he"], True), (["--config", "x"], False), ([], False)],
+)
+def test_help_is_recognised_before_parsing(argv: list[str], asked: bool) -> None:
+    assert asks_for_help(argv) is asked

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -20,9 +20,12 @@ from tui.desk import Desk
 from tui.formatting import day, local_day, short_day, when
 from tui.model import BanRow, CaseRow, Dashboard, load_dashboard, matches
 from tui.opener import open_in_viewer, write_copy
-from tui.screens.form_modal import Field, FormModal, FormResult
 from tui.widgets.record_table import Column, RecordTable
 from tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    # The form's module (and the widgets it uses) loads when a form is first opened.
+    from tui.screens.form_modal import FormModal, FormResult
 
 ALERT = "bold red"
 TABS = ("cases", "approvals", "bans", "outbox", "mail")
@@ -517,6 +520,8 @@ class DashboardScreen(Screen[None]):
 
 def new_case_form(desk: Desk) -> FormModal:
     """The questions for a new case."""
+    from tui.screens.form_modal import Field, FormModal
+
     policy = desk.config.policy
     return FormModal(
         "New case",
