@@ -23,6 +23,19 @@ from bench.school import school_config, seed
 from casework.config import Config
 
 
+def paint_times(table: Any) -> list[float]:
+    """A list that gets the perf_counter() of every line the table paints from now on."""
+    painted: list[float] = []
+    render_line = table.render_line
+
+    def spy(y: int) -> Any:
+        painted.append(time.perf_counter())
+        return render_line(y)
+
+    table.render_line = spy
+    return painted
+
+
 async def measure(
     config: Config, n: int, query: str
 ) -> tuple[float, list[float], list[float], int]:
@@ -30,18 +43,11 @@ async def measure(
     from tui.app import ConductApp
     from tui.widgets.record_table import RecordTable
 
-    painted: list[float] = []
     started = time.perf_counter()
     app = ConductApp(config, watch=False)
     async with app.run_test(size=(100, 30)) as pilot:
         table = app.screen.query_one("#case-table", RecordTable)
-        render_line = table.render_line
-
-        def spy(y: int) -> Any:
-            painted.append(time.perf_counter())
-            return render_line(y)
-
-        table.render_line = spy  # type: ignore[method-assign]
+        painted = paint_times(table)
         while len(table.rows) < n:
             await asyncio.sleep(0.002)
         mark = len(painted)
@@ -73,18 +79,11 @@ async def measure_live(config: Config, n: int, commits: int) -> list[float]:
     from tui.app import ConductApp
     from tui.widgets.record_table import RecordTable
 
-    painted: list[float] = []
     app = ConductApp(config)
     latencies: list[float] = []
     async with app.run_test(size=(100, 30)):
         table = app.screen.query_one("#case-table", RecordTable)
-        render_line = table.render_line
-
-        def spy(y: int) -> Any:
-            painted.append(time.perf_counter())
-            return render_line(y)
-
-        table.render_line = spy  # type: ignore[method-assign]
+        painted = paint_times(table)
         while len(table.rows) < n:
             await asyncio.sleep(0.002)
         other = Casebook(config)
