@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from casework.policy import PRESETS, Policy, load_preset, parse_policy
+from casework.retention import DEFAULT_SCHEDULE, RetentionSchedule, parse_retention
 from casework.tomlread import ConfigError, Problem, TableReader
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
@@ -140,6 +141,7 @@ class Config:
     mail: Mail | None
     store: StoreSettings
     letters: LetterSettings
+    retention: RetentionSchedule = DEFAULT_SCHEDULE
 
 
 def find_config(explicit: str | None) -> Path:
@@ -175,10 +177,11 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     mail = _mail(top.sub("mail")) if top.has("mail") else None
     store = _store(top.sub("store"), base)
     letters = _letters(top.sub("letters"), base, school, store)
+    retention = parse_retention(top.sub("retention"))
     top.finish()
     if problems or policy is None:
         raise ConfigError(problems)
-    return Config(path, school, operator, policy, periods, mail, store, letters)
+    return Config(path, school, operator, policy, periods, mail, store, letters, retention)
 
 
 def _path(r: TableReader, name: str, base: Path, default: str | None = None) -> Path | None:

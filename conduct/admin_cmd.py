@@ -11,6 +11,7 @@ from typing import Any
 
 from casework.config import Config, load_config
 from casework.policy import PRESETS, preset_text
+from casework.retention import RecordClass
 
 
 def register(sub: Any) -> None:
@@ -82,6 +83,12 @@ def check(args: argparse.Namespace, config: Config) -> int:
         f"{len(config.policy.all_behaviours)} behaviours)"
     )
     print(f"  data:   {config.store.data_dir}")
+    schedule = config.retention
+    state = "confirmed by the school" if schedule.confirmed else "NOT yet confirmed by the school"
+    print(
+        f"  retention: {state} ([retention]); closed cases reviewed after "
+        f"{schedule.period(RecordClass.CONDUCT_CASE)}"
+    )
     if config.mail is None:
         print("  mail:   not configured (no [mail] section)")
     else:

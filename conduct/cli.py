@@ -22,6 +22,8 @@ COMMANDS: dict[str, str] = {
     "check": "admin_cmd",
     "audit": "admin_cmd",
     "policy": "admin_cmd",
+    "backup": "backup_cmd",
+    "restore": "backup_cmd",
     "case": "case_cmd",
     "demo": "demo_cmd",
     "daemon": "daemon_cmd",

@@ -79,7 +79,7 @@ def quarantine_list(args: argparse.Namespace, config: Config) -> int:
 
 def quarantine_retry(args: argparse.Namespace, config: Config) -> int:
     """Parse and ingest a quarantined message again, from the vault."""
-    from mailer.ingest import ingest_raw
+    from mailer.ingest import Fate, ingest_raw
     from store.casebook import Casebook, NotFound
     from store.inbox import Inbox
     from store.maillog import MailLog
@@ -91,17 +91,11 @@ def quarantine_retry(args: argparse.Namespace, config: Config) -> int:
         raise NotFound(f"nothing in quarantine with id {args.id!r}")
     record = matches[0]
     raw = book.vault.get(record.sha256)
-    outcome = ingest_raw(
-        raw,
-        record.sha256,
-        inbox,
-        config,
-        folder=record.folder,
-        uidvalidity=record.uidvalidity,
-        uid=record.uid,
+    handled = ingest_raw(
+        raw, inbox, config, folder=record.folder, uidvalidity=record.uidvalidity, uid=record.uid
     )
-    if outcome is None or outcome[0].value == "quarantined":
+    if handled.fate in (Fate.QUARANTINED, Fate.FAILED):
         print(f"conduct: {args.id} failed again; it stays in quarantine", file=sys.stderr)
         return 1
-    print(f"{args.id}: {outcome[0].value} {outcome[1] or ''}".rstrip())
+    print(f"{args.id}: {handled.fate.value} {handled.case_ref or ''}".rstrip())
     return 0

@@ -42,7 +42,3 @@ class PermanentSendError(SendError):
         super().__init__(message)
         self.code = code
         self.reply = reply
-
-
-class ParseError(MailError):
-    """Raw bytes that cannot be read as an email even with best effort."""

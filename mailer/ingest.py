@@ -10,18 +10,46 @@ keyword is only a hint that saves a fetch.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from casework.config import Config
-from casework.mailrecords import MailOutcome
 from casework.mailthread import AttachmentRef, IncomingMail
-from mailer.autoreply import auto_reply_reason
-from mailer.imap_conn import FetchedMessage, ImapSession
-from mailer.parse import ParsedMessage, parse_message
-from store.inbox import Inbox
+from mailer.imap_conn import ImapSession
+from mailtext import ParsedMessage, auto_reply_reason, parse_message
+from store.inbox import Inbox, Ingested
 from store.vault import Vault
 
 log = logging.getLogger("conduct.mailer")
+
+# Messages committed per transaction in a backlog: fewer fsyncs, same order of steps.
+BATCH = 10
+
+
+class Fate(StrEnum):
+    """What a pass did with one message."""
+
+    OPENED = "opened"  # a new case
+    ATTACHED = "attached"  # joined an existing case
+    SKIPPED = "skipped"  # an auto-reply or bounce: recorded, never a case
+    QUARANTINED = "quarantined"  # set aside with its raw bytes and the error
+    DUPLICATE = "duplicate"  # known already (by UID, Message-ID or bytes): nothing new
+    FAILED = "failed"  # not even quarantined (vault or store failed): retried next pass
+
+
+@dataclass(frozen=True)
+class Handled:
+    """One message's fate in a pass, and the case it went to."""
+
+    uid: int
+    fate: Fate
+    case_ref: str | None = None
+
+    @property
+    def settled(self) -> bool:
+        """Recorded in the store one way or another, so our keyword may be set on it."""
+        return self.fate is not Fate.FAILED
 
 
 @dataclass
@@ -40,6 +68,34 @@ class IngestCounts:
     def handled(self) -> int:
         """Messages dealt with in this pass."""
         return self.opened + self.attached + self.skipped + self.quarantined + self.duplicates
+
+    def add(self, handled: Handled) -> None:
+        """Count one message's fate."""
+        match handled.fate:
+            case Fate.OPENED:
+                self.opened += 1
+            case Fate.ATTACHED:
+                self.attached += 1
+            case Fate.SKIPPED:
+                self.skipped += 1
+            case Fate.QUARANTINED:
+                self.quarantined += 1
+            case Fate.DUPLICATE:
+                self.duplicates += 1
+            case Fate.FAILED:
+                self.failed += 1
+        if handled.case_ref and handled.fate in (Fate.OPENED, Fate.ATTACHED):
+            self.refs.append(handled.case_ref)
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A message to ingest: where it sits on the server, and its raw bytes."""
+
+    folder: str
+    uidvalidity: int
+    uid: int
+    raw: bytes
 
 
 def ingest_pending(
@@ -60,9 +116,9 @@ def ingest_pending(
         session.mark_processed(done_before)
     todo = [uid for uid in pending if uid not in known]
     stopping = getattr(should_stop, "is_set", lambda: False)
-    batch: list[FetchedMessage] = []
+    batch: list[Arrival] = []
     for fetched in session.fetch(todo, batch_size=BATCH):
-        batch.append(fetched)
+        batch.append(Arrival(fetched.folder, fetched.uidvalidity, fetched.uid, fetched.raw))
         if len(batch) == BATCH:
             _ingest_batch(batch, session, inbox, config, counts)
             batch = []
@@ -73,193 +129,126 @@ def ingest_pending(
     return counts
 
 
-# Messages committed per transaction in a backlog: fewer fsyncs, same order of steps.
-BATCH = 10
+def _ingest_batch(
+    batch: list[Arrival], session: ImapSession, inbox: Inbox, config: Config, counts: IngestCounts
+) -> None:
+    """Ingest a batch, then set the keyword on every message the store now knows."""
+    handled = ingest_messages(batch, inbox, config)
+    for h in handled:
+        counts.add(h)
+    done = sorted(h.uid for h in handled if h.settled)
+    if done:
+        session.mark_processed(done)
+
+
+def ingest_raw(
+    raw: bytes, inbox: Inbox, config: Config, *, folder: str, uidvalidity: int, uid: int
+) -> Handled:
+    """Ingest one message (a retry from quarantine): the same route as a batch of one."""
+    return ingest_messages([Arrival(folder, uidvalidity, uid, raw)], inbox, config)[0]
+
+
+def ingest_messages(arrivals: Sequence[Arrival], inbox: Inbox, config: Config) -> list[Handled]:
+    """Vault every message, commit them in one transaction, and say what became of each.
+
+    If the transaction fails, the messages are committed one at a time so that only the one
+    that breaks it is quarantined. The caller sets the keyword afterwards.
+    """
+    return _commit([_prepare(a, inbox, config) for a in arrivals], inbox)
 
 
 @dataclass(frozen=True)
 class _Prepared:
-    fetched: FetchedMessage
-    sha: str
-    mail: IncomingMail | None
+    arrival: Arrival
+    sha: str | None  # None: the vault could not take it
+    mail: IncomingMail | None  # None: it could not be parsed into one
     skip_reason: str | None
-    error: str
     parsed: ParsedMessage | None
+    error: str
 
 
-def _ingest_batch(
-    batch: list[FetchedMessage],
-    session: ImapSession,
-    inbox: Inbox,
-    config: Config,
-    counts: IngestCounts,
-) -> None:
-    """Vault every message, commit the batch in one transaction, then set the keyword."""
-    prepared = [p for p in (_prepare(f, inbox, config) for f in batch) if p is not None]
-    if len(prepared) < len(batch):
-        counts.failed += len(batch) - len(prepared)
-    good = [p for p in prepared if p.mail is not None]
-    outcomes: dict[int, tuple[MailOutcome, str | None, bool] | None] = {}
-    try:
-        results = inbox.ingest_many([(p.mail, p.skip_reason) for p in good if p.mail is not None])
-        for p, r in zip(good, results, strict=True):
-            outcomes[p.fetched.uid] = (r.outcome, r.case_ref, r.duplicate)
-            if not r.duplicate:
-                log.info(
-                    "message UID %s %s %s (%s)",
-                    p.fetched.uid,
-                    r.outcome.value,
-                    r.case_ref or "",
-                    r.rule,
-                )
-    except Exception as exc:
-        # One of them broke the transaction: take them one at a time so only it is set aside.
-        log.warning("batch of %d failed (%s); ingesting one by one", len(good), exc)
-        for p in good:
-            outcomes[p.fetched.uid] = ingest_raw(
-                p.fetched.raw,
-                p.sha,
-                inbox,
-                config,
-                folder=p.fetched.folder,
-                uidvalidity=p.fetched.uidvalidity,
-                uid=p.fetched.uid,
-            )
-    for p in prepared:
-        if p.mail is None:
-            outcomes[p.fetched.uid] = _quarantine(
-                inbox,
-                p.fetched.raw,
-                p.sha,
-                p.error,
-                p.parsed,
-                p.fetched.folder,
-                p.fetched.uidvalidity,
-                p.fetched.uid,
-            )
-    for p in prepared:
-        _count(counts, outcomes.get(p.fetched.uid))
-    done = [uid for uid, outcome in outcomes.items() if outcome is not None]
-    if done:
-        session.mark_processed(sorted(done))
-
-
-def _prepare(fetched: FetchedMessage, inbox: Inbox, config: Config) -> _Prepared | None:
+def _prepare(arrival: Arrival, inbox: Inbox, config: Config) -> _Prepared:
     """Raw bytes into the vault, then parse; a parse error is kept to quarantine the message."""
     try:
-        sha = inbox.book.vault.put(fetched.raw)
+        sha = inbox.book.vault.put(arrival.raw)
     except OSError as exc:
-        log.error("cannot store message UID %s in the vault: %s", fetched.uid, exc)
-        return None
+        log.error("cannot store message UID %s in the vault: %s", arrival.uid, exc)
+        return _Prepared(arrival, None, None, None, None, str(exc))
     parsed: ParsedMessage | None = None
     try:
-        parsed = parse_message(fetched.raw)
-        mail = incoming(
-            parsed,
-            fetched.raw,
-            sha,
-            inbox.book.vault,
-            config,
-            fetched.folder,
-            fetched.uidvalidity,
-            fetched.uid,
-        )
-        return _Prepared(fetched, sha, mail, auto_reply_reason(fetched.raw), "", parsed)
-    except Exception as exc:  # quarantined below with its raw bytes; the rest keep flowing
-        return _Prepared(fetched, sha, None, None, f"{type(exc).__name__}: {exc}", parsed)
+        parsed = parse_message(arrival.raw)
+        mail = incoming(parsed, arrival, sha, inbox.book.vault, config)
+        return _Prepared(arrival, sha, mail, auto_reply_reason(parsed), parsed, "")
+    except Exception as exc:  # quarantined with its raw bytes; the rest keep flowing
+        return _Prepared(arrival, sha, None, None, parsed, f"{type(exc).__name__}: {exc}")
 
 
-def _count(counts: IngestCounts, outcome: tuple[MailOutcome, str | None, bool] | None) -> None:
-    if outcome is None:
-        counts.failed += 1
-        return
-    kind, ref, duplicate = outcome
-    if duplicate:
-        counts.duplicates += 1
-    elif kind is MailOutcome.OPENED:
-        counts.opened += 1
-    elif kind is MailOutcome.ATTACHED:
-        counts.attached += 1
-    elif kind is MailOutcome.SKIPPED:
-        counts.skipped += 1
-    elif kind is MailOutcome.QUARANTINED:
-        counts.quarantined += 1
-    if ref and not duplicate:
-        counts.refs.append(ref)
-
-
-def ingest_raw(
-    raw: bytes,
-    sha: str,
-    inbox: Inbox,
-    config: Config,
-    *,
-    folder: str,
-    uidvalidity: int,
-    uid: int,
-) -> tuple[MailOutcome, str | None, bool] | None:
-    """Parse and record a message whose raw bytes are in the vault; quarantine it on any error."""
-    parsed: ParsedMessage | None = None
+def _commit(prepared: list[_Prepared], inbox: Inbox) -> list[Handled]:
+    """One store transaction for every parsed message; on failure, one at a time."""
+    ready = {i: p.mail for i, p in enumerate(prepared) if p.mail is not None}
+    done: dict[int, Handled] = {}
     try:
-        parsed = parse_message(raw)
-        mail = incoming(parsed, raw, sha, inbox.book.vault, config, folder, uidvalidity, uid)
-        result = inbox.ingest(mail, skip_reason=auto_reply_reason(raw))
-        if not result.duplicate:
-            log.info(
-                "message UID %s %s %s (%s)",
-                uid,
-                result.outcome.value,
-                result.case_ref or "",
-                result.rule,
-            )
-        return result.outcome, result.case_ref, result.duplicate
-    except Exception as exc:  # any failure quarantines this one message; the rest keep flowing
-        return _quarantine(
-            inbox, raw, sha, f"{type(exc).__name__}: {exc}", parsed, folder, uidvalidity, uid
-        )
+        if ready:
+            items = [(mail, prepared[i].skip_reason) for i, mail in ready.items()]
+            results = inbox.ingest_many(items)
+            done = {i: _handled(prepared[i], r) for i, r in zip(ready, results, strict=True)}
+    except Exception as exc:
+        if len(ready) > 1:
+            # One of them broke the transaction: take them one at a time so only it is set aside.
+            log.warning("batch of %d failed (%s); ingesting one by one", len(ready), exc)
+            done = {i: _commit([prepared[i]], inbox)[0] for i in ready}
+        else:
+            done = {
+                i: _quarantine(inbox, prepared[i], f"{type(exc).__name__}: {exc}") for i in ready
+            }
+    out: list[Handled] = []
+    for i, p in enumerate(prepared):
+        if p.sha is None:
+            out.append(Handled(p.arrival.uid, Fate.FAILED))
+        elif i in done:
+            out.append(done[i])
+        else:
+            out.append(_quarantine(inbox, p, p.error))
+    return out
 
 
-def _quarantine(
-    inbox: Inbox,
-    raw: bytes,
-    sha: str,
-    error: str,
-    parsed: ParsedMessage | None,
-    folder: str,
-    uidvalidity: int,
-    uid: int,
-) -> tuple[MailOutcome, str | None, bool] | None:
-    """Set one message aside with its error; None if even that cannot be written."""
-    log.warning("message UID %s quarantined: %s", uid, error)
+def _handled(p: _Prepared, result: Ingested) -> Handled:
+    uid = p.arrival.uid
+    if result.duplicate:
+        return Handled(uid, Fate.DUPLICATE, result.case_ref)
+    log.info(
+        "message UID %s %s %s (%s)", uid, result.outcome.value, result.case_ref or "", result.rule
+    )
+    return Handled(uid, Fate(result.outcome.value), result.case_ref)
+
+
+def _quarantine(inbox: Inbox, p: _Prepared, error: str) -> Handled:
+    """Set one message aside with its error; FAILED if even that cannot be written."""
+    a = p.arrival
+    log.warning("message UID %s quarantined: %s", a.uid, error)
+    assert p.sha is not None  # a message the vault refused is never quarantined
     try:
         inbox.quarantine(
-            sha256=sha,
-            folder=folder,
-            uidvalidity=uidvalidity,
-            uid=uid,
+            sha256=p.sha,
+            folder=a.folder,
+            uidvalidity=a.uidvalidity,
+            uid=a.uid,
             error=error,
-            subject=parsed.subject if parsed else "",
-            sender=parsed.sender.address if parsed and parsed.sender else "",
-            message_id=parsed.message_id if parsed else None,
-            size=len(raw),
+            subject=p.parsed.bounded_subject if p.parsed else "",
+            sender=p.parsed.sender.address if p.parsed and p.parsed.sender else "",
+            message_id=p.parsed.message_id if p.parsed else None,
+            size=len(a.raw),
         )
     except Exception as again:
-        log.error("message UID %s could not be quarantined either: %s", uid, again)
-        return None
-    return MailOutcome.QUARANTINED, None, False
+        log.error("message UID %s could not be quarantined either: %s", a.uid, again)
+        return Handled(a.uid, Fate.FAILED)
+    return Handled(a.uid, Fate.QUARANTINED)
 
 
 def incoming(
-    parsed: ParsedMessage,
-    raw: bytes,
-    sha: str,
-    vault: Vault,
-    config: Config,
-    folder: str,
-    uidvalidity: int,
-    uid: int,
+    parsed: ParsedMessage, arrival: Arrival, sha: str, vault: Vault, config: Config
 ) -> IncomingMail:
-    """The store's view of a parsed message; attachments go to the vault, none dropped."""
+    """The store's view of a parsed message: bounded text; attachments go to the vault, none dropped."""
     limit = (config.mail.attachment_limit_mb if config.mail else 25) * 1024 * 1024
     attachments = tuple(
         AttachmentRef(
@@ -272,20 +261,21 @@ def incoming(
         )
         for a in parsed.attachments
     )
-    sender = parsed.sender
     return IncomingMail(
         sha256=sha,
-        folder=folder,
-        uidvalidity=uidvalidity,
-        uid=uid,
+        folder=arrival.folder,
+        uidvalidity=arrival.uidvalidity,
+        uid=arrival.uid,
         message_id=parsed.message_id,
-        sender_address=sender.address if sender else "",
-        sender_name=sender.name if sender else "",
-        subject=parsed.subject,
+        sender_address=parsed.sender.address if parsed.sender else "",
+        sender_name=parsed.bounded_sender_name,
+        # The store keeps bounded text (a 5 MB subject must not make 36 MB of records);
+        # the vault keeps the whole message.
+        subject=parsed.bounded_subject,
         date=parsed.date,
         in_reply_to=(parsed.in_reply_to,) if parsed.in_reply_to else (),
-        references=parsed.references,
-        text=parsed.text,
+        references=parsed.bounded_references,
+        text=parsed.excerpt,
         attachments=attachments,
-        size=len(raw),
+        size=len(arrival.raw),
     )

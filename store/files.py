@@ -20,8 +20,17 @@ def sha256_hex(data: bytes) -> str:
 
 
 def make_dir(path: Path) -> None:
-    """Create a private directory (0700) and its parents."""
-    path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    """Create a private directory (0700) and its parents, each of them 0700 too."""
+    # mkdir(parents=True) gives the parents it creates the default 0755: the vault's fan-out
+    # directories would be readable by anyone who could reach them.
+    missing = []
+    while not path.is_dir():
+        missing.append(path)
+        if path.parent == path:
+            break
+        path = path.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=DIR_MODE, exist_ok=True)
 
 
 def fsync_dir(path: Path) -> None:

@@ -6,13 +6,27 @@ import subprocess
 import sys
 
 
+def _printed(code: str) -> str:
+    """What a fresh interpreter prints running ``code`` (so no test has imported anything)."""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    return result.stdout.strip()
+
+
 def test_core_packages_never_load_textual() -> None:
     code = (
         "import sys, casework.workflow, store.casebook, conduct.case_cmd;"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'tui'));"
         "print(','.join(bad))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    assert _printed(code) == ""
+
+
+def test_mailtext_loads_only_the_standard_library() -> None:
+    code = (
+        "import sys; before = set(sys.modules); import mailtext;"
+        "new = {m.split('.')[0] for m in set(sys.modules) - before};"
+        "print(','.join(sorted(new - set(sys.stdlib_module_names) - {'mailtext'})))"
     )
-    assert result.stdout.strip() == ""
+    assert _printed(code) == ""

@@ -129,6 +129,8 @@ def test_every_command_is_in_the_parser_with_help_and_a_handler(
         ("check",),
         ("audit", "verify"),
         ("policy", "show"),
+        ("backup",),
+        ("restore",),
         ("case", "open"),
         ("case", "list"),
         ("case", "show"),

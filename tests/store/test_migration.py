@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -83,7 +84,9 @@ def test_schema_1_details_become_typed_payloads(v1_school: Path) -> None:
     meeting = next(
         e for e in book.file("C-2026-0003").events if isinstance(e.data, MeetingScheduled)
     )
-    assert meeting.data.at.tzinfo is None and meeting.data.at.hour == 15
+    # (schema 1 wrote 15:30 UTC; the school's wall clock is the machine's local time)
+    school_time = datetime(2026, 3, 15, 15, 30, tzinfo=UTC).astimezone().replace(tzinfo=None)
+    assert meeting.data.at == school_time
     assert book.get("C-2026-0003").meetings[0].at == meeting.data.at
     email = next(e for e in book.file("C-2026-0001").events if isinstance(e.data, EvidenceAdded))
     assert email.data.sender == "dana.whitlock@example.org"

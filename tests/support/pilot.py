@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widget import Widget
 
 from tui.screens.form_modal import FormModal
 
@@ -28,3 +29,15 @@ async def fill(pilot: Pilot[Any], values: dict[str, Any], submit: bool = True) -
         await pilot.press("ctrl+s")
         await settle(pilot)
     return modal
+
+
+async def press(pilot: Pilot[Any], *keys: str) -> None:
+    """Press each key in turn, letting the screen settle after each."""
+    for key in keys:
+        await pilot.press(key)
+        await settle(pilot)
+
+
+def shown_text(widget: Widget) -> str:
+    """The lines a widget shows on screen, as plain text."""
+    return "\n".join(s.text for s in widget.render_lines(widget.region.reset_offset))

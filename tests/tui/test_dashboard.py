@@ -14,7 +14,7 @@ from casework.cases import Severity
 from casework.events import EventType
 from casework.payloads import EvidenceAdded, EvidenceKind
 from casework.people import Person
-from tests.support.pilot import fill, settle
+from tests.support.pilot import fill, press, settle, shown_text
 from tui.app import ConductApp
 from tui.model import CaseRow
 from tui.screens.case import CaseScreen
@@ -120,7 +120,7 @@ async def test_markup_in_names_and_summaries_shows_literally(make_app: Any) -> N
     raw["Message-ID"] = "<m1@example.org>"
     raw.set_content("Body with [link=http://x]y[/link]")
     raw.add_attachment(
-        b"%PDF-1.4 fake", maintype="application", subtype="pdf", filename="[b]note[/b].pdf"
+        b"%PDF-1.4 fake", maintype="application", subtype="pdf", filename="[bold red]note.pdf"
     )
     sha = book.vault.put(bytes(raw))
     book.add(
@@ -141,22 +141,17 @@ async def test_markup_in_names_and_summaries_shows_literally(make_app: Any) -> N
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, CaseScreen)
-        summary = app.screen.query_one("#case-summary")
-        lines = "\n".join(s.text for s in summary.render_lines(summary.region.reset_offset))
+        lines = shown_text(app.screen.query_one("#case-summary"))
         assert "[red]x[/red]" in lines
         assert "[link=http://x]y[/link]" in lines
-        await pilot.press("4")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "4", "enter")
         assert isinstance(app.screen, EvidenceModal)
-        body = app.screen.query_one("#evidence-text")
-        shown = "\n".join(s.text for s in body.render_lines(body.region.reset_offset))
+        shown = shown_text(app.screen.query_one("#evidence-text"))
         assert "Subject: [red]x[/red]" in shown
         assert "\x1b" not in shown
         assert "[link=http://x]y[/link]" in shown
         assert "[bold]Evil[/bold]" in shown
-        assert "[b]note[/b].pdf" in table_text(app, "attachments")
+        assert "[bold red]note.pdf" in table_text(app, "attachments")
 
 
 async def test_split_an_email_into_a_new_case(make_app: Any) -> None:

@@ -12,8 +12,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
+from mailtext import Attachment, ParsedMessage
 from tui.desk import Desk
-from tui.evidence import Attachment, ShownEmail, clean, looks_like_email, parse_email
+from tui.evidence import clean, read_email, shown_headers
 from tui.opener import open_in_viewer, write_copy
 from tui.widgets.record_table import Column, RecordTable
 
@@ -23,22 +24,26 @@ def _size(n: int) -> str:
 
 
 ATTACHMENT_COLUMNS: list[Column[Attachment]] = [
-    Column("Attachment", 20, lambda a: Text(a.name), lambda a: a.name, flex=2),
+    Column("Attachment", 20, lambda a: Text(a.filename), lambda a: a.filename, flex=2),
     Column("Type", 16, lambda a: a.content_type, lambda a: a.content_type),
     Column("Size", 7, lambda a: _size(a.size), lambda a: a.size),
     Column("SHA-256", 20, lambda a: a.sha256, None, flex=1),
 ]
 
 
-def email_text(shown: ShownEmail) -> Text:
-    """The headers, a rule and the body, all literal text."""
+def email_text(parsed: ParsedMessage) -> Text:
+    """The headers, what the parser found wrong, a rule and the body, all literal text."""
     text = Text()
-    for name, value in shown.headers:
+    for name, value in shown_headers(parsed):
         text.append(f"{name}: ", style="bold")
         text.append(value)
         text.append("\n")
+    for defect in parsed.defects:
+        # A removed control character or a malformed part is part of the evidence too.
+        text.append("Warning: ", style="bold")
+        text.append(clean(defect) + "\n")
     text.append("─" * 40 + "\n", style="dim")
-    text.append(shown.body or "(no text in this message)")
+    text.append(clean(parsed.text) or "(no text in this message)")
     return text
 
 
@@ -58,7 +63,7 @@ class EvidenceModal(ModalScreen[None]):
         self.heading = title
         self.file_name = name or f"{sha256[:12]}.eml"
         self.raw: bytes | None = None
-        self.shown: ShownEmail | None = None
+        self.parsed: ParsedMessage | None = None
 
     def compose(self) -> ComposeResult:
         """Heading, the message and its attachments."""
@@ -85,15 +90,14 @@ class EvidenceModal(ModalScreen[None]):
     def read(self) -> None:
         """Fetch the bytes from the vault (checked against their hash) and parse them."""
         raw = self.desk.book.vault.get(self.sha256)
-        shown = parse_email(raw) if looks_like_email(raw) else None
-        self.app.call_from_thread(self.show, raw, shown)
+        self.app.call_from_thread(self.show, raw, read_email(raw))
 
-    def show(self, raw: bytes, shown: ShownEmail | None) -> None:
+    def show(self, raw: bytes, parsed: ParsedMessage | None) -> None:
         """Put the message (or the file's description) on screen."""
-        self.raw, self.shown = raw, shown
+        self.raw, self.parsed = raw, parsed
         body = self.query_one("#evidence-text", Static)
         table = self.query_one("#attachments", RecordTable)
-        if shown is None:
+        if parsed is None:
             body.update(
                 Text(
                     f"A stored file of {_size(len(raw))}. Press o to open it in the viewer.\n"
@@ -102,9 +106,9 @@ class EvidenceModal(ModalScreen[None]):
             )
             table.display = False
             return
-        body.update(email_text(shown))
-        table.set_rows(shown.attachments)
-        table.display = bool(shown.attachments)
+        body.update(email_text(parsed))
+        table.set_rows(parsed.attachments)
+        table.display = bool(parsed.attachments)
 
     def action_close(self) -> None:
         """Back to where you were."""
@@ -115,7 +119,7 @@ class EvidenceModal(ModalScreen[None]):
         table = self.query_one("#attachments", RecordTable)
         row = table.cursor_row if table.display and table.has_focus else None
         if isinstance(row, Attachment):
-            self.open_bytes(row.data, row.name)
+            self.open_bytes(row.data, row.filename)
         elif self.raw is not None:
             self.open_bytes(self.raw, self.file_name)
 
@@ -123,7 +127,7 @@ class EvidenceModal(ModalScreen[None]):
     def _attachment_chosen(self) -> None:
         row = self.query_one("#attachments", RecordTable).cursor_row
         if isinstance(row, Attachment):
-            self.open_bytes(row.data, row.name)
+            self.open_bytes(row.data, row.filename)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="evidence-open")
     def open_bytes(self, data: bytes, name: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailer.autoreply import auto_reply_reason
+from mailtext import auto_reply_reason, parse_message
 
 GMAIL_VACATION = b"""\
 Return-Path: <pat@parents.example>
@@ -113,13 +113,14 @@ I was not shouting at the gate.
     ],
 )
 def test_automatic_mail_is_recognised(raw: bytes, fragment: str) -> None:
-    reason = auto_reply_reason(raw.replace(b"\n", b"\r\n"))
+    reason = auto_reply_reason(parse_message(raw.replace(b"\n", b"\r\n")))
     assert reason is not None and fragment.lower() in reason.lower()
 
 
 def test_a_parent_writing_is_not_automatic() -> None:
-    assert auto_reply_reason(PARENT.replace(b"\n", b"\r\n")) is None
+    assert auto_reply_reason(parse_message(PARENT.replace(b"\n", b"\r\n"))) is None
 
 
 def test_junk_headers_do_not_raise() -> None:
-    assert auto_reply_reason(b"\xff\xfe garbage\r\n\r\n") is None
+    raw = b"From: \xff\xfe<<<\r\nAuto-Submitted: \r\nContent-Type: multipart/report;;;\r\n\r\n"
+    assert auto_reply_reason(parse_message(raw)) == "multipart/report (unknown type)"

@@ -8,8 +8,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from mailer.errors import ParseError
-from mailer.parse import html_to_text, parse_message, safe_filename
+from mailtext import ParseError, html_to_text, parse_message, safe_filename
 
 
 def test_plain_message_fields() -> None:
@@ -204,9 +203,7 @@ def test_thirty_megabyte_attachment() -> None:
     msg["Subject"] = "CCTV"
     msg.set_content("footage attached")
     msg.add_attachment(blob, maintype="video", subtype="mp4", filename="gate.mp4")
-    raw = msg.as_bytes()
-    m = parse_message(raw)
-    [att] = m.attachments
+    [att] = parse_message(msg.as_bytes()).attachments
     assert att.size == len(blob) and att.data == blob and att.filename == "gate.mp4"
 
 
