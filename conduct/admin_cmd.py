@@ -6,7 +6,6 @@ import argparse
 import os
 import re
 import sys
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +13,6 @@ from casework.config import Config, load_config
 from casework.policy import PRESETS, preset_text
 from casework.retention import RecordClass
 from conduct import audit_cmd
-from store.db import Store, StoreError
-from store.files import make_dir
 
 
 def register(sub: Any) -> None:
@@ -43,11 +40,16 @@ def register(sub: Any) -> None:
 
 def reference_config() -> str:
     """The commented reference config.toml shipped with Conduct Desk."""
+    from importlib import resources
+
     return resources.files("conduct").joinpath("reference_config.toml").read_text("utf-8")
 
 
 def init(args: argparse.Namespace) -> int:
     """Write DIR/config.toml for a preset and create the data directory."""
+    from store.db import Store
+    from store.files import make_dir
+
     target: Path = args.dir
     config_path = target / "config.toml"
     if config_path.exists():
@@ -104,6 +106,7 @@ def _daemon_line(config: Config) -> str:
     """What the daemon's health record says, checked against the process table."""
     from casework.clock import process_clock
     from casework.mailrecords import DaemonState
+    from store.db import Store, StoreError
     from store.liveness import daemon_health
 
     try:

@@ -16,7 +16,6 @@ from casework.recording import recordable_fields, recorded_payload
 from casework.rules import next_due
 from conduct import views
 from conduct.sets import add_set_option, parse_sets
-from store.casebook import Casebook
 
 
 def register(sub: Any) -> None:
@@ -91,6 +90,8 @@ def register(sub: Any) -> None:
 
 def case_open(args: argparse.Namespace, config: Config) -> int:
     """Open a case; print its reference."""
+    from store.casebook import Casebook
+
     case = Casebook(config).open_case(
         name=args.name,
         email=args.email,
@@ -105,6 +106,8 @@ def case_open(args: argparse.Namespace, config: Config) -> int:
 
 def case_list(args: argparse.Namespace, config: Config) -> int:
     """List cases, newest activity first."""
+    from store.casebook import Casebook
+
     book = Casebook(config)
     cases = book.cases(args.status)
     cases.sort(key=lambda c: c.last_activity, reverse=True)
@@ -126,6 +129,8 @@ def case_list(args: argparse.Namespace, config: Config) -> int:
 
 def case_show(args: argparse.Namespace, config: Config) -> int:
     """Show a case, its timeline and evidence."""
+    from store.casebook import Casebook
+
     book = Casebook(config)
     file = book.file(args.ref)
     letters = book.letters(file.case.ref)
@@ -139,6 +144,8 @@ def case_show(args: argparse.Namespace, config: Config) -> int:
 
 def case_step(args: argparse.Namespace, config: Config) -> int:
     """Move a case on the ladder."""
+    from store.casebook import Casebook
+
     case = Casebook(config).step(
         args.ref, args.step, reason=args.reason, fields=parse_sets(args.set)
     )
@@ -151,6 +158,8 @@ def case_step(args: argparse.Namespace, config: Config) -> int:
 
 def case_note(args: argparse.Namespace, config: Config) -> int:
     """Add a note."""
+    from store.casebook import Casebook
+
     case = Casebook(config).note(args.ref, args.text)
     print(f"{case.ref}: note added")
     return 0
@@ -158,6 +167,8 @@ def case_note(args: argparse.Namespace, config: Config) -> int:
 
 def case_record(args: argparse.Namespace, config: Config) -> int:
     """Record an event of one of the recordable types."""
+    from store.casebook import Casebook
+
     book = Casebook(config)
     etype = EventType(args.type)
     payload = recorded_payload(
@@ -173,6 +184,8 @@ def case_record(args: argparse.Namespace, config: Config) -> int:
 
 def case_evidence(args: argparse.Namespace, config: Config) -> int:
     """Store a file in the vault and add it to the case's timeline."""
+    from store.casebook import Casebook
+
     book = Casebook(config)
     try:
         data = args.file.read_bytes()
@@ -189,6 +202,8 @@ def case_evidence(args: argparse.Namespace, config: Config) -> int:
 
 def case_reopen(args: argparse.Namespace, config: Config) -> int:
     """Reopen a closed case."""
+    from store.casebook import Casebook
+
     case = Casebook(config).reopen(args.ref, args.reason)
     print(f"{case.ref}: reopened")
     return 0

@@ -11,9 +11,6 @@ from casework.config import Config
 from casework.letter_context import KNOWN_FIELDS, LetterFieldError
 from casework.outbox import LetterMove, LetterStatus
 from conduct.sets import add_set_option, parse_sets
-from store.casebook import Casebook
-from store.files import write_private
-from store.outbox import Outbox
 
 # The moves a person makes from the command line (the sender's own moves are the daemon's).
 MOVE_HELP = {
@@ -80,6 +77,9 @@ def render(args: argparse.Namespace, config: Config) -> int:
     """Render, keep in the vault, record the draft, write the PDF."""
     from letters.compose import compose
     from letters.render import renderer_for
+    from store.casebook import Casebook
+    from store.files import write_private
+    from store.outbox import Outbox
 
     fields = parse_sets(args.set)
     unknown = sorted(set(fields) - set(KNOWN_FIELDS))
@@ -122,6 +122,9 @@ def render(args: argparse.Namespace, config: Config) -> int:
 
 def list_letters(args: argparse.Namespace, config: Config) -> int:
     """Print letters with their state."""
+    from store.casebook import Casebook
+    from store.outbox import Outbox
+
     book = Casebook(config)
     if args.ref:
         letters = book.letters(args.ref)
@@ -140,6 +143,9 @@ def list_letters(args: argparse.Namespace, config: Config) -> int:
 
 def move_letter(args: argparse.Namespace, config: Config) -> int:
     """Submit, approve, queue, retry or mark posted: the rules in casework.outbox decide."""
+    from store.casebook import Casebook
+    from store.outbox import Outbox
+
     outbox = Outbox(Casebook(config))
     letter = outbox.move(args.ref, args.letter_id, args.move)
     print(f"{letter.case_ref}: letter {letter.id} is now {letter.status.value}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from casework.cases import Case
 from casework.config import Config
@@ -13,7 +13,9 @@ from casework.outbox import LetterRecord
 from casework.payloads import EvidenceAdded, LetterMoved
 from casework.rules import limitation_date, next_due
 from casework.serial import to_json
-from store.casebook import CaseFile
+
+if TYPE_CHECKING:
+    from store.casebook import CaseFile
 
 JSON_VERSION = 1
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from casework.letter_context import LetterContext
-from letters.render import RenderedLetter, Renderer
+from letters.render import RenderedLetter, Renderer, load_weasyprint
 
 
 @dataclass(frozen=True)
@@ -62,9 +62,12 @@ def render_batch(
     if count <= 1 or len(jobs) < 4:
         renderer = Renderer(template_dir, logo)
         return [renderer.render(j.kind, j.context, archive=j.archive) for j in jobs]
+    method = _start_method()
+    if method == "fork":
+        load_weasyprint()  # once here, inherited by every worker
     with ProcessPoolExecutor(
         max_workers=count,
-        mp_context=multiprocessing.get_context(_start_method()),
+        mp_context=multiprocessing.get_context(method),
         initializer=_start_worker,
         initargs=(template_dir, logo),
     ) as pool:

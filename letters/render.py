@@ -1,24 +1,29 @@
-"""Render a letter: check its fields, fill its template, lay it out as an A4 PDF. Pure."""
+"""Render a letter: check its fields, fill its template, lay it out as an A4 PDF. Pure.
+
+WeasyPrint is imported when the first PDF is laid out, not with this module: importing it
+takes most of a second, and listing kinds or filling templates never needs it.
+"""
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
 
 from casework.config import Config
 from casework.letter_context import LetterContext, uk_date, uk_day, uk_time
-from letters.fetcher import LocalAssetFetcher
 from letters.kinds import LetterKind, LetterTemplateError, check_context, letter_kind
 from letters.text import html_to_text
+
+if TYPE_CHECKING:
+    from letters.fetcher import LocalAssetFetcher
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STYLESHEET = "letter.css"
@@ -53,6 +58,39 @@ def join_and(items: Any) -> str:
     return f"{', '.join(words[:-1])} and {words[-1]}"
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """What WeasyPrint reuses between letters: made once per Renderer, on its first PDF."""
+
+    fetcher: LocalAssetFetcher
+    font_config: Any
+    stylesheet: Any
+    # WeasyPrint's image cache: the logo is decoded once, not once per letter.
+    cache: dict[str, Any]
+
+    @classmethod
+    def make(cls, css: str, logo: Path | None) -> _Layout:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        from letters.fetcher import LocalAssetFetcher
+
+        fetcher = LocalAssetFetcher([TEMPLATES], [logo] if logo is not None else [])
+        font_config = FontConfiguration()
+        stylesheet = CSS(
+            string=css,
+            base_url=TEMPLATES.as_uri() + "/",
+            url_fetcher=fetcher,
+            font_config=font_config,
+        )
+        return cls(fetcher, font_config, stylesheet, {})
+
+
+def load_weasyprint() -> None:
+    """Import WeasyPrint now: before forking workers, so that each need not import it again."""
+    import weasyprint  # noqa: F401
+
+
 class Renderer:
     """Renders letters, reusing one Jinja environment, one stylesheet and one font setup."""
 
@@ -68,18 +106,18 @@ class Renderer:
         self.template_dir = template_dir
         self.logo = logo
         self.pdf_variant = pdf_variant
-        self.fetcher = LocalAssetFetcher([TEMPLATES], [logo] if logo is not None else [])
         self.env = _environment(template_dir)
-        self.font_config = FontConfiguration()
-        # WeasyPrint's image cache: the logo is decoded once, not once per letter.
-        self._cache: dict[str, Any] = {}
         css_path = _override(template_dir, STYLESHEET) or TEMPLATES / STYLESHEET
-        self.stylesheet = CSS(
-            string=css_path.read_text("utf-8"),
-            base_url=TEMPLATES.as_uri() + "/",
-            url_fetcher=self.fetcher,
-            font_config=self.font_config,
-        )
+        self._css = css_path.read_text("utf-8")
+        self._layout: _Layout | None = None
+        self._layout_lock = threading.Lock()
+
+    def _weasy(self) -> _Layout:
+        # Made on the first PDF, under a lock: the dashboard renders from worker threads.
+        with self._layout_lock:
+            if self._layout is None:
+                self._layout = _Layout.make(self._css, self.logo)
+            return self._layout
 
     def html(self, kind: str, context: LetterContext | Mapping[str, Any]) -> str:
         """The letter as HTML (without the stylesheet), after checking its required fields."""
@@ -126,14 +164,17 @@ class Renderer:
 
     def pdf(self, html: str, *, archive: bool = False) -> tuple[bytes, int]:
         """Lay out HTML with the letter stylesheet; the PDF bytes and the page count."""
+        from weasyprint import HTML
+
+        layout = self._weasy()
         document = HTML(
             string=html,
             base_url=TEMPLATES.as_uri() + "/",
-            url_fetcher=self.fetcher,
+            url_fetcher=layout.fetcher,
         ).render(
-            font_config=self.font_config,
-            stylesheets=[self.stylesheet],
-            cache=self._cache,
+            font_config=layout.font_config,
+            stylesheets=[layout.stylesheet],
+            cache=layout.cache,
         )
         variant = "pdf/a-3b" if archive else self.pdf_variant
         # attachments=[] and no forms: a letter never embeds a file, whatever its HTML says.

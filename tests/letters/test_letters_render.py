@@ -12,7 +12,9 @@ from pypdf import PdfReader
 
 from casework.letter_context import uk_date
 from casework.policy import load_preset
-from letters import KINDS, LetterJob, Renderer, render, render_batch
+from letters.batch import LetterJob, render_batch
+from letters.kinds import KINDS
+from letters.render import Renderer, render
 from tests.support.letters import PRESETS, REASONS, SUMMARY, flat, pdf_text
 
 A4 = (595.28, 841.89)  # points

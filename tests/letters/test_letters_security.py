@@ -13,12 +13,9 @@ import pytest
 from pypdf import PdfReader
 from weasyprint import HTML
 
-from letters import (
-    FetchRefused,
-    LetterTemplateError,
-    LocalAssetFetcher,
-    Renderer,
-)
+from letters.fetcher import FetchRefused, LocalAssetFetcher
+from letters.kinds import LetterTemplateError
+from letters.render import Renderer
 from tests.support.letters import make_person, pdf_text
 
 
