@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
-from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from casework.bans import Ban
@@ -90,14 +90,8 @@ class SchoolInfo:
     phone: str
     email: str
     website: str
-    logo: Path | None
     headteacher: str
     chair_of_governors: str
-
-    @property
-    def logo_url(self) -> str:
-        """The logo as a file: URL, or empty when the school has none."""
-        return self.logo.as_uri() if self.logo is not None and self.logo.is_absolute() else ""
 
 
 @dataclass(frozen=True)
@@ -232,10 +226,17 @@ class LetterContext:
     fields: Mapping[str, str] = field(default_factory=dict)
 
     def as_mapping(self) -> dict[str, Any]:
-        """The context as a flat mapping of top-level names, the way templates read it."""
+        """The context as a flat mapping of top-level names, the way templates read it.
+
+        Everything in it is plain data: strings, numbers, dates, tuples, read-only mappings
+        and frozen dataclasses of those (a school's template runs in a sandbox, but a
+        ``pathlib.Path`` or a function in here would still let it read or write files).
+        """
         # Not dataclasses.asdict: the nested dataclasses stay objects so templates can use
-        # their properties (``recipient.salutation``, ``school.logo_url``).
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+        # their properties (``recipient.salutation``, ``ban.provisional``).
+        out = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        out["fields"] = MappingProxyType(dict(self.fields))
+        return out
 
 
 def build_context(
@@ -280,7 +281,6 @@ def build_context(
             phone=school.phone,
             email=school.email,
             website=school.website,
-            logo=school.logo,
             headteacher=school.headteacher,
             chair_of_governors=school.chair_of_governors,
         ),

@@ -66,6 +66,15 @@ _BAN = (*_COMMON, "ban", "ban.reasons", "ban.scope", "ban.starts_on", "ban.ends_
 
 
 @dataclass(frozen=True)
+class LetterInfo:
+    """A letter kind's name and words, for templates."""
+
+    name: str
+    title: str
+    about: str
+
+
+@dataclass(frozen=True)
 class LetterKind:
     """One kind of letter: its template, its title and the fields it cannot do without."""
 
@@ -76,6 +85,11 @@ class LetterKind:
     required: tuple[str, ...]
     ban: bool = False
     check: Check | None = None
+
+    @property
+    def info(self) -> LetterInfo:
+        """The kind as templates see it: words only (``check`` is code and stays out)."""
+        return LetterInfo(self.name, self.title, self.about)
 
     @property
     def template(self) -> str:

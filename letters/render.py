@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from casework.config import Config
 from casework.letter_context import LetterContext, uk_date, uk_day, uk_time
-from letters.fetcher import LocalAssetFetcher
+from letters.fetcher import LOGO_URL, LocalAssetFetcher
 from letters.kinds import LetterKind, LetterTemplateError, check_context, letter_kind
 from letters.text import html_to_text
 
@@ -68,7 +68,7 @@ class Renderer:
         self.template_dir = template_dir
         self.logo = logo
         self.pdf_variant = pdf_variant
-        self.fetcher = LocalAssetFetcher([TEMPLATES], [logo] if logo is not None else [])
+        self.fetcher = LocalAssetFetcher([TEMPLATES], [], logo)
         self.env = _environment(template_dir)
         self.font_config = FontConfiguration()
         # WeasyPrint's image cache: the logo is decoded once, not once per letter.
@@ -84,20 +84,12 @@ class Renderer:
     def html(self, kind: str, context: LetterContext | Mapping[str, Any]) -> str:
         """The letter as HTML (without the stylesheet), after checking its required fields."""
         letter = letter_kind(kind)
-        ctx = _mapping(context)
-        check_context(letter, ctx)
-        return self._template(
-            letter.template, {**ctx, "letter": letter, "title": _title(letter, ctx)}
-        )
+        full = self.template_data(letter, context)
+        return self._template(letter.template, full)
 
     def covering_note(self, kind: str, context: LetterContext | Mapping[str, Any]) -> str:
         """The short email text that goes with the PDF: "please find attached a letter about ..."."""
-        letter = letter_kind(kind)
-        ctx = _mapping(context)
-        check_context(letter, ctx)
-        return self._template(
-            COVERING_NOTE, {**ctx, "letter": letter, "title": _title(letter, ctx)}
-        )
+        return self._template(COVERING_NOTE, self.template_data(letter_kind(kind), context))
 
     def render(
         self,
@@ -108,9 +100,7 @@ class Renderer:
     ) -> RenderedLetter:
         """Render one letter to PDF; ``archive`` makes a PDF/A-3b copy for the record."""
         letter = letter_kind(kind)
-        ctx = _mapping(context)
-        check_context(letter, ctx)
-        full = {**ctx, "letter": letter, "title": _title(letter, ctx)}
+        full = self.template_data(letter, context)
         html = self._template(letter.template, full)
         note = self._template(COVERING_NOTE, full)
         pdf, pages = self.pdf(html, archive=archive)
@@ -139,6 +129,21 @@ class Renderer:
         # attachments=[] and no forms: a letter never embeds a file, whatever its HTML says.
         pdf = document.write_pdf(pdf_variant=variant, attachments=[])
         return bytes(pdf), len(document.pages)
+
+    def template_data(
+        self, kind: str | LetterKind, context: LetterContext | Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """What a template sees: the context's plain data, the kind's words, the logo's name."""
+        letter = letter_kind(kind) if isinstance(kind, str) else kind
+        ctx = _mapping(context)
+        check_context(letter, ctx)
+        return {
+            **ctx,
+            "letter": letter.info,
+            "title": _title(letter, ctx),
+            # A fixed name the fetcher resolves, never the file's path (see LOGO_URL).
+            "logo_src": LOGO_URL if self.logo is not None else "",
+        }
 
     def _template(self, name: str, ctx: Mapping[str, Any]) -> str:
         try:
@@ -169,10 +174,11 @@ def _environment(template_dir: Path | None) -> jinja2.Environment:
     if template_dir is None:
         env = jinja2.Environment(loader=package, **options)
     else:
-        # A school's templates come from outside the code base: sandboxed, and they may
-        # extend or include the package's own (``base.html.j2``) by falling back to them.
+        # A school's templates come from outside the code base: sandboxed (and unable to
+        # change the data they are given), and they may extend or include the package's own
+        # (``base.html.j2``) by falling back to them.
         loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(template_dir), package])
-        env = SandboxedEnvironment(loader=loader, **options)
+        env = ImmutableSandboxedEnvironment(loader=loader, **options)
     env.filters.update(uk_date=uk_date, uk_day=uk_day, uk_time=uk_time, join_and=join_and)
     return env
 
@@ -202,14 +208,14 @@ def _default_renderer(logo: Path | None) -> Renderer:
 
 
 def render(
-    kind: str, context: LetterContext | Mapping[str, Any], *, archive: bool = False
+    kind: str,
+    context: LetterContext | Mapping[str, Any],
+    *,
+    logo: Path | None = None,
+    archive: bool = False,
 ) -> RenderedLetter:
-    """Render with the package templates, allowing only the context's own school logo."""
-    school = _mapping(context).get("school")
-    logo = getattr(school, "logo", None)
-    return _default_renderer(logo if isinstance(logo, Path) else None).render(
-        kind, context, archive=archive
-    )
+    """Render with the package templates and, if given, the school's logo."""
+    return _default_renderer(logo).render(kind, context, archive=archive)
 
 
 def renderer_for(config: Config) -> Renderer:

@@ -15,7 +15,6 @@ def test_context_from_config_case_and_person(logo):
     case = make_case("ban-provisional", config, person)
     ctx = build_context(config, case, person, "ban-provisional", {}, TODAY)
     assert ctx.school.name == "Stockham Primary School"
-    assert ctx.school.logo_url == logo.as_uri()
     assert ctx.signatory.name == "Mrs Helen Carter"
     assert ctx.recipient.address == ("14 Orchard Close", "Wantage", "OX12 8QQ")
     assert [c.described for c in ctx.recipient.children] == [
