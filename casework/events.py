@@ -23,6 +23,8 @@ from casework.payloads import (
     LetterMoved,
     MeetingOutcome,
     MeetingScheduled,
+    NoticeDue,
+    NoticeMoved,
     ParentContacted,
     Payload,
     PayloadError,
@@ -70,6 +72,9 @@ class EventType(StrEnum):
     EMAIL_SPLIT = "email-split"
     CASE_CLOSED = "case-closed"
     CASE_REOPENED = "case-reopened"
+    NOTICE_DUE = "notice-due"
+    NOTICE_SENT = "notice-sent"
+    NOTICE_FAILED = "notice-failed"
 
 
 # Events a person records by hand from the command line or the dashboard.
@@ -123,6 +128,9 @@ PAYLOADS: Mapping[EventType, type[Payload]] = MappingProxyType(
         EventType.EMAIL_SPLIT: EmailSplit,
         EventType.CASE_CLOSED: Closed,
         EventType.CASE_REOPENED: Reopened,
+        EventType.NOTICE_DUE: NoticeDue,
+        EventType.NOTICE_SENT: NoticeMoved,
+        EventType.NOTICE_FAILED: NoticeMoved,
     }
 )
 

@@ -11,6 +11,7 @@ from letters.kinds import (
     MissingFieldError,
     UnknownKindError,
     check_context,
+    kinds_for,
     letter_kind,
 )
 from letters.render import RenderedLetter, Renderer, render, renderer_for
@@ -30,6 +31,7 @@ __all__ = [
     "UnknownKindError",
     "check_context",
     "html_to_text",
+    "kinds_for",
     "letter_kind",
     "meeting_ics",
     "render",

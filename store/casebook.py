@@ -15,6 +15,7 @@ from casework.config import Config
 from casework.events import Event, EventType, make_event
 from casework.ladder import Suggestion, suggest
 from casework.mailthread import ThreadRule
+from casework.notices import notice_due
 from casework.outbox import LetterRecord
 from casework.payloads import (
     EmailSplit,
@@ -29,7 +30,7 @@ from casework.people import TO_BE_IDENTIFIED, Person, Subject, person_id_for
 from casework.rules import HARASSMENT, harassment_targets, same_target
 from casework.serial import from_json
 from store.db import Store, Transaction
-from store.records import Cases, Counters, Events, Letters, People
+from store.records import Cases, Counters, Events, Letters, Notices, People
 from store.vault import Vault
 
 T = TypeVar("T")
@@ -163,6 +164,9 @@ class Casebook:
             tx.note(f"{case.ref} {event.type.value} {event.id}")
             if event.type is EventType.INCIDENT:
                 case = self._check_harassment(tx, case, event)
+            if event.type is EventType.NOTICE_DUE:
+                # The record the sender picks up; the event is the case's own history.
+                Notices(tx).put(notice_due(event))
         cases.put(case)
         return case
 

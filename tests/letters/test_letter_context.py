@@ -29,7 +29,11 @@ def test_context_from_config_case_and_person(logo):
     ]
     assert ctx.incident_date == date(2026, 2, 24)
     assert ctx.ban is not None and ctx.ban.review_on == case.bans[-1].review_on
-    assert ctx.ban.representations_to == "Mrs Helen Carter, Headteacher"
+    assert ctx.ban.representations_to == ""  # the ban says nothing: the policy decides
+    assert (ctx.representations_to.name, ctx.representations_to.title) == (
+        "Mrs Helen Carter",
+        "Headteacher",
+    )
     assert ctx.periods.representations_days == 10
     mapping = ctx.as_mapping()
     assert mapping["recipient"] is ctx.recipient and "fields" in mapping
