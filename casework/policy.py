@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
@@ -161,6 +162,35 @@ def load_preset(name: str) -> Policy:
 def preset_text(name: str) -> str:
     """The TOML source of a preset: a ``[policy]`` section that can be pasted into config.toml."""
     return resources.files("casework").joinpath("presets", f"{name}.toml").read_text("utf-8")
+
+
+def new_policy_text(preset: str, policy_id: str, name: str | None = None) -> str:
+    """A preset's TOML as the start of a school's own policy: its id and name, checked valid.
+
+    The text is a ``[policy]`` section that can replace the one in config.toml as it is.
+    """
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", policy_id):
+        raise ConfigError(
+            [Problem("id", f"expected lower-case letters, digits and hyphens, got {policy_id!r}")]
+        )
+    source = preset_text(preset)
+    preset_name = read_policy(tomllib.loads(source)["policy"]).name
+    title = name or f"{preset_name}, adapted"
+    text = re.sub(r'^id = ".*"$', f"id = {_toml_string(policy_id)}", source, count=1, flags=re.M)
+    text = re.sub(r'^name = ".*"$', f"name = {_toml_string(title)}", text, count=1, flags=re.M)
+    header = (
+        f"# Policy {policy_id!r}, started from the {preset} preset by `conduct policy new`.\n"
+        "# Replace the [policy] section of config.toml with everything below, edit it, then run\n"
+        "# `conduct check`. id, name and first_step are required; so are the behaviours and the\n"
+        "# steps. Comments in the file say what each key does.\n"
+    )
+    text = header + text
+    read_policy(tomllib.loads(text)["policy"])  # what we hand over is valid, or we say why
+    return text
+
+
+def _toml_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def read_policy(table: dict[str, Any], path: str = "policy") -> Policy:

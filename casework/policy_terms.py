@@ -79,6 +79,17 @@ class Complaints:
     url: str = ""
 
 
+def complaint_guidance(complaints: Complaints) -> list[str]:
+    """What to show when a complaint is recorded: the policy's route and the procedure's address."""
+    if not complaints.route and not complaints.url:
+        return ["The policy sets out no complaints route: see the school's complaints procedure."]
+    lines = ["The policy's route for a concern or complaint:"] if complaints.route else []
+    lines += [f"{i}. {step}" for i, step in enumerate(complaints.route, 1)]
+    if complaints.url:
+        lines.append(f"The complaints procedure: {complaints.url}")
+    return lines
+
+
 @dataclass(frozen=True)
 class KindWords:
     """A school letter kind's words in one language."""

@@ -72,6 +72,16 @@ def open_case(
     return _opened(event, opened), event
 
 
+def step_notices(policy: Policy, case: Case, step_id: str, *, actor: str, at: datetime) -> list[Event]:
+    """The notice a step makes due to people inside the school (none if it notifies nobody)."""
+    step = policy.step(step_id)
+    if not step.notify:
+        return []
+    due = NoticeDue(step=step.id, step_label=step.label, to=step.notify)
+    words = f"Notice due to {', '.join(step.notify)}: {step.label}"
+    return [make_event(case.ref, actor, EventType.NOTICE_DUE, words, due, at=at)]
+
+
 def _opened(event: Event, data: CaseOpened) -> Case:
     return Case(
         ref=event.case_ref,
@@ -308,10 +318,7 @@ def move(
         referral = ReferralMade(to=to, on=today, reference=reference, body=who)
         words = f"Referred to {who}" + (f" (reference {reference})" if reference else "")
         events.append(make_event(case.ref, actor, EventType.REFERRAL, words, referral, at=at))
-    if step.notify:
-        due = NoticeDue(step=step.id, step_label=step.label, to=step.notify)
-        words = f"Notice due to {', '.join(step.notify)}: {step.label}"
-        events.append(make_event(case.ref, actor, EventType.NOTICE_DUE, words, due, at=at))
+    events += step_notices(policy, case, to_step, actor=actor, at=at)
     if step.closes:
         outcome = (fields.get("outcome") or reason or "closed").strip()
         events.append(

@@ -24,24 +24,11 @@ from babel.support import Translations
 
 from casework.letter_info import uk_time
 from casework.policy_terms import WORDING_KEYS, Wording
+from letters.kinds import DEFAULT_WORDS
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "letters"
 BABEL_LOCALES: Mapping[str, str] = {"en": "en_GB", "cy": "cy_GB"}
-
-# The built-in words for a ban and its outcomes (English message ids; each language's
-# catalogue translates them). A policy's [policy.wording] replaces any of them.
-DEFAULT_WORDS: Mapping[str, str] = {
-    "ban": "ban from the school premises",
-    "ban_short": "ban",
-    "to_ban": "bar you from the school premises",
-    "confirmed": "confirmed",
-    "continued": "continued",
-    "lifted": "lifted",
-    "representations": "representations",
-    "make_representations": "make representations",
-}
-
 
 def languages(mixed: str) -> tuple[str, ...]:
     """The single languages of a letter: ``"cy+en"`` is Welsh, then English."""

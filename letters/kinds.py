@@ -104,6 +104,11 @@ class LetterKind:
         return LetterInfo(self.name, self.title, self.about, self.subject or self.title)
 
     @property
+    def english_title(self) -> str:
+        """The title in English with the built-in words, for lists (`conduct letter kinds`)."""
+        return self.title if self.own else _sentence(self.title.format(**DEFAULT_WORDS))
+
+    @property
     def template(self) -> str:
         """The template's file name, in the package or a school's override directory."""
         return self.template_file or f"{self.name}.html.j2"
@@ -131,6 +136,20 @@ class LetterKind:
             return LetterInfo(self.name, title, about, subject)
         title = _sentence(tr(self.title_id(ctx)).format(**words))
         return LetterInfo(self.name, title, tr(self.about).format(**words), title)
+
+
+# The built-in words for a ban and its outcomes (English message ids; each language's
+# catalogue translates them). A policy's [policy.wording] replaces any of them.
+DEFAULT_WORDS: Mapping[str, str] = {
+    "ban": "ban from the school premises",
+    "ban_short": "ban",
+    "to_ban": "bar you from the school premises",
+    "confirmed": "confirmed",
+    "continued": "continued",
+    "lifted": "lifted",
+    "representations": "representations",
+    "make_representations": "make representations",
+}
 
 
 MEETING_TITLES: Mapping[str, str] = {

@@ -33,6 +33,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 COVERING_NOTE = "covering-note.txt.j2"
 DOCUMENT = "document.html.j2"
 NOTE_SEPARATOR = "\n" + "-" * 40 + "\n\n"
+# BCP 47 tags for <html lang> (the PDF's /Lang) and each part's lang.
+LANGUAGE_TAGS = {"en": "en-GB", "cy": "cy-GB"}
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,13 @@ class Templates:
         title = " / ".join(dict.fromkeys(i.title for i in infos))
         html = self.render(
             DOCUMENT,
-            {**data, "letter": first, "doc_title": title, "doc_lang": langs[0], "parts": parts},
+            {
+                **data,
+                "letter": first,
+                "doc_title": title,
+                "doc_lang": LANGUAGE_TAGS.get(langs[0], langs[0]),
+                "parts": parts,
+            },
             langs[0],
         )
         return Composed(
@@ -146,7 +154,8 @@ class Templates:
     def _part_data(self, letter: LetterKind, data: Mapping[str, Any], lang: str) -> dict[str, Any]:
         said = words(lang, data.get("wording") or ())
         info: LetterInfo = letter.words_in(lang, data, translations(lang).gettext, said)
-        return {**data, "lang": lang, "words": said, "letter": info, "title": info.title}
+        tag = LANGUAGE_TAGS.get(lang, lang)
+        return {**data, "lang": tag, "words": said, "letter": info, "title": info.title}
 
     @staticmethod
     def _name(name: str, language: str) -> str:

@@ -147,7 +147,9 @@ class Casebook:
         Cases(tx).put(case)
         Events(tx).add(event)
         tx.note(f"{ref} opened about {person.id}")
-        return case
+        # A first step that notifies (the DSL, the Chair) does so when the case opens.
+        notices = workflow.step_notices(self.config.policy, case, case.step, actor=tx.actor, at=at)
+        return self.record_in(tx, ref, notices) if notices else case
 
     def record(self, ref: str, events: Sequence[Event]) -> Case:
         """Append events to a case and store the case they produce."""

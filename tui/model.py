@@ -102,7 +102,7 @@ def case_row(config: Config, case: Case, today: date) -> CaseRow:
         label = config.policy.step(case.step).label
     except KeyError:
         label = case.step
-    due = next_due(case, today) if case.is_open else None
+    due = next_due(case, today, config.policy) if case.is_open else None
     haystack = " ".join((case.ref, person, behaviours, case.summary)).lower()
     return CaseRow(
         ref=case.ref,
