@@ -34,6 +34,8 @@ TEXT_FIELDS = (
     "representations",
     "representations_summary",
     "contact",
+    "language",
+    "large_print",
 )
 KNOWN_FIELDS = (*DATE_FIELDS, "meeting_time", "meeting_duration", *TEXT_FIELDS)
 

@@ -223,8 +223,8 @@ def build_context(
         ),
         representations_summary=fields.get("representations_summary", ""),
         fields=dict(fields),
-        language=_language(config, person),
-        large_print=person.large_print if person is not None else False,
+        language=_language(config, person, fields.get("language", "")),
+        large_print=_large_print(person, fields.get("large_print", "")),
         decided_by=_role(config, terms.decided_by or "headteacher"),
         signatory_decides=terms.decided_by == terms.signed_by,
         representations_to=_role(
@@ -256,9 +256,22 @@ def _recipient(case: Case, person: Person | None) -> RecipientInfo:
     )
 
 
-def _language(config: Config, person: Person | None) -> str:
+def _language(config: Config, person: Person | None, asked: str) -> str:
+    """The office's choice for this letter, else the person's record, else the school's."""
+    if asked:
+        return _choice("language", asked, LANGUAGES)
     wanted = person.language if person is not None else ""
     return wanted if wanted in LANGUAGES else config.letters.language
+
+
+def _large_print(person: Person | None, asked: str) -> bool:
+    """A large-print copy on request (``large_print=yes``), else as the person's record says."""
+    if asked:
+        value = asked.lower()
+        if value not in ("yes", "no", "true", "false"):
+            raise LetterFieldError(f"large_print: expected yes or no, got {asked!r}")
+        return value in ("yes", "true")
+    return person.large_print if person is not None else False
 
 
 def _signatory(config: Config, terms: Terms) -> Signatory:

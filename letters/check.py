@@ -29,6 +29,8 @@ RENDERER_NAMES = frozenset(
     {"letter", "title", "logo_src", "lang", "words", "doc_lang", "doc_title", "parts"}
 )
 CONTEXT_NAMES = frozenset(f.name for f in dataclass_fields(LetterContext))
+# Options the context itself takes (the letter's language and print size), read by no template.
+CONSUMED = frozenset({"language", "large_print"})
 
 
 def check_letters(config: Config) -> list[Problem]:
@@ -103,7 +105,7 @@ def _check_step(templates: Templates, kind: LetterKind, step: Step, where: str) 
             )
         )
     for key in options:
-        if key not in names and key not in wanted_fields:
+        if key not in names and key not in wanted_fields and key not in CONSUMED:
             problems.append(
                 Problem(
                     f"{where}.letter_options.{key}",

@@ -16,6 +16,7 @@ from babel.messages.pofile import read_po
 from pypdf import PdfReader
 
 from casework.kinds import ROLE_PHRASES, ROLE_TITLES
+from casework.letter_context import LetterFieldError
 from letters import KINDS, Renderer
 from letters.i18n import LOCALE_DIR
 from letters.kinds import DEFAULT_WORDS, MEETING_TITLES
@@ -77,6 +78,16 @@ def test_the_school_chooses_welsh_and_a_persons_record_may_choose_otherwise(rend
     person = replace(sample_person(), language="en")
     assert sample_context("warning", config=welsh_school, person=person).language == "en"
     assert "Annwyl" in text(renderer.render("warning", ctx).pdf)
+
+
+def test_the_office_can_ask_for_a_copy_in_welsh_or_in_large_print():
+    # The covering note offers a large-print copy: `letter render --set large_print=yes`.
+    ctx = sample_context("warning", fields={"language": "cy", "large_print": "yes"})
+    assert (ctx.language, ctx.large_print) == ("cy", True)
+    with pytest.raises(LetterFieldError, match="language: expected one of en, cy, cy\\+en"):
+        sample_context("warning", fields={"language": "fr"})
+    with pytest.raises(LetterFieldError, match="large_print: expected yes or no"):
+        sample_context("warning", fields={"large_print": "big"})
 
 
 def test_every_english_template_has_a_welsh_one():
