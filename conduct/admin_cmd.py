@@ -158,6 +158,8 @@ def policy_show(args: argparse.Namespace) -> int:
             extra.append(f"letter {step.letter}")
         if step.approval:
             extra.append("headteacher approves")
+        if step.notify:
+            extra.append(f"notifies {', '.join(step.notify)}")
         if step.id == policy.first_step:
             extra.append("first")
         print(f"  {step.id:<22} {step.label}" + (f" ({', '.join(extra)})" if extra else ""))
