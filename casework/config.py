@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from casework.kinds import LANGUAGES
+from casework.mailauth import OAuth, parse_oauth
 from casework.periods import Periods as Periods  # re-exported: letters and workflow read it here
 from casework.policy import PRESETS, Policy, load_preset, parse_policy
 from casework.retention import DEFAULT_SCHEDULE, RetentionSchedule, parse_retention
+from casework.staff import Role
 from casework.tomlread import ConfigError, Problem, TableReader
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
@@ -36,15 +38,10 @@ class School:
 
 @dataclass(frozen=True)
 class Operator:
-    """Who is using this copy of Conduct Desk: recorded as the actor of every event."""
+    """Who is using this copy of Conduct Desk (`casework.staff.actor_from_config` reads it)."""
 
     name: str
     role: str = "office"
-
-    @property
-    def is_headteacher(self) -> bool:
-        """The headteacher may approve letters and decide."""
-        return self.role == "headteacher"
 
 
 @dataclass(frozen=True)
@@ -54,11 +51,26 @@ class Secret:
     password_env: str | None = None
     password_command: str | None = None
     token_command: str | None = None
+    # auth = "oauth": tokens from [mail.oauth]; auth = "none": a relay that trusts our address.
+    auth: str = ""
 
     @property
     def is_oauth(self) -> bool:
-        """XOAUTH2 with a token from a command."""
-        return self.token_command is not None
+        """XOAUTH2 with a token from a command or from [mail.oauth]."""
+        return self.token_command is not None or self.auth == "oauth"
+
+    @property
+    def describe(self) -> str:
+        """Where the secret comes from, never the secret."""
+        if self.auth == "oauth":
+            return "OAuth2 (XOAUTH2) with tokens from [mail.oauth]"
+        if self.auth == "none":
+            return "no sign-in (a relay that authorises by address)"
+        if self.token_command:
+            return f"OAuth2 (XOAUTH2) with a token from the command {self.token_command!r}"
+        if self.password_command:
+            return f"a password from the command {self.password_command!r}"
+        return f"a password from the environment variable {self.password_env}"
 
 
 @dataclass(frozen=True)
@@ -71,6 +83,8 @@ class Imap:
     user: str
     secret: Secret
     folder: str = "INBOX"
+    # "flag": messages carrying watch_flag; "folder": every message in the folder.
+    watch: str = "flag"
     watch_flag: str = "\\Flagged"
     processed_keyword: str = "ConductLogged"
     sent_folder: str = "Sent"
@@ -102,6 +116,7 @@ class Mail:
     imap: Imap
     smtp: Smtp
     attachment_limit_mb: int = 25
+    oauth: OAuth | None = None
 
 
 @dataclass(frozen=True)
@@ -169,7 +184,7 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     operator = _operator(top.sub("operator"))
     policy = _policy(top.sub("policy", required=True), problems)
     periods = _periods(top.sub("periods"))
-    mail = _mail(top.sub("mail")) if top.has("mail") else None
+    mail = _mail(top.sub("mail"), base) if top.has("mail") else None
     store = _store(top.sub("store"), base)
     letters = _letters(top.sub("letters"), base, school, store)
     retention = parse_retention(top.sub("retention"))
@@ -213,7 +228,7 @@ def _school(r: TableReader, base: Path) -> School:
 def _operator(r: TableReader) -> Operator:
     op = Operator(
         name=r.text("name", None) or _os_user(),
-        role=r.choice("role", ("office", "headteacher", "senior-staff"), "office"),
+        role=r.choice("role", tuple(Role), Role.OFFICE.value),
     )
     r.finish()
     return op
@@ -251,21 +266,23 @@ def _periods(r: TableReader) -> Periods:
     return p
 
 
-def _secret(r: TableReader) -> Secret:
+def _secret(r: TableReader, *, relay: bool = False) -> Secret:
     if r.has("password"):
         r._used.add("password")
         r.problems.append(
             Problem(
                 r.key("password"),
-                "a literal password is never accepted: use password_env, password_command "
-                "or token_command",
+                "a literal password is never accepted: use password_env, password_command, "
+                'token_command or auth = "oauth"',
             )
         )
-    sources = [k for k in ("password_env", "password_command", "token_command") if r.has(k)]
+    sources = [k for k in ("password_env", "password_command", "token_command", "auth") if r.has(k)]
+    kinds = ("oauth", "none") if relay else ("oauth",)
     secret = Secret(
         password_env=r.text("password_env", None),
         password_command=r.text("password_command", None),
         token_command=r.text("token_command", None),
+        auth=r.choice("auth", kinds, "") if r.has("auth") else "",
     )
     if len(sources) != 1:
         found = ", ".join(sources) if sources else "none"
@@ -273,7 +290,7 @@ def _secret(r: TableReader) -> Secret:
             Problem(
                 r.key("password_env"),
                 f"expected exactly one of password_env, password_command, token_command, "
-                f"got {found}",
+                f"auth, got {found}",
             )
         )
     return secret
@@ -298,6 +315,7 @@ def _imap(r: TableReader) -> Imap:
         user=r.text("user"),
         secret=_secret(r),
         folder=r.text("folder", "INBOX"),
+        watch=r.choice("watch", ("flag", "folder"), "flag"),
         watch_flag=r.text("watch_flag", "\\Flagged"),
         processed_keyword=r.text("processed_keyword", "ConductLogged"),
         sent_folder=r.text("sent_folder", "Sent"),
@@ -315,8 +333,8 @@ def _smtp(r: TableReader) -> Smtp:
         host=host,
         port=r.integer("port", 1, 65535, 587),
         security=security,
-        user=r.text("user"),
-        secret=_secret(r),
+        user=r.text("user", ""),
+        secret=_secret(r, relay=True),
         from_address=r.text("from_address"),
         from_name=r.text("from_name", "School Office"),
         cc=r.texts("cc", []),
@@ -327,12 +345,24 @@ def _smtp(r: TableReader) -> Smtp:
     return smtp
 
 
-def _mail(r: TableReader) -> Mail:
+def _mail(r: TableReader, base: Path) -> Mail:
     mail = Mail(
         imap=_imap(r.sub("imap", required=True)),
         smtp=_smtp(r.sub("smtp", required=True)),
         attachment_limit_mb=r.integer("attachment_limit_mb", 1, 1024, 25),
+        oauth=parse_oauth(r.sub("oauth"), base) if r.has("oauth") else None,
     )
+    for name, server in (("imap", mail.imap), ("smtp", mail.smtp)):
+        if server.secret.auth == "oauth" and mail.oauth is None:
+            r.problems.append(
+                Problem(
+                    r.key(f"{name}.auth"),
+                    'expected a [mail.oauth] table with auth = "oauth" '
+                    "(conduct mail connect writes it)",
+                )
+            )
+    if not mail.smtp.user and mail.smtp.secret.auth != "none":
+        r.bad("smtp.user", 'a string (only a relay with auth = "none" needs no user)')
     r.finish()
     return mail
 

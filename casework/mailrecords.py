@@ -46,9 +46,22 @@ class DaemonState(StrEnum):
     CONNECTED = "connected"
     IDLE = "idle"
     POLLING = "polling"
+    SIGNING_IN = "signing in"  # renewing a token the server said had expired: not a fault
     BACKING_OFF = "backing off"
     LOGIN_FAILED = "login failed"
     STOPPED = "stopped"
+
+
+@dataclass(frozen=True)
+class TokenStatus:
+    """Where the mailbox's access token comes from, when it expires and when it was renewed."""
+
+    source: str
+    expires: datetime | None = None
+    renewed: datetime | None = None
+    renewals: int = 0
+    last_event: str = ""  # the last sign-in event: "renewed", "server said token expired" ...
+    last_event_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +74,7 @@ class Health:
     last_error: str = ""
     pid: int = 0
     detail: str = ""
+    token: TokenStatus | None = None
 
     def stale(self, at: datetime, seconds: float = 120.0) -> bool:
         """No word for longer than a healthy daemon ever stays silent."""

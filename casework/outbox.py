@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from casework.people import Channel
+from casework.policy import Policy
+from casework.staff import Actor, may_approve
 
 
 class LetterStatus(StrEnum):
@@ -56,37 +58,163 @@ class LetterRecord:
         return f"{self.case_ref}-{self.kind}.pdf"
 
 
-# Which moves a letter may make, and who may make them.
-TRANSITIONS: Mapping[LetterStatus, tuple[LetterStatus, ...]] = {
-    LetterStatus.DRAFTED: (
-        LetterStatus.AWAITING_APPROVAL,
-        LetterStatus.APPROVED,
-        LetterStatus.QUEUED,
+class LetterMove(StrEnum):
+    """A step a letter takes: the first five by a person, the rest by the sender (the daemon)."""
+
+    SUBMIT = "submit"  # ask the headteacher to approve
+    APPROVE = "approve"  # the headteacher approves
+    QUEUE = "queue"  # hand to the daemon to send (or print)
+    RETRY = "retry"  # a failed letter back in the queue
+    POSTED = "posted"  # the office has put a printed letter in the post
+    CLAIM = "claim"  # the sender takes a queued letter, its Message-ID stored first
+    SENT = "sent"  # the server accepted it
+    DEFER = "defer"  # a temporary failure: back in the queue with a time to retry
+    FAIL = "fail"  # a permanent failure
+    TO_POST = "to-post"  # the parent prefers post: into the print queue
+
+
+class Approval(StrEnum):
+    """What a move asks of the letter's approval."""
+
+    ANY = "any"
+    NEEDED = "needed"  # only a letter that needs the headteacher's approval
+    GIVEN = "given"  # only a letter that needs none, or has been approved
+
+
+@dataclass(frozen=True)
+class MoveRule:
+    """Where a move may start, where it ends, and who may make it."""
+
+    sources: frozenset[LetterStatus]
+    to: LetterStatus
+    by_person: bool  # offered to staff; otherwise the sender's own step
+    approval: Approval = Approval.ANY
+    approver_only: bool = False  # only someone who may approve letters
+    not_by_approver: bool = False  # pointless for someone who may approve (asking oneself)
+
+
+def _rule(sources: tuple[LetterStatus, ...], to: LetterStatus, **kw: Any) -> MoveRule:
+    return MoveRule(frozenset(sources), to, **kw)
+
+
+_S = LetterStatus
+# The one table of what a letter may do: every screen and command asks it, never decides.
+MOVES: Mapping[LetterMove, MoveRule] = {
+    LetterMove.SUBMIT: _rule(
+        (_S.DRAFTED,),
+        _S.AWAITING_APPROVAL,
+        by_person=True,
+        approval=Approval.NEEDED,
+        not_by_approver=True,
     ),
-    LetterStatus.AWAITING_APPROVAL: (LetterStatus.APPROVED, LetterStatus.DRAFTED),
-    LetterStatus.APPROVED: (LetterStatus.QUEUED,),
-    LetterStatus.QUEUED: (LetterStatus.SENDING, LetterStatus.TO_POST, LetterStatus.FAILED),
-    LetterStatus.SENDING: (LetterStatus.SENT, LetterStatus.QUEUED, LetterStatus.FAILED),
-    LetterStatus.FAILED: (LetterStatus.QUEUED,),
-    LetterStatus.TO_POST: (LetterStatus.POSTED,),
-    LetterStatus.SENT: (),
-    LetterStatus.POSTED: (),
+    LetterMove.APPROVE: _rule(
+        (_S.DRAFTED, _S.AWAITING_APPROVAL),
+        _S.APPROVED,
+        by_person=True,
+        approval=Approval.NEEDED,
+        approver_only=True,
+    ),
+    LetterMove.QUEUE: _rule(
+        (_S.DRAFTED, _S.APPROVED), _S.QUEUED, by_person=True, approval=Approval.GIVEN
+    ),
+    LetterMove.RETRY: _rule((_S.FAILED,), _S.QUEUED, by_person=True),
+    LetterMove.POSTED: _rule((_S.TO_POST,), _S.POSTED, by_person=True),
+    LetterMove.CLAIM: _rule((_S.QUEUED,), _S.SENDING, by_person=False),
+    LetterMove.SENT: _rule((_S.SENDING,), _S.SENT, by_person=False),
+    LetterMove.DEFER: _rule((_S.SENDING,), _S.QUEUED, by_person=False),
+    LetterMove.FAIL: _rule((_S.QUEUED, _S.SENDING), _S.FAILED, by_person=False),
+    LetterMove.TO_POST: _rule((_S.QUEUED,), _S.TO_POST, by_person=False),
+}
+
+# A move's words in errors: "cannot be <words>".
+_DONE = {
+    LetterMove.SUBMIT: "submitted for approval",
+    LetterMove.APPROVE: "approved",
+    LetterMove.QUEUE: "queued",
+    LetterMove.RETRY: "retried",
+    LetterMove.POSTED: "marked as posted",
+    LetterMove.CLAIM: "claimed for sending",
+    LetterMove.SENT: "marked as sent",
+    LetterMove.DEFER: "deferred",
+    LetterMove.FAIL: "marked as failed",
+    LetterMove.TO_POST: "put in the print queue",
 }
 
 
+_UNAPPROVED = frozenset({LetterStatus.DRAFTED, LetterStatus.AWAITING_APPROVAL})
+
+
 class LetterStateError(ValueError):
-    """A letter asked to make a move it may not make."""
+    """A letter asked to make a move it may not make, or by someone who may not make it."""
 
 
-def check_move(letter: LetterRecord, to: LetterStatus) -> None:
-    """Raise LetterStateError when ``to`` does not follow from the letter's status."""
-    if (
-        to is LetterStatus.QUEUED
-        and letter.status is LetterStatus.DRAFTED
-        and letter.needs_approval
-    ):
-        raise LetterStateError(
-            f"letter {letter.id} ({letter.kind}) needs the headteacher's approval before it is queued"
-        )
-    if to not in TRANSITIONS[letter.status]:
-        raise LetterStateError(f"letter {letter.id} cannot go from {letter.status} to {to}")
+def needs_approval(policy: Policy, kind: str) -> bool:
+    """The policy has the headteacher approve this kind of letter before it goes."""
+    return any(s.letter == kind and s.approval for s in policy.steps)
+
+
+def _refusal(status: LetterStatus, approval: bool, move: LetterMove, actor: Actor) -> str | None:
+    """Why ``move`` is not open to ``actor`` for a letter in this state; None when it is."""
+    rule = MOVES[move]
+    if status not in rule.sources:
+        return f"it is {status}"
+    if rule.approval is Approval.NEEDED and not approval:
+        return "it needs no approval"
+    if rule.approval is Approval.GIVEN and approval and status in _UNAPPROVED:
+        return "it needs the headteacher's approval first"
+    if rule.approver_only and not may_approve(actor):
+        return f"only the headteacher may; you are {actor.name} ({actor.role})"
+    if rule.not_by_approver and may_approve(actor):
+        return "you may approve it yourself"
+    return None
+
+
+def moves_for(status: LetterStatus, approval: bool, actor: Actor) -> tuple[LetterMove, ...]:
+    """The moves a person may make on a letter in this state (needing approval or not)."""
+    return tuple(
+        m
+        for m, rule in MOVES.items()
+        if rule.by_person and _refusal(status, approval, m, actor) is None
+    )
+
+
+def allowed_moves(letter: LetterRecord, actor: Actor) -> tuple[LetterMove, ...]:
+    """The moves ``actor`` may make on ``letter`` now: what screens offer and commands accept."""
+    return moves_for(letter.status, letter.needs_approval, actor)
+
+
+def check_move(letter: LetterRecord, move: LetterMove, actor: Actor) -> LetterStatus:
+    """The status ``move`` takes ``letter`` to; LetterStateError says why when it may not."""
+    why = _refusal(letter.status, letter.needs_approval, move, actor)
+    if why is not None:
+        raise LetterStateError(f"letter {letter.id} ({letter.kind}) cannot be {_DONE[move]}: {why}")
+    return MOVES[move].to
+
+
+def moved(
+    letter: LetterRecord,
+    move: LetterMove,
+    actor: Actor,
+    now: datetime,
+    *,
+    error: str = "",
+    retry_at: datetime | None = None,
+    message_id: str = "",
+) -> LetterRecord:
+    """The letter after ``move`` (checked): its new status and what the move records."""
+    to = check_move(letter, move, actor)
+    changes: dict[str, Any] = {}
+    if move is LetterMove.APPROVE:
+        changes = {"approved_by": actor.name}
+    elif move in (LetterMove.QUEUE, LetterMove.RETRY):
+        changes = {"last_error": "", "next_attempt": None}
+    elif move is LetterMove.CLAIM:
+        # A letter claimed again keeps its first Message-ID: the key to sending exactly once.
+        changes = {"message_id": letter.message_id or message_id, "attempts": letter.attempts + 1}
+    elif move in (LetterMove.SENT, LetterMove.POSTED):
+        changes = {"sent_at": now, "last_error": ""}
+    elif move is LetterMove.DEFER:
+        changes = {"last_error": error, "next_attempt": retry_at}
+    elif move is LetterMove.FAIL:
+        changes = {"last_error": error}
+    return replace(letter, status=to, **changes)

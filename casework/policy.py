@@ -101,6 +101,13 @@ class Policy:
                 return s
         raise KeyError(f"no step {step_id!r} in policy {self.id!r}")
 
+    def label(self, step_id: str) -> str:
+        """A step's label; its id when the policy has no such step (a case from an older ladder)."""
+        for s in self.steps:
+            if s.id == step_id:
+                return s.label
+        return step_id
+
     def behaviour(self, behaviour_id: str) -> Behaviour:
         """The behaviour or online activity with this id."""
         for b in self.behaviours + self.online_activities:

@@ -66,11 +66,10 @@ class Due:
     what: str
 
 
-def next_due(case: Case, today: date, policy: Policy | None = None) -> Due | None:
+def next_due(case: Case, today: date, policy: Policy) -> Due | None:
     """The earliest open date on a case: a meeting, a deadline, a review or a time limit.
 
-    With the policy, a defamation time limit counts only for defamation-route incidents;
-    without it (callers not yet passing one) every publication date counts, as before.
+    A defamation time limit counts only for incidents on the policy's defamation route.
     """
     dues: list[Due] = []
     for meeting in case.meetings:
@@ -86,13 +85,7 @@ def next_due(case: Case, today: date, policy: Policy | None = None) -> Due | Non
             dues.append(Due(ban.representations_deadline, "representations due"))
         dues.append(Due(ban.review_on, "ban review"))
     for mark in case.incidents:
-        if mark.published_on is None:
-            continue
-        limit = (
-            defamation_limit(policy, case, mark)
-            if policy is not None
-            else limitation_date(mark.published_on)
-        )
+        limit = defamation_limit(policy, case, mark)
         if limit is not None and limit >= today:
             dues.append(Due(limit, "defamation time limit"))
     return min(dues, key=lambda d: d.on) if dues else None

@@ -374,15 +374,6 @@ def _ban_event(
             at=at,
         )
     ban = _current_ban(case)
-    if action is BanAction.CONFIRM:
-        return make_event(
-            case.ref,
-            actor,
-            EventType.BAN_CONFIRMED,
-            f"Ban confirmed: {ban.person_name}",
-            BanDecision(ban.id, today),
-            at=at,
-        )
     if action is BanAction.REVIEW:
         outcome = build(ReviewOutcomeField, "ban-review", {"outcome": fields.get("outcome") or "continued"}).outcome
         nxt = (
@@ -394,14 +385,17 @@ def _ban_event(
         return make_event(
             case.ref, actor, EventType.BAN_REVIEWED, f"Ban reviewed: {outcome.value}", review, at=at
         )
+    # Confirm or lift: a decision on the ban, dated today.
+    etype, words = _DECISIONS[action]
     return make_event(
-        case.ref,
-        actor,
-        EventType.BAN_LIFTED,
-        f"Ban lifted: {ban.person_name}",
-        BanDecision(ban.id, today),
-        at=at,
+        case.ref, actor, etype, f"{words}: {ban.person_name}", BanDecision(ban.id, today), at=at
     )
+
+
+_DECISIONS = {
+    BanAction.CONFIRM: (EventType.BAN_CONFIRMED, "Ban confirmed"),
+    BanAction.LIFT: (EventType.BAN_LIFTED, "Ban lifted"),
+}
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from casework.policy_terms import complaint_guidance
 from casework.recording import recordable_fields, recorded_payload
 from casework.rules import next_due
 from conduct import views
+from conduct.sets import add_set_option, parse_sets
 from store.casebook import Casebook
 
 
@@ -54,13 +55,9 @@ def register(sub: Any) -> None:
     st.add_argument("ref")
     st.add_argument("step", help="step id (see `conduct policy show`)")
     st.add_argument("--reason", help="why, when the step does not follow on the ladder")
-    st.add_argument(
-        "--set",
-        action="extend",
-        nargs="+",
-        default=[],
-        metavar="KEY=VALUE",
-        help="details for the step: reasons, scope, review_on, representations_deadline, "
+    add_set_option(
+        st,
+        "details for the step: reasons, scope, review_on, representations_deadline, "
         "outcome, reference, next_review_on ...",
     )
     st.set_defaults(handler=case_step)
@@ -74,13 +71,9 @@ def register(sub: Any) -> None:
     r.add_argument("ref")
     r.add_argument("type", choices=[t.value for t in RECORDABLE])
     r.add_argument("text", help="what happened, in a line")
-    r.add_argument(
-        "--set",
-        action="extend",
-        nargs="+",
-        default=[],
-        metavar="KEY=VALUE",
-        help="; ".join(
+    add_set_option(
+        r,
+        "; ".join(
             f"{t.value}: {', '.join(recordable_fields(t))}" for t in RECORDABLE if recordable_fields(t)
         ),
     )
@@ -95,17 +88,6 @@ def register(sub: Any) -> None:
     ro.add_argument("ref")
     ro.add_argument("--reason", required=True)
     ro.set_defaults(handler=case_reopen)
-
-
-def parse_sets(pairs: list[str]) -> dict[str, str]:
-    """KEY=VALUE pairs from --set; a pair without '=' is a clear error."""
-    fields: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"--set expects KEY=VALUE, got {pair!r}")
-        fields[key.strip()] = value
-    return fields
 
 
 def case_open(args: argparse.Namespace, config: Config) -> int:

@@ -11,7 +11,7 @@ from casework.ladder import StepOrderError
 from casework.outbox import LetterStateError
 from casework.tomlread import ConfigError
 from casework.workflow import CaseRuleError
-from conduct import admin_cmd, backup_cmd, case_cmd, daemon_cmd, demo, letter_cmd, tui_cmd
+from conduct import admin_cmd, backup_cmd, case_cmd, daemon_cmd, demo, letter_cmd, mail_cmd, tui_cmd
 from store.casebook import NotFound
 from store.db import StoreError
 from store.vault import VaultError
@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.register(sub)
     daemon_cmd.register(sub)
     letter_cmd.register(sub)
+    mail_cmd.register(sub)
     tui_cmd.register(sub)
     return parser
 

@@ -8,10 +8,19 @@ from pathlib import Path
 from typing import Any
 
 from casework.config import Config, find_config, load_config
-from casework.outbox import LetterStatus
-from conduct.case_cmd import parse_sets
+from casework.outbox import LetterMove, LetterStatus
+from conduct.sets import add_set_option, parse_sets
 from store.casebook import Casebook
 from store.outbox import Outbox
+
+# The moves a person makes from the command line (the sender's own moves are the daemon's).
+MOVE_HELP = {
+    LetterMove.SUBMIT: "ask the headteacher to approve a letter",
+    LetterMove.APPROVE: "approve a letter (the headteacher only)",
+    LetterMove.QUEUE: "hand a letter to the daemon to send (or print, for post)",
+    LetterMove.RETRY: "put a letter that failed back in the queue",
+    LetterMove.POSTED: "record that a letter in the print queue has been posted",
+}
 
 
 def register(sub: Any) -> None:
@@ -28,14 +37,7 @@ def register(sub: Any) -> None:
     )
     r.add_argument("ref")
     r.add_argument("kind", help="see `conduct letter kinds`")
-    r.add_argument(
-        "--set",
-        action="extend",
-        nargs="+",
-        default=[],
-        metavar="KEY=VALUE",
-        help="fields of the letter, one or more KEY=VALUE",
-    )
+    add_set_option(r, "fields of the letter, one or more KEY=VALUE")
     r.add_argument(
         "--out", type=Path, required=True, metavar="FILE.pdf", help="where to write the PDF"
     )
@@ -46,16 +48,11 @@ def register(sub: Any) -> None:
     li.add_argument("--status", choices=[s.value for s in LetterStatus])
     li.set_defaults(handler=list_letters)
 
-    for name, helptext in (
-        ("submit", "ask the headteacher to approve a letter"),
-        ("approve", "approve a letter (the headteacher only)"),
-        ("queue", "hand a letter to the daemon to send (or print, for post)"),
-        ("posted", "record that a letter in the print queue has been posted"),
-    ):
-        a = ls.add_parser(name, help=helptext)
+    for move, helptext in MOVE_HELP.items():
+        a = ls.add_parser(move.value, help=helptext)
         a.add_argument("ref")
         a.add_argument("letter_id")
-        a.set_defaults(handler=move, action=name)
+        a.set_defaults(handler=move_letter, move=move)
 
 
 def kinds(args: argparse.Namespace) -> int:
@@ -135,9 +132,9 @@ def list_letters(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def move(args: argparse.Namespace, config: Config) -> int:
-    """Submit, approve, queue or mark posted."""
+def move_letter(args: argparse.Namespace, config: Config) -> int:
+    """Submit, approve, queue, retry or mark posted: the rules in casework.outbox decide."""
     outbox = Outbox(Casebook(config))
-    letter = getattr(outbox, args.action)(args.ref, args.letter_id)
+    letter = outbox.move(args.ref, args.letter_id, args.move)
     print(f"{letter.case_ref}: letter {letter.id} is now {letter.status.value}")
     return 0

@@ -18,13 +18,6 @@ from store.casebook import CaseFile
 JSON_VERSION = 1
 
 
-def _step_label(config: Config, step_id: str) -> str:
-    try:
-        return config.policy.step(step_id).label
-    except KeyError:
-        return step_id
-
-
 def case_summary(config: Config, case: Case, today: date) -> dict[str, Any]:
     """One case as a `case list --json` row."""
     due = next_due(case, today, config.policy)
@@ -32,7 +25,7 @@ def case_summary(config: Config, case: Case, today: date) -> dict[str, Any]:
         "ref": case.ref,
         "status": case.status.value,
         "step": case.step,
-        "step_label": _step_label(config, case.step),
+        "step_label": config.policy.label(case.step),
         "subjects": [s.name for s in case.subjects],
         "behaviours": list(case.behaviours),
         "severity": case.severity.value,
@@ -67,7 +60,7 @@ def case_detail(
 ) -> dict[str, Any]:
     """A case as `case show --json` prints it."""
     case_json = to_json(file.case)
-    case_json["step_label"] = _step_label(config, file.case.step)
+    case_json["step_label"] = config.policy.label(file.case.step)
     return {
         "version": JSON_VERSION,
         "case": case_json,
@@ -92,7 +85,7 @@ def case_text(config: Config, file: CaseFile, letters: Sequence[LetterRecord], t
         f"  reporter:   {c.reporter}",
         f"  severity:   {c.severity.value}",
         f"  behaviours: {', '.join(c.behaviours)}",
-        f"  step:       {c.step} ({_step_label(config, c.step)})",
+        f"  step:       {c.step} ({config.policy.label(c.step)})",
     ]
     if file.suggestion:
         lines.append(f"  suggested:  {file.suggestion.step} ({file.suggestion.why})")

@@ -55,6 +55,12 @@ SUMMARY = (
     "teaching assistant and used offensive language in front of pupils and other parents."
 )
 
+BAN_REASONS = (
+    "On 24 February 2026 you shouted at a member of staff and used offensive language "
+    "in the playground in front of pupils. This followed a letter of 10 February 2026 "
+    "asking you to stop similar behaviour."
+)
+
 
 def sample_config(
     preset: str = "meeting-first",
@@ -62,9 +68,13 @@ def sample_config(
     logo: Path | None = SAMPLE_LOGO,
     template_dir: Path | None = None,
     base: Path = Path("/nonexistent/config.toml"),
+    school: Mapping[str, Any] | None = None,
 ) -> Config:
-    """A school's configuration built with the real config parser, for one of the presets."""
-    school = dict(SCHOOLS[preset])
+    """A school's configuration built with the real config parser, for one of the presets.
+
+    ``school`` replaces the preset's sample school (its ``[school]`` table).
+    """
+    school = dict(SCHOOLS[preset] if school is None else school)
     if logo is not None:
         school["logo"] = str(logo)
     letters: dict[str, Any] = {"signatory": school["headteacher"], "signatory_role": "Headteacher"}
@@ -87,11 +97,7 @@ def sample_person(name: str = "Jane Smith") -> Person:
 
 def sample_ban(kind: str, config: Config, person: Person, today: date) -> Ban:
     """The ban a case would hold when a letter of ``kind`` is written."""
-    reasons = (
-        "On 24 February 2026 you shouted at a member of staff and used offensive language "
-        "in the playground in front of pupils. This followed a letter of 10 February 2026 "
-        "asking you to stop similar behaviour."
-    )
+    reasons = BAN_REASONS
     start_kind = BanKind.INTENT if kind == "ban-intent" else BanKind.PROVISIONAL
     days_ago = {"ban-confirmed": config.periods.representations_days + 1}.get(kind, 40)
     imposed = (
@@ -122,7 +128,8 @@ def sample_case(kind: str, config: Config, person: Person, today: date = SAMPLE_
         )
         meetings = (Meeting("E5", at, "The headteacher's office", ()),)
     if kind == "stop-and-warn":
-        at = datetime.combine(today - timedelta(days=3), datetime.min.time()).replace(hour=9)
+        # Four days before: with the sample date, Friday 27 February (a school day).
+        at = datetime.combine(today - timedelta(days=4), datetime.min.time()).replace(hour=9)
         meetings = (Meeting("E5", at, "The headteacher's office", (), outcome="refused"),)
     bans = (sample_ban(kind, config, person, today),) if kind.startswith("ban-") else ()
     behaviours = BEHAVIOURS.get(preset, ())

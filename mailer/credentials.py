@@ -8,8 +8,9 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from casework.config import Secret
+from casework.config import Mail, Secret
 from mailer.errors import SecretError
+from mailer.oauth import Now, TokenKeeper, token_source
 
 COMMAND_TIMEOUT_SECONDS = 30.0
 
@@ -21,6 +22,36 @@ class Credential:
     user: str
     value: str = field(repr=False)
     oauth: bool = False
+    anonymous: bool = False  # a relay that authorises by address: no AUTH at all
+    # An OAuth token's renewal time (time.monotonic()): sign in to IMAP again before it.
+    renew_at_mono: float | None = None
+
+
+class SignIn:
+    """Credentials for the IMAP and SMTP servers; one OAuth token, kept and renewed, for both."""
+
+    def __init__(self, mail: Mail, *, clock: Now, environ: Mapping[str, str] | None = None) -> None:
+        self.mail = mail
+        self._environ = environ
+        self.keeper = (
+            TokenKeeper(token_source(mail.oauth, clock), clock=clock) if mail.oauth else None
+        )
+
+    def imap(self) -> Credential:
+        """The credential to log in to IMAP with."""
+        return self._for(self.mail.imap.user, self.mail.imap.secret)
+
+    def smtp(self) -> Credential:
+        """The credential for SMTP AUTH (``anonymous`` for a relay)."""
+        return self._for(self.mail.smtp.user, self.mail.smtp.secret)
+
+    def _for(self, user: str, secret: Secret) -> Credential:
+        if secret.auth == "oauth":
+            if self.keeper is None:
+                raise SecretError('auth = "oauth" needs a [mail.oauth] table')
+            token = self.keeper.current()
+            return Credential(user, token.value, oauth=True, renew_at_mono=token.renew_at_mono)
+        return resolve(user, secret, environ=self._environ)
 
 
 def resolve(
@@ -32,6 +63,10 @@ def resolve(
 ) -> Credential:
     """Read the secret from its environment variable or command; raise SecretError if we cannot."""
     env = os.environ if environ is None else environ
+    if secret.auth == "none":
+        return Credential(user, "", anonymous=True)
+    if secret.auth == "oauth":
+        raise SecretError('auth = "oauth" takes its tokens from [mail.oauth] (use SignIn)')
     if secret.token_command is not None:
         return Credential(user, _run(secret.token_command, "token_command", timeout), oauth=True)
     if secret.password_command is not None:

@@ -25,7 +25,14 @@ from casework.mailrecords import DaemonState, Health
 from casework.outbox import LetterStatus
 from casework.tomlread import ConfigError
 from mailer.backoff import backoff_delay
-from mailer.errors import ImapError, ImapLoginError, SecretError
+from mailer.credentials import SignIn
+from mailer.errors import (
+    ImapError,
+    ImapLoginError,
+    ImapTokenExpired,
+    SecretError,
+    TokenNetworkError,
+)
 from mailer.imap_conn import ImapSession, connect
 from mailer.ingest import ingest_pending
 from mailer.sender import recover_sending, send_pending
@@ -40,6 +47,9 @@ log = logging.getLogger("conduct.mailer")
 
 HEARTBEAT_S = 30.0
 LOGIN_FAILED_MIN_WAIT_S = 60.0
+# A server that keeps saying "token expired" to fresh tokens is refusing us: after this many
+# in a row it is a failed sign-in (with backoff), not a renewal.
+MAX_TOKEN_EXPIRED_IN_A_ROW = 3
 
 
 class DaemonLocked(Exception):
@@ -65,7 +75,12 @@ class Daemon:
         self._health_lock = threading.Lock()
         self._session: ImapSession | None = None
         self._recovered = False
+        self.signin = self._sign_in(self.config)
         self._open_store()
+
+    def _sign_in(self, config: Config) -> SignIn | None:
+        # One SignIn for the daemon's life: it holds the OAuth token and renews it.
+        return SignIn(config.mail, clock=self.clock.now) if config.mail is not None else None
 
     @staticmethod
     def _as_daemon(config: Config) -> Config:
@@ -93,6 +108,7 @@ class Daemon:
                 last_error=h.last_error if error is None else error,
                 pid=os.getpid(),
                 detail=detail or h.detail,
+                token=self.signin.keeper.status() if self.signin and self.signin.keeper else None,
             )
             health = self._health
         try:
@@ -161,6 +177,8 @@ class Daemon:
             return
         mail_changed = fresh.mail != self.config.mail
         self.config = fresh
+        if mail_changed:
+            self.signin = self._sign_in(fresh)
         self._open_store()
         log.info("configuration reloaded from %s", fresh.path)
         if mail_changed:
@@ -198,6 +216,7 @@ class Daemon:
 
     def _loop(self, once: bool) -> int:
         failures = 0
+        expired_in_a_row = 0
         while not self.stop.is_set():
             if self.reload_requested.is_set():
                 self.reload()
@@ -205,6 +224,7 @@ class Daemon:
                 session = self._connected()
                 self._pass(session)
                 failures = 0
+                expired_in_a_row = 0
                 if once:
                     return 0
                 self.set_health(
@@ -216,10 +236,33 @@ class Daemon:
                 # Stop may have come just before the clear: never start a long wait after it.
                 if self.stop.is_set():
                     break
-                session.wait(stop=self.wake)
+                session.wait(timeout=self._until_relogin(session), stop=self.wake)
+                if self._relogin_due(session):
+                    self._sign_in_again()
+            except ImapTokenExpired as exc:
+                # Exchange ends a session whose token expired: renew and sign in again at
+                # once. It is a sign-in event, never a network fault, and needs no backoff.
+                expired_in_a_row += 1
+                self._drop_session()
+                if self.signin is not None and self.signin.keeper is not None:
+                    self.signin.keeper.invalidate("the server said the token had expired; renewed")
+                log.info("sign-in: %s; renewing the token and signing in again", exc)
+                self.set_health(
+                    DaemonState.SIGNING_IN,
+                    detail="the server ended the session (access token expired); signing in again",
+                )
+                if expired_in_a_row >= MAX_TOKEN_EXPIRED_IN_A_ROW or once:
+                    failures += 1
+                    self.set_health(DaemonState.LOGIN_FAILED, error=str(exc))
+                    if once:
+                        return 3
+                    self._sleep(max(LOGIN_FAILED_MIN_WAIT_S, backoff_delay(failures)))
             except (ImapLoginError, SecretError) as exc:
                 failures += 1
                 self._drop_session()
+                if isinstance(exc, ImapLoginError) and self.signin and self.signin.keeper:
+                    # A revoked token can look valid to us: the next try fetches a new one.
+                    self.signin.keeper.invalidate("the IMAP server refused the token; renewing")
                 log.error(
                     "LOGIN FAILED for %s: %s. Check the password or token; retrying.",
                     self._who(),
@@ -230,7 +273,7 @@ class Daemon:
                     return 3
                 self._send_without_imap()
                 self._sleep(max(LOGIN_FAILED_MIN_WAIT_S, backoff_delay(failures)))
-            except (ImapError, OSError, StoreError) as exc:
+            except (ImapError, TokenNetworkError, OSError, StoreError) as exc:
                 failures += 1
                 self._drop_session()
                 delay = backoff_delay(failures)
@@ -261,19 +304,52 @@ class Daemon:
 
     def _connected(self) -> ImapSession:
         if self._session is None:
-            assert self.config.mail is not None
-            session = connect(self.config.mail.imap)
-            session.select()
-            self._session = session
+            self._session = self._open_session()
             log.info(
-                "connected to %s (%s)", self._who(), "IDLE" if session.uses_idle else "polling"
+                "connected to %s (%s)",
+                self._who(),
+                "IDLE" if self._session.uses_idle else "polling",
             )
             self.set_health(DaemonState.CONNECTED, error="", detail="connected")
         return self._session
 
+    def _open_session(self) -> ImapSession:
+        assert self.config.mail is not None and self.signin is not None
+        session = connect(self.config.mail.imap, credential=self.signin.imap())
+        try:
+            session.select()
+        except BaseException:
+            session.close()
+            raise
+        return session
+
+    @staticmethod
+    def _until_relogin(session: ImapSession) -> float | None:
+        if session.renew_at_mono is None:
+            return None
+        return max(0.0, session.renew_at_mono - time.monotonic())
+
+    @staticmethod
+    def _relogin_due(session: ImapSession) -> bool:
+        return session.renew_at_mono is not None and time.monotonic() >= session.renew_at_mono
+
+    def _sign_in_again(self) -> None:
+        """Log in with a renewed token before the server would end the session.
+
+        The new session is opened before the old one is closed, so the mailbox is never
+        unwatched; the next pass searches it, so nothing flagged meanwhile is missed.
+        """
+        old, self._session = self._session, None
+        try:
+            self._session = self._open_session()
+            log.info("signed in again to %s with a renewed token", self._who())
+        finally:
+            if old is not None:
+                old.close()
+
     def _pass(self, session: ImapSession) -> None:
         if not self._recovered:
-            recover_sending(self.outbox, self.config, session)
+            recover_sending(self.outbox, self.config, session, signin=self.signin)
             self._recovered = True
         counts = ingest_pending(session, self.inbox, self.config, should_stop=self.stop)
         if counts.handled or counts.failed:
@@ -286,7 +362,7 @@ class Daemon:
                 counts.duplicates,
                 counts.failed,
             )
-        sent = send_pending(self.outbox, self.config, session)
+        sent = send_pending(self.outbox, self.config, session, signin=self.signin)
         if sent.sent or sent.to_post or sent.failed or sent.retrying:
             log.info(
                 "outbox: %d sent, %d to post, %d to retry, %d failed",
@@ -299,7 +375,7 @@ class Daemon:
     def _send_without_imap(self) -> None:
         # SMTP may work while IMAP is down: letters should not wait for the inbox.
         try:
-            send_pending(self.outbox, self.config, None)
+            send_pending(self.outbox, self.config, None, signin=self.signin)
         except (StoreError, OSError) as exc:
             log.warning("outbox pass failed: %s", exc)
 

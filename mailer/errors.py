@@ -11,12 +11,25 @@ class SecretError(MailError):
     """The password or token could not be obtained (missing variable, failing command)."""
 
 
+class SignInError(SecretError):
+    """The identity provider refused to give us a token; the message says who must do what."""
+
+
+class TokenNetworkError(MailError):
+    """The identity provider could not be reached: a network fault, retried with backoff."""
+
+
 class ImapError(MailError):
     """Something went wrong talking to the IMAP server."""
 
 
 class ImapLoginError(ImapError):
     """The server refused our credentials: retrying will not help until the config changes."""
+
+
+class ImapTokenExpired(ImapError):
+    """The server ended the session because our access token expired (Exchange's
+    ``BYE ... AccessTokenExpired``): a sign-in event, renewed at once, never a network fault."""
 
 
 class ImapNetworkError(ImapError):

@@ -39,7 +39,9 @@ from mailer.errors import (
     ImapLoginError,
     ImapNetworkError,
     ImapProtocolError,
+    ImapTokenExpired,
 )
+from mailer.signin_errors import Who, explain_imap
 
 # RFC 2177: clients must re-issue IDLE at least every 29 minutes or risk being logged out.
 MAX_IDLE_SECONDS = 29 * 60
@@ -128,18 +130,26 @@ def _s(value: Any) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
-def search_criteria(watch_flag: str, processed_keyword: str) -> list[str]:
-    """The UID SEARCH for watched, not-yet-processed messages, e.g. ``FLAGGED UNKEYWORD X``."""
+def search_criteria(
+    watch_flag: str, processed_keyword: str, *, watch: str = "flag", keywords: bool = True
+) -> list[str]:
+    """The UID SEARCH for watched, not-yet-processed messages, e.g. ``FLAGGED UNKEYWORD X``.
+
+    ``watch="folder"`` takes every message in the folder. Where the server keeps no keywords
+    (Exchange Online) UNKEYWORD would match everything anyway: the store knows what is done.
+    """
     if not _ATOM.match(processed_keyword):
         raise ImapProtocolError(f"processed_keyword {processed_keyword!r} is not a valid keyword")
     system = _SYSTEM_FLAG_SEARCH.get(watch_flag.lower())
-    if system is not None:
-        watch = [system[0]]
+    if watch == "folder":
+        keys = ["ALL"]
+    elif system is not None:
+        keys = [system[0]]
     elif _ATOM.match(watch_flag):
-        watch = ["KEYWORD", watch_flag]
+        keys = ["KEYWORD", watch_flag]
     else:
         raise ImapProtocolError(f"watch_flag {watch_flag!r} is not a flag we can search for")
-    return [*watch, "UNKEYWORD", processed_keyword]
+    return [*keys, "UNKEYWORD", processed_keyword] if keywords else keys
 
 
 def connect(
@@ -175,17 +185,27 @@ def connect(
                 if not client.has_capability("STARTTLS"):
                     raise ImapProtocolError(f"{where}: the server does not offer STARTTLS")
                 client.starttls(context)
-            if cred.oauth:
-                client.oauth2_login(cred.user, cred.value)
-            else:
-                client.login(cred.user, cred.value)
+            try:
+                if cred.oauth:
+                    client.oauth2_login(cred.user, cred.value)
+                else:
+                    client.login(cred.user, cred.value)
+            except imap_exc.LoginError as exc:
+                reply = _text(exc)
+                hint = explain_imap(reply, Who(cred.user), oauth=cred.oauth)
+                said = f"the server refused the login: {reply}"
+                raise ImapLoginError(
+                    f"{where}: {hint} ({said})" if hint else f"{where}: {said}"
+                ) from exc
             # Keep the server's time zone: INTERNALDATE is evidence of when a message arrived.
             client.normalise_times = False
         except BaseException:
             if client is not None:
                 _close_quietly(client)
             raise
-    return ImapSession(client, settings, use_idle=use_idle)
+    session = ImapSession(client, settings, use_idle=use_idle)
+    session.renew_at_mono = cred.renew_at_mono
+    return session
 
 
 def _close_quietly(client: IMAPClient) -> None:
@@ -206,6 +226,8 @@ class ImapSession:
         self._capabilities = frozenset(_s(c).upper() for c in caps)
         self._use_idle = ("IDLE" in self._capabilities) if use_idle is None else use_idle
         self._where = f"IMAP {settings.host}:{settings.port}"
+        # When the OAuth token we logged in with is due for renewal: log in again before then.
+        self.renew_at_mono: float | None = None
 
     def __enter__(self) -> ImapSession:
         return self
@@ -240,9 +262,21 @@ class ImapSession:
         try:
             with _translated(f"{self._where} {what}"):
                 yield
-        except ImapNetworkError:
+        except ImapNetworkError as exc:
             self._broken = True
+            bye = self._bye(exc)
+            if "accesstokenexpired" in bye.lower():
+                # Exchange ends a session whose token has expired; that is a sign-in event.
+                raise ImapTokenExpired(
+                    f"{self._where}: the server ended the session: {bye}"
+                ) from exc
             raise
+
+    def _bye(self, exc: BaseException) -> str:
+        """The server's BYE text, if it said why it hung up."""
+        byes = self._client._imap.untagged_responses.get("BYE") or []
+        texts = [_s(b) for b in byes if b]
+        return " ".join([*texts, str(exc)])
 
     def close(self) -> None:
         """Log out politely if we can; never raises."""
@@ -290,8 +324,13 @@ class ImapSession:
 
     def search_pending(self) -> list[int]:
         """UIDs carrying the watch flag and lacking the processed keyword, oldest first."""
-        self._selected()
-        criteria = search_criteria(self._settings.watch_flag, self._settings.processed_keyword)
+        state = self._selected()
+        criteria = search_criteria(
+            self._settings.watch_flag,
+            self._settings.processed_keyword,
+            watch=self._settings.watch,
+            keywords=state.keywords_allowed,
+        )
         with self._op("UID SEARCH"):
             # Messages another client added since our last command are not in our view of
             # the mailbox until the server syncs it; NOOP makes it do so before we search.
@@ -406,7 +445,14 @@ class ImapSession:
 
     @staticmethod
     def _end_idle(imap: Any, tag: Any) -> None:
-        imap.send(b"DONE\r\n")
+        try:
+            imap.send(b"DONE\r\n")
+        except OSError:
+            # The server hung up; read what it said first (a BYE naming the reason).
+            with suppress(Exception):
+                while True:
+                    imap._get_response()
+            raise
         # Blocking reads handle responses split across TCP segments correctly; the lines
         # are not parsed beyond imaplib's framing because we never use their content.
         while not imap.tagged_commands.get(tag):
@@ -419,6 +465,12 @@ class ImapSession:
             raise ImapProtocolError(f"IDLE ended with {typ} {_s(data[0]) if data else ''}")
 
     # --- the Sent folder, for exactly-once sending ---
+
+    def special_folder(self, use: str = "\\Sent") -> str | None:
+        """The folder carrying a SPECIAL-USE attribute (RFC 6154), e.g. \\Sent; or a usual name."""
+        with self._op("LIST"):
+            found = self._client.find_special_folder(use.encode())
+        return _s(found) if found is not None else None
 
     def append_sent(self, raw: bytes, when: datetime | None = None) -> None:
         """Store a copy of a letter we sent in the Sent folder (created if missing), marked \\Seen."""

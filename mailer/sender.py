@@ -13,12 +13,19 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from casework.config import Config
-from casework.outbox import LetterRecord, LetterStatus
+from casework.outbox import LetterMove, LetterRecord, LetterStatus
 from casework.people import Channel
 from mailer.backoff import backoff_delay
+from mailer.credentials import SignIn
 from mailer.errors import ImapError, PermanentSendError, SecretError, TransientSendError
 from mailer.imap_conn import ImapSession
-from mailer.smtp_send import OutgoingLetter, build_letter, make_message_id, send_letter
+from mailer.smtp_send import (
+    OutgoingLetter,
+    SmtpLoginError,
+    build_letter,
+    make_message_id,
+    send_letter,
+)
 from store.files import make_dir
 from store.outbox import Outbox
 
@@ -37,19 +44,34 @@ class SendCounts:
     errors: list[str] = field(default_factory=list)
 
 
-def send_pending(outbox: Outbox, config: Config, session: ImapSession | None = None) -> SendCounts:
-    """Send every queued letter that is due; post letters go to the print queue."""
+def send_pending(
+    outbox: Outbox,
+    config: Config,
+    session: ImapSession | None = None,
+    *,
+    signin: SignIn | None = None,
+) -> SendCounts:
+    """Send every queued letter that is due; post letters go to the print queue.
+
+    ``signin`` supplies the SMTP credential (the daemon's, holding the OAuth token).
+    """
     counts = SendCounts()
     if config.mail is None:
         return counts
     for letter in outbox.with_status(LetterStatus.QUEUED):
         if letter.next_attempt is not None and letter.next_attempt > outbox.book.clock.now():
             continue
-        _send_one(outbox, config, letter, session, counts)
+        _send_one(outbox, config, letter, session, counts, signin)
     return counts
 
 
-def recover_sending(outbox: Outbox, config: Config, session: ImapSession | None) -> SendCounts:
+def recover_sending(
+    outbox: Outbox,
+    config: Config,
+    session: ImapSession | None,
+    *,
+    signin: SignIn | None = None,
+) -> SendCounts:
     """Settle letters a crash left in "sending": marked sent if Sent has them, else sent again."""
     counts = SendCounts()
     for letter in outbox.with_status(LetterStatus.SENDING):
@@ -62,11 +84,11 @@ def recover_sending(outbox: Outbox, config: Config, session: ImapSession | None)
                 # Without the answer we must not risk a second copy: try again next start.
                 continue
         if delivered:
-            outbox.sent(letter.case_ref, letter.id)
+            outbox.move(letter.case_ref, letter.id, LetterMove.SENT)
             counts.recovered += 1
             log.info("letter %s was already in Sent: marked sent", letter.id)
         else:
-            _send_one(outbox, config, letter, session, counts)
+            _send_one(outbox, config, letter, session, counts, signin)
     return counts
 
 
@@ -76,6 +98,7 @@ def _send_one(
     letter: LetterRecord,
     session: ImapSession | None,
     counts: SendCounts,
+    signin: SignIn | None = None,
 ) -> None:
     assert config.mail is not None
     if letter.channel is Channel.POST or not letter.recipient_email:
@@ -84,9 +107,8 @@ def _send_one(
         return
     smtp = config.mail.smtp
     if letter.status is LetterStatus.QUEUED:
-        letter = outbox.claim_for_sending(
-            letter.case_ref, letter.id, make_message_id(smtp.from_address)
-        )
+        message_id = make_message_id(smtp.from_address)
+        letter = outbox.move(letter.case_ref, letter.id, LetterMove.CLAIM, message_id=message_id)
     try:
         vault = outbox.book.vault
         outgoing = OutgoingLetter(
@@ -102,9 +124,16 @@ def _send_one(
             date=outbox.book.clock.now(),
         )
         message = build_letter(outgoing, smtp)
-        send_letter(message, smtp)
+        credential = signin.smtp() if signin is not None else None
+        try:
+            send_letter(message, smtp, credential=credential)
+        except SmtpLoginError:
+            if credential is not None and credential.oauth and signin and signin.keeper:
+                # A revoked or early-expired token: the retry gets a fresh one.
+                signin.keeper.invalidate("the SMTP server refused the token; renewing")
+            raise
     except PermanentSendError as exc:
-        outbox.failed(letter.case_ref, letter.id, str(exc))
+        outbox.move(letter.case_ref, letter.id, LetterMove.FAIL, error=str(exc))
         counts.failed += 1
         counts.errors.append(f"{letter.id}: {exc}")
         log.error("letter %s failed for good: %s", letter.id, exc)
@@ -112,12 +141,12 @@ def _send_one(
     except (TransientSendError, SecretError, OSError) as exc:
         delay = backoff_delay(letter.attempts)
         when = outbox.book.clock.now() + timedelta(seconds=delay)
-        outbox.retry_later(letter.case_ref, letter.id, str(exc), when)
+        outbox.move(letter.case_ref, letter.id, LetterMove.DEFER, error=str(exc), retry_at=when)
         counts.retrying += 1
         counts.errors.append(f"{letter.id}: {exc}")
         log.warning("letter %s will be retried in %.0f s: %s", letter.id, delay, exc)
         return
-    outbox.sent(letter.case_ref, letter.id)
+    outbox.move(letter.case_ref, letter.id, LetterMove.SENT)
     counts.sent += 1
     log.info("letter %s (%s) sent to %s", letter.id, letter.kind, letter.recipient_email)
     if session is not None:
@@ -135,7 +164,7 @@ def _to_print_queue(outbox: Outbox, config: Config, letter: LetterRecord) -> Non
     if not target.exists():
         target.write_bytes(outbox.pdf(letter))
         target.chmod(0o600)
-    outbox.to_post(letter.case_ref, letter.id)
+    outbox.move(letter.case_ref, letter.id, LetterMove.TO_POST)
     log.info("letter %s is waiting in the print queue: %s", letter.id, target)
 
 

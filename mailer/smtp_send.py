@@ -16,6 +16,7 @@ from typing import NoReturn
 from casework.config import LOOPBACK_HOSTS, Smtp
 from mailer.credentials import Credential, resolve
 from mailer.errors import PermanentSendError, TransientSendError
+from mailer.signin_errors import Who, explain_smtp
 
 # Deliberately narrower than RFC 5322: one address, no comments, no quoting, no spaces.
 _ADDR = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~\-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.\-]{0,252})$")
@@ -212,6 +213,10 @@ def _context(ca_file: object | None) -> ssl.SSLContext:
 
 def _login(conn: smtplib.SMTP, cred: Credential, where: str) -> None:
     conn.ehlo_or_helo_if_needed()
+    if cred.anonymous:
+        # A relay that authorises by address (a Microsoft 365 connector, Google's SMTP
+        # relay, an on-site relay): no AUTH, whatever the server offers.
+        return
     try:
         if cred.oauth:
             payload = f"user={cred.user}\x01auth=Bearer {cred.value}\x01\x01"
@@ -224,9 +229,11 @@ def _login(conn: smtplib.SMTP, cred: Credential, where: str) -> None:
         else:
             conn.login(cred.user, cred.value)
     except smtplib.SMTPAuthenticationError as exc:
-        raise SmtpLoginError(
-            f"{where}: the server refused the login ({exc.smtp_code} {_reply(exc.smtp_error)})"
-        ) from exc
+        reply = f"{exc.smtp_code} {_reply(exc.smtp_error)}"
+        hint = explain_smtp(exc.smtp_code, reply, Who(cred.user))
+        if hint:
+            raise SmtpLoginError(f"{where}: {hint} (server said: {reply})") from exc
+        raise SmtpLoginError(f"{where}: the server refused the login ({reply})") from exc
     except smtplib.SMTPNotSupportedError as exc:
         raise SmtpLoginError(f"{where}: the server offers no usable AUTH mechanism") from exc
     except smtplib.SMTPException as exc:

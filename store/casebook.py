@@ -29,6 +29,7 @@ from casework.payloads import (
 from casework.people import TO_BE_IDENTIFIED, Person, Subject, person_id_for
 from casework.rules import HARASSMENT, harassment_targets, same_target
 from casework.serial import from_json
+from casework.staff import Actor, actor_from_config
 from store.db import Store, Transaction
 from store.records import Cases, Counters, Events, Letters, Notices, People
 from store.vault import Vault
@@ -57,17 +58,19 @@ class Casebook:
     """Opens and works cases; the one place that writes case state."""
 
     def __init__(
-        self, config: Config, store: Store | None = None, *, clock: Clock | None = None
+        self,
+        config: Config,
+        store: Store | None = None,
+        *,
+        clock: Clock | None = None,
+        actor: Actor | None = None,
     ) -> None:
         self.config = config
         self.clock = clock or (store.clock if store is not None else process_clock())
         self.store = store or Store(config.store.data_dir, self.clock)
         self.vault = Vault(self.store.root / "vault")
-
-    @property
-    def actor(self) -> str:
-        """Who is doing this: the configured operator, else the OS user."""
-        return self.config.operator.name
+        # Who does what this casebook records; the rules are asked about this actor.
+        self.actor = actor or actor_from_config(config)
 
     # -- reading ------------------------------------------------------------------------
 
@@ -106,7 +109,7 @@ class Casebook:
         at: datetime | None = None,
     ) -> Case:
         """Open a case about a person found by email, or added by name."""
-        with self.store.transaction(self.actor) as tx:
+        with self.store.transaction(self.actor.name) as tx:
             person = self.find_or_add_person(tx, name, email)
             return self.open_case_in(
                 tx,
@@ -138,7 +141,7 @@ class Casebook:
             self.config.policy,
             summary=summary,
             subjects=[Subject(person.id, person.name)],
-            reporter=reporter or self.actor,
+            reporter=reporter or self.actor.name,
             behaviours=behaviours,
             severity=severity,
             actor=tx.actor,
@@ -153,7 +156,7 @@ class Casebook:
 
     def record(self, ref: str, events: Sequence[Event]) -> Case:
         """Append events to a case and store the case they produce."""
-        with self.store.transaction(self.actor) as tx:
+        with self.store.transaction(self.actor.name) as tx:
             return self.record_in(tx, ref, events)
 
     def record_in(self, tx: Transaction, ref: str, events: Sequence[Event]) -> Case:
@@ -212,7 +215,7 @@ class Casebook:
         at: datetime | None = None,
     ) -> Case:
         """Record one event of a given type, now by this casebook's clock unless ``at`` says."""
-        event = make_event(ref.upper(), self.actor, type, summary, data, at=at or self.clock.now())
+        event = make_event(ref.upper(), self.actor.name, type, summary, data, at=at or self.clock.now())
         return self.record(ref, [event])
 
     def note(self, ref: str, text: str) -> Case:
@@ -230,13 +233,13 @@ class Casebook:
     ) -> Case:
         """Move a case up (or off) the ladder; out of order needs a reason."""
         at = at or self.clock.now()
-        with self.store.transaction(self.actor) as tx:
+        with self.store.transaction(self.actor.name) as tx:
             case = _need(Cases(tx).get(ref.upper()), ref)
             events = workflow.move(
                 self.config.policy,
                 case,
                 to_step,
-                actor=self.actor,
+                actor=self.actor.name,
                 at=at,
                 today=at.astimezone().date(),
                 periods=self.config.periods,
@@ -263,7 +266,7 @@ class Casebook:
         from store.maillog import Messages
 
         at = self.clock.now()
-        with self.store.transaction(self.actor) as tx:
+        with self.store.transaction(self.actor.name) as tx:
             case = _need(Cases(tx).get(ref.upper()), ref)
             found = [e for e in Events(tx).of(case.ref) if e.id == evidence_event_id]
             if not found or not isinstance(found[0].data, EvidenceAdded):
@@ -273,7 +276,7 @@ class Casebook:
             new = self.open_case_in(tx, person, behaviours=behaviours, summary=summary, at=at)
             moved = make_event(
                 new.ref,
-                self.actor,
+                self.actor.name,
                 EventType.EVIDENCE_ADDED,
                 f"Evidence (split from {case.ref}): {data.title}",
                 replace(data, split_from=case.ref),
@@ -288,7 +291,7 @@ class Casebook:
             )
             marker = make_event(
                 case.ref,
-                self.actor,
+                self.actor.name,
                 EventType.EMAIL_SPLIT,
                 f"Email split off to {new.ref}: {data.title}",
                 split,
@@ -310,7 +313,7 @@ class Casebook:
 
     def put_person(self, person: Person) -> None:
         """Add or update a person's details (and the name copied onto their cases)."""
-        with self.store.transaction(self.actor) as tx:
+        with self.store.transaction(self.actor.name) as tx:
             People(tx).put(person)
             tx.note(f"person {person.id} saved")
             cases = Cases(tx)

@@ -101,6 +101,16 @@ class Messages:
         return None
 
 
+def quarantined(records: Iterable[MailRecord]) -> list[MailRecord]:
+    """The quarantined messages among ``records`` that nobody has resolved yet, in their order."""
+    return [r for r in records if r.outcome is MailOutcome.QUARANTINED and not r.resolved]
+
+
+def skipped(records: Iterable[MailRecord]) -> list[MailRecord]:
+    """The skipped messages (auto-replies, bounces) among ``records``, in their order."""
+    return [r for r in records if r.outcome is MailOutcome.SKIPPED]
+
+
 class MailLog:
     """Read-side view of the daemon's records for the dashboard and the command line."""
 
@@ -116,12 +126,12 @@ class MailLog:
         return list(reversed(records))
 
     def quarantined(self) -> list[MailRecord]:
-        """Messages that could not be handled and are waiting for a person."""
-        return [r for r in self.records(MailOutcome.QUARANTINED) if not r.resolved]
+        """Messages that could not be handled and are waiting for a person, newest first."""
+        return quarantined(self.records())
 
     def skipped(self) -> list[MailRecord]:
-        """Auto-replies and bounces, with why they were skipped."""
-        return self.records(MailOutcome.SKIPPED)
+        """Auto-replies and bounces, with why they were skipped, newest first."""
+        return skipped(self.records())
 
     @property
     def health_path(self) -> Path:

@@ -88,7 +88,7 @@ class NoticeBox:
     def _move(
         self, notice_id: str, to: NoticeStatus, etype: EventType | None, **changes: Any
     ) -> NoticeRecord:
-        with self.store.transaction(self.book.actor) as tx:
+        with self.store.transaction(self.book.actor.name) as tx:
             notices = Notices(tx)
             notice = notices.get(notice_id)
             if notice is None:

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from casework.events import EventType, make_event
-from casework.outbox import LetterRecord, LetterStateError, LetterStatus, check_move
+from casework.outbox import LetterMove, LetterRecord, LetterStatus, moved, needs_approval
 from casework.payloads import LetterMoved
 from casework.people import Channel
 from store.casebook import Casebook, NotFound
@@ -41,7 +41,6 @@ class Outbox:
         pdf: bytes,
         *,
         fields: Mapping[str, Any] | None = None,
-        needs_approval: bool | None = None,
         subject: str = "",
         body_text: str = "",
         ics: bytes | None = None,
@@ -49,13 +48,10 @@ class Outbox:
         """Keep a rendered letter (and its .ics) in the vault and record it as drafted on its case."""
         sha = self.book.vault.put(pdf)
         ics_sha = self.book.vault.put(ics) if ics else ""
-        policy = self.book.config.policy
-        with self.store.transaction(self.book.actor) as tx:
+        with self.store.transaction(self.book.actor.name) as tx:
             case = Cases(tx).get(ref.upper())
             if case is None:
                 raise NotFound(f"nothing found for {ref!r}")
-            if needs_approval is None:
-                needs_approval = any(s.letter == kind and s.approval for s in policy.steps)
             person = People(tx).get(case.subjects[0].person_id) if case.subjects else None
             created = self.book.clock.now()
             letter = LetterRecord(
@@ -68,7 +64,7 @@ class Outbox:
                 recipient_email=person.email if person else None,
                 channel=person.channel if person else Channel.POST,
                 pdf_sha256=sha,
-                needs_approval=needs_approval,
+                needs_approval=needs_approval(self.book.config.policy, kind),
                 fields=dict(fields or {}),
                 subject=subject,
                 body_text=body_text,
@@ -81,7 +77,7 @@ class Outbox:
     def _event(
         self, tx: Transaction, letter: LetterRecord, etype: EventType, summary: str, error: str = ""
     ) -> None:
-        moved = LetterMoved(
+        payload = LetterMoved(
             letter_id=letter.id,
             kind=letter.kind,
             sha256=letter.pdf_sha256,
@@ -89,7 +85,7 @@ class Outbox:
             error=error,
         )
         event = make_event(
-            letter.case_ref, tx.actor, etype, summary, moved, at=self.book.clock.now()
+            letter.case_ref, tx.actor, etype, summary, payload, at=self.book.clock.now()
         )
         case = Cases(tx).get(letter.case_ref)
         assert case is not None
@@ -114,80 +110,39 @@ class Outbox:
         with self.store.reading() as tx:
             return Letters(tx).with_status(*statuses)
 
-    def move(self, ref: str, letter_id: str, to: LetterStatus, **changes: Any) -> LetterRecord:
-        """Change a letter's status (checked) and record the matching event on its case."""
-        with self.store.transaction(self.book.actor) as tx:
+    def move(
+        self,
+        ref: str,
+        letter_id: str,
+        move: LetterMove,
+        *,
+        error: str = "",
+        retry_at: datetime | None = None,
+        message_id: str = "",
+    ) -> LetterRecord:
+        """Make one move (checked against the rules for this casebook's actor) and record it."""
+        with self.store.transaction(self.book.actor.name) as tx:
             letters = Letters(tx)
             letter = letters.get(ref.upper(), letter_id)
             if letter is None:
                 raise NotFound(f"no letter {letter_id!r} on {ref!r}")
-            check_move(letter, to)
-            if to is LetterStatus.APPROVED:
-                self._check_approver()
-                changes["approved_by"] = self.book.actor
-            updated = replace(letter, status=to, **changes)
+            updated = moved(
+                letter,
+                move,
+                self.book.actor,
+                self.book.clock.now(),
+                error=error,
+                retry_at=retry_at,
+                message_id=message_id,
+            )
             letters.put(updated)
-            etype = _EVENT_FOR.get(to)
+            etype = _EVENT_FOR.get(updated.status)
             if etype is not None:
-                self._event(tx, updated, etype, _summary(updated, to), error=updated.last_error)
+                self._event(tx, updated, etype, _summary(updated), error=updated.last_error)
         return updated
 
-    def _check_approver(self) -> None:
-        config = self.book.config
-        if not (
-            config.operator.is_headteacher or config.operator.name == config.school.headteacher
-        ):
-            raise LetterStateError(
-                f"only the headteacher ({config.school.headteacher}) may approve letters; "
-                f"you are {config.operator.name} ({config.operator.role})"
-            )
 
-    def submit(self, ref: str, letter_id: str) -> LetterRecord:
-        """Ask the headteacher to approve."""
-        return self.move(ref, letter_id, LetterStatus.AWAITING_APPROVAL)
-
-    def approve(self, ref: str, letter_id: str) -> LetterRecord:
-        """The headteacher approves (only the headteacher may)."""
-        return self.move(ref, letter_id, LetterStatus.APPROVED)
-
-    def queue(self, ref: str, letter_id: str) -> LetterRecord:
-        """Hand the letter to the daemon for sending (or printing, for post)."""
-        return self.move(ref, letter_id, LetterStatus.QUEUED, last_error="", next_attempt=None)
-
-    def claim_for_sending(self, ref: str, letter_id: str, message_id: str) -> LetterRecord:
-        """Store the Message-ID before the first byte goes out: the key to sending exactly once."""
-        letter = self.get(ref, letter_id)
-        return self.move(
-            ref,
-            letter_id,
-            LetterStatus.SENDING,
-            message_id=letter.message_id or message_id,
-            attempts=letter.attempts + 1,
-        )
-
-    def sent(self, ref: str, letter_id: str, at: datetime | None = None) -> LetterRecord:
-        """The server accepted the letter."""
-        sent_at = at or self.book.clock.now()
-        return self.move(ref, letter_id, LetterStatus.SENT, sent_at=sent_at, last_error="")
-
-    def retry_later(self, ref: str, letter_id: str, error: str, when: datetime) -> LetterRecord:
-        """A temporary failure: back to the queue with the error shown and a time to retry."""
-        return self.move(ref, letter_id, LetterStatus.QUEUED, last_error=error, next_attempt=when)
-
-    def failed(self, ref: str, letter_id: str, error: str) -> LetterRecord:
-        """A permanent failure, with the server's reply."""
-        return self.move(ref, letter_id, LetterStatus.FAILED, last_error=error)
-
-    def to_post(self, ref: str, letter_id: str) -> LetterRecord:
-        """The parent prefers post: the PDF waits in the print queue."""
-        return self.move(ref, letter_id, LetterStatus.TO_POST)
-
-    def posted(self, ref: str, letter_id: str) -> LetterRecord:
-        """The office has put the letter in the post."""
-        return self.move(ref, letter_id, LetterStatus.POSTED, sent_at=self.book.clock.now())
-
-
-def _summary(letter: LetterRecord, to: LetterStatus) -> str:
+def _summary(letter: LetterRecord) -> str:
     words = {
         LetterStatus.AWAITING_APPROVAL: "submitted for the headteacher's approval",
         LetterStatus.APPROVED: "approved",
@@ -197,4 +152,4 @@ def _summary(letter: LetterRecord, to: LetterStatus) -> str:
         LetterStatus.TO_POST: "waiting in the print queue (the parent prefers post)",
         LetterStatus.POSTED: "posted",
     }
-    return f"Letter {letter.kind} {words.get(to, to.value)}"
+    return f"Letter {letter.kind} {words.get(letter.status, letter.status.value)}"

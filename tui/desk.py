@@ -8,6 +8,7 @@ from typing import Any
 
 from casework.clock import Clock
 from casework.config import Config
+from casework.staff import Actor
 from store.casebook import Casebook
 from store.outbox import Outbox
 
@@ -40,7 +41,6 @@ class Desk:
         return self.clock.today()
 
     @property
-    def is_headteacher(self) -> bool:
-        """The operator may approve letters."""
-        op = self.config.operator
-        return op.is_headteacher or op.name == self.config.school.headteacher
+    def actor(self) -> Actor:
+        """Who is at the desk: the rules in casework are asked what this actor may do."""
+        return self.book.actor

@@ -7,7 +7,11 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+from textual.screen import Screen
 
 _OUT_DIR: Path | None = None
 
@@ -49,3 +53,16 @@ def open_in_viewer(path: Path) -> str:
         start_new_session=True,
     )
     return f"Opened {path.name} in the viewer ({path})"
+
+
+def open_copy(screen: Screen[Any], data: Callable[[], bytes], name: str) -> None:
+    """Open a private copy of some bytes, in a worker thread; the screen says what happened.
+
+    ``data`` runs in the thread too: reading from the vault checks the file's hash.
+    """
+
+    def job() -> None:
+        path = write_copy(data(), name)
+        screen.app.call_from_thread(screen.notify, open_in_viewer(path), markup=False)
+
+    screen.run_worker(job, thread=True, exclusive=True, exit_on_error=False, group="open-copy")

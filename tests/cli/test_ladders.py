@@ -9,40 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import conduct, open_case, show
 from tests.support.school import write_config
-
-
-def conduct(config: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "conduct.cli", "--config", str(config), *args],
-        capture_output=True,
-        text=True,
-    )
-    if ok:
-        assert result.returncode == 0, result.stderr
-    return result
-
-
-def show(config: Path, ref: str) -> dict:  # type: ignore[type-arg]
-    return json.loads(conduct(config, "case", "show", ref, "--json").stdout)
 
 
 def test_warning_first_full_ladder(tmp_path: Path) -> None:
     cfg = write_config(tmp_path, "warning-first")
-    ref = conduct(
-        cfg,
-        "case",
-        "open",
-        "--name",
-        "Pat Parent",
-        "--email",
-        "pat@example.org",
-        "--behaviour",
-        "swearing",
-        "temper-shouting",
-        "--summary",
-        "Shouted at the gate",
-    ).stdout.strip()
+    ref = open_case(cfg, "swearing", "temper-shouting")
     assert ref.startswith("C-") and ref.endswith("-0001")
     conduct(
         cfg,
@@ -105,7 +78,7 @@ def test_warning_first_full_ladder(tmp_path: Path) -> None:
         "next_due",
         "flags",
     }
-    assert "Audit log intact" in conduct(cfg, "audit", "verify").stdout.replace("audit", "Audit", 1)
+    assert conduct(cfg, "audit", "verify").stdout.startswith("audit log intact: ")
 
 
 def test_meeting_first_full_ladder_with_referral(tmp_path: Path) -> None:

@@ -8,25 +8,13 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from tests.cli.test_ladders import conduct, show
+from tests.support.cli import conduct, open_case, show
 from tests.support.school import write_config
 
 
 def test_render_records_the_draft_and_keeps_the_pdf(tmp_path: Path) -> None:
     cfg = write_config(tmp_path, "warning-first")
-    ref = conduct(
-        cfg,
-        "case",
-        "open",
-        "--name",
-        "Pat Parent",
-        "--email",
-        "pat@example.org",
-        "--behaviour",
-        "swearing",
-        "--summary",
-        "Swore at the gate",
-    ).stdout.strip()
+    ref = open_case(cfg, "swearing", summary="Swore at the gate")
     conduct(
         cfg,
         "case",
@@ -75,6 +63,23 @@ def test_render_records_the_draft_and_keeps_the_pdf(tmp_path: Path) -> None:
         "awaiting-approval"
         in conduct(cfg, "letter", "list", "--status", "awaiting-approval").stdout
     )
+    # Only the headteacher approves: the office is refused in one line, the head is not.
+    refused = conduct(cfg, "letter", "approve", ref, letter["id"], ok=False)
+    assert refused.stderr.strip().endswith(
+        f"letter {letter['id']} (warning) cannot be approved: only the headteacher may; "
+        "you are Olive Office (office)"
+    )
+    head = tmp_path / "head.toml"
+    head.write_text(cfg.read_text().replace('name = "Olive Office"', 'name = "Mrs Helen Head"'))
+    approved = conduct(head, "letter", "approve", ref, letter["id"]).stdout
+    assert approved.strip() == f"{ref}: letter {letter['id']} is now approved"
+    conduct(cfg, "letter", "queue", ref, letter["id"])
+    events = [(e["type"], e["actor"]) for e in show(cfg, ref)["events"]][-3:]
+    assert events == [
+        ("letter-submitted", "Olive Office"),
+        ("letter-approved", "Mrs Helen Head"),
+        ("letter-queued", "Olive Office"),
+    ]
 
 
 def test_kinds_lists_every_letter_with_required_fields(tmp_path: Path) -> None:

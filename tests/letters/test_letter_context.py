@@ -6,7 +6,7 @@ from datetime import date, time
 
 from casework.letter_context import build_context, uk_day, uk_time
 from casework.policy import load_preset
-from tests.letters.lettertools import TODAY, make_case, make_config, make_person
+from tests.support.letters import TODAY, make_case, make_config, make_person
 
 
 def test_context_from_config_case_and_person(logo):

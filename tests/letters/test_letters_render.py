@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from casework.letter_context import uk_date
 from casework.policy import load_preset
 from letters import KINDS, LetterJob, Renderer, render, render_batch
-from tests.letters.lettertools import PRESETS, REASONS, SUMMARY, flat, pdf_text
+from tests.support.letters import PRESETS, REASONS, SUMMARY, flat, pdf_text
 
 A4 = (595.28, 841.89)  # points
 COMMON = (

@@ -10,21 +10,20 @@ import json
 import signal
 import subprocess
 import sys
-import time
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 from typing import Any
-
-from mailservers.dovecot import Dovecot
 
 from casework.config import load_config
 from conduct.cli import main
 from store.db import Store
 from store.maillog import MailLog
 from tests.conftest import write_config
-from tests.mail.daemon_support import loopback_mail_toml, unique_folder
-from tests.store.openpgp_support import make_key_pair, stop_agent
+from tests.support.mailfixtures import loopback_mail_toml, unique_folder
+from tests.support.mailservers.dovecot import Dovecot
+from tests.support.openpgp import make_key_pair, stop_agent
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 FLAG = ("\\Flagged",)
@@ -113,15 +112,6 @@ def backup_while_sending(office: Office, cfg: Path, dest: Path, *extra: str) -> 
     return sent
 
 
-def wait_for(predicate: Any, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"{what}: not within {seconds} s")
-
-
 def vault_blob(data: Path, sha: str) -> Path:
     return data / "vault" / sha[:2] / sha[2:4] / sha
 
@@ -201,7 +191,7 @@ def test_restore_drill_backups_taken_while_the_daemon_ingests(
     backups.mkdir()
     try:
         mail_log = MailLog(Store(live_data))
-        wait_for(lambda: len(mail_log.records()) >= 10, 60, "the daemon filing its first mail")
+        wait_until(lambda: len(mail_log.records()) >= 10, "the daemon filing its first mail")
         plain = backups / "first.tar.gz"
         encrypted = backups / "second.tar.gz.gpg"
         third = backups / "third.tar.gz"
@@ -210,7 +200,7 @@ def test_restore_drill_backups_taken_while_the_daemon_ingests(
         backup_while_sending(office, cfg, third)
         for _ in range(5):
             office.send()  # after the last backup: never in it
-        wait_for(lambda: len(mail_log.records()) == office.flagged, 120, "the daemon catching up")
+        wait_until(lambda: len(mail_log.records()) == office.flagged, "the daemon catching up", 120)
     finally:
         daemon.send_signal(signal.SIGTERM)
         _, err = daemon.communicate(timeout=30)

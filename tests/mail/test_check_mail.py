@@ -7,10 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mailservers.dovecot import Dovecot
-from mailservers.smtp import RecordingSmtp
-
-from tests.mail.daemon_support import loopback_mail_toml
+from tests.support.mailfixtures import loopback_mail_toml
+from tests.support.mailservers.dovecot import Dovecot
+from tests.support.mailservers.smtp import RecordingSmtp
 from tests.support.school import write_config
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -20,7 +20,6 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from mailservers.smtp import RecordingSmtp
 from pypdf import PdfReader
 
 from casework.config import load_config
@@ -31,6 +30,7 @@ from store.casebook import Casebook
 from store.notices import NoticeBox
 from store.outbox import Outbox
 from tests.support.clock import FIXED_CLOCK
+from tests.support.mailservers.smtp import RecordingSmtp
 
 POLICY = """
 [policy]

@@ -10,19 +10,20 @@ from pathlib import Path
 
 import pytest
 import weasyprint
-from mailservers.dovecot import Dovecot
-from mailservers.smtp import RecordingSmtp
 
 from casework.config import Config
-from casework.outbox import LetterRecord, LetterStatus
+from casework.outbox import LetterMove, LetterRecord, LetterStatus
 from casework.people import Channel
+from casework.staff import Actor, Role
 from mailer.imap_conn import connect
 from mailer.sender import recover_sending, send_pending
 from mailer.smtp_send import OutgoingLetter, build_letter
 from store.casebook import Casebook
 from store.outbox import Outbox
-from tests.mail.daemon_support import school_config, unique_folder
 from tests.support.clock import FIXED
+from tests.support.mailfixtures import school_config, unique_folder
+from tests.support.mailservers.dovecot import Dovecot
+from tests.support.mailservers.smtp import RecordingSmtp
 
 
 @cache
@@ -46,7 +47,7 @@ def school(
 
 
 def queued_letter(config: Config, channel: Channel = Channel.EMAIL) -> tuple[Outbox, LetterRecord]:
-    book = Casebook(replace(config, operator=replace(config.operator, role="headteacher")))
+    book = Casebook(config, actor=Actor("Mrs Helen Head", Role.HEADTEACHER))
     case = book.open_case(
         name="Pat Parent", email="pat@example.org", behaviours=["swearing"], summary="Swore"
     )
@@ -61,11 +62,10 @@ def queued_letter(config: Config, channel: Channel = Channel.EMAIL) -> tuple[Out
         subject="Warning letter",
         body_text="Dear Pat Parent,\n\nPlease find attached a letter.\n",
     )
-    assert (
-        letter.needs_approval
-    )  # the warning-first ladder asks the headteacher to approve warnings
-    outbox.approve(case.ref, letter.id)
-    return outbox, outbox.queue(case.ref, letter.id)
+    # The warning-first ladder asks the headteacher to approve warnings.
+    assert letter.needs_approval
+    outbox.move(case.ref, letter.id, LetterMove.APPROVE)
+    return outbox, outbox.move(case.ref, letter.id, LetterMove.QUEUE)
 
 
 def test_a_sent_letter_arrives_with_its_pdf_and_a_copy_in_sent(
@@ -157,7 +157,9 @@ def test_a_crash_in_sending_with_the_copy_already_in_sent_is_not_sent_again(
 ) -> None:
     outbox, letter = queued_letter(school)
     assert school.mail is not None
-    claimed = outbox.claim_for_sending(letter.case_ref, letter.id, "<crash-1@stockham.sch.uk>")
+    claimed = outbox.move(
+        letter.case_ref, letter.id, LetterMove.CLAIM, message_id="<crash-1@stockham.sch.uk>"
+    )
     # The crash came after the server took it and the copy reached Sent.
     outgoing = OutgoingLetter(
         case_ref=claimed.case_ref,
@@ -182,7 +184,9 @@ def test_a_crash_in_sending_without_a_copy_is_sent_once_more(
 ) -> None:
     outbox, letter = queued_letter(school)
     assert school.mail is not None
-    outbox.claim_for_sending(letter.case_ref, letter.id, "<crash-2@stockham.sch.uk>")
+    outbox.move(
+        letter.case_ref, letter.id, LetterMove.CLAIM, message_id="<crash-2@stockham.sch.uk>"
+    )
     with connect(school.mail.imap) as session:
         counts = recover_sending(outbox, school, session)
     assert counts.sent == 1
@@ -197,9 +201,9 @@ def test_a_letter_needing_approval_cannot_be_queued_unapproved(school: Config) -
     case = book.open_case(name="Pat", email="pat@example.org", behaviours=["swearing"], summary="x")
     outbox = Outbox(book)
     letter = outbox.add_draft(case.ref, "warning", letter_pdf())
-    with pytest.raises(LetterStateError, match="approval"):
-        outbox.queue(case.ref, letter.id)
-    outbox.submit(case.ref, letter.id)
-    with pytest.raises(LetterStateError, match="only the headteacher"):
-        outbox.approve(case.ref, letter.id)
+    with pytest.raises(LetterStateError, match="needs the headteacher's approval first"):
+        outbox.move(case.ref, letter.id, LetterMove.QUEUE)
+    outbox.move(case.ref, letter.id, LetterMove.SUBMIT)
+    with pytest.raises(LetterStateError, match="only the headteacher may"):
+        outbox.move(case.ref, letter.id, LetterMove.APPROVE)
     assert outbox.get(case.ref, letter.id).status is LetterStatus.AWAITING_APPROVAL

@@ -8,11 +8,11 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from mailservers.dovecot import Dovecot
 
 from casework.config import Imap, Secret
 from mailer.errors import ImapLoginError, ImapNetworkError
 from mailer.imap_conn import ImapSession, WaitResult, connect
+from tests.support.mailservers.dovecot import Dovecot
 
 
 def message(subject: str, message_id: str | None = None) -> bytes:
@@ -243,7 +243,7 @@ def test_idle_survives_a_response_split_across_tcp_reads(
     """imapclient issue #519: idle_check loses a line split across reads; our wait does not."""
     from dataclasses import replace
 
-    from mailservers.proxy import SplittingProxy
+    from tests.support.mailservers.proxy import SplittingProxy
 
     proxy = SplittingProxy(dovecot.host, dovecot.port, pause=0.4)
     try:

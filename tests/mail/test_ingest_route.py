@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mailservers.dovecot import Dovecot
-
 from casework.mailthread import IncomingMail
 from casework.payloads import EvidenceAdded
 from mailer.daemon import Daemon
@@ -15,7 +13,8 @@ from store.casebook import Casebook
 from store.db import Transaction
 from store.inbox import Inbox, Ingested
 from store.maillog import MailLog
-from tests.mail.daemon_support import message, school_config, unique_folder
+from tests.support.mailfixtures import message, school_config, unique_folder
+from tests.support.mailservers.dovecot import Dovecot
 
 FLAG = ("\\Flagged",)
 # The school's staff domain in the test config is stockham.sch.uk: a message from there

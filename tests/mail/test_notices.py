@@ -7,8 +7,6 @@ import email.policy
 from datetime import timedelta
 from pathlib import Path
 
-from mailservers.smtp import RecordingSmtp
-
 from casework.clock import Clock
 from casework.config import Config, load_config
 from casework.notices import FixedDirectory, NoticeStatus
@@ -16,6 +14,7 @@ from mailer.notices import send_due_notices
 from store.casebook import Casebook
 from store.notices import NoticeBox
 from tests.support.clock import FIXED
+from tests.support.mailservers.smtp import RecordingSmtp
 from tests.support.school import SCHOOL
 
 POLICY = """

@@ -10,8 +10,6 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from mailservers.dovecot import make_self_signed_cert
-from mailservers.smtp import RecordingSmtp
 
 from casework.config import Secret, Smtp
 from mailer.embedded_imap import free_port
@@ -23,6 +21,8 @@ from mailer.smtp_send import (
     make_message_id,
     send_letter,
 )
+from tests.support.mailservers.dovecot import make_self_signed_cert
+from tests.support.mailservers.smtp import RecordingSmtp
 
 # The test server takes AUTH over plain text to loopback on purpose; aiosmtpd warns each time.
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")

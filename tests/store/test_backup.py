@@ -21,7 +21,7 @@ from store.backup_manifest import BackupError
 from store.db import Store
 from store.openpgp import OpenPgpError, read_public_key
 from tests.conftest import write_config
-from tests.store.openpgp_support import make_key_pair, stop_agent
+from tests.support.openpgp import make_key_pair, stop_agent
 
 AT = datetime(2026, 11, 2, 18, 30, tzinfo=UTC)
 

@@ -24,8 +24,12 @@ def test_idle_shows_the_last_good_check() -> None:
 
 def test_failing_and_stale_are_red() -> None:
     failing = Health(DaemonState.LOGIN_FAILED, NOW, NOW - timedelta(hours=1), "bad password")
-    assert "login failed" in health_text(failing, NOW).plain
-    assert RED in str(health_text(failing, NOW).spans)
+    text = health_text(failing, NOW)
+    assert text.plain == "● mail login failed, last check 08:00: bad password"
+    # The state and its time are red; the server's own words after them are not styled.
+    red = [text.plain[s.start : s.end] for s in text.spans if s.style == f"bold {RED}"]
+    assert red == ["● mail login failed, last check 08:00"]
     stale = Health(DaemonState.IDLE, NOW - timedelta(minutes=10), NOW - timedelta(minutes=10))
-    assert "silent since" in health_text(stale, NOW).plain
-    assert RED in str(health_text(stale, NOW).spans) or RED in str(health_text(stale, NOW).style)
+    text = health_text(stale, NOW)
+    assert text.plain == "● mail daemon silent since 08:50 (last good check 08:50)"
+    assert text.style == f"bold {RED}" and text.spans == []

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -14,131 +12,37 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 
 from casework.cases import Severity
-from casework.mailrecords import MailOutcome, MailRecord
-from casework.outbox import LetterRecord, LetterStatus
+from casework.mailrecords import MailRecord
+from casework.outbox import LetterMove, LetterRecord, allowed_moves
+from store.listing import BanLine, CaseLine, Listing, read_listing
+from tui import forms
+from tui.columns import (
+    ALERT,
+    ban_columns,
+    case_columns,
+    letter_columns,
+    letter_style,
+    mail_columns,
+)
 from tui.desk import Desk
-from tui.formatting import day, local_day, short_day, when
-from tui.model import BanRow, CaseRow, Dashboard, load_dashboard, matches
-from tui.opener import open_in_viewer, write_copy
-from tui.screens.form_modal import Field, FormModal, FormResult
-from tui.widgets.record_table import Column, RecordTable
+from tui.opener import open_copy
+from tui.screens.form_modal import FormResult
+from tui.widgets.record_table import RecordTable
 from tui.widgets.status_bar import StatusBar
 
-ALERT = "bold red"
-TABS = ("cases", "approvals", "bans", "outbox", "mail")
-
-
-def _ref_key(ref: str) -> tuple[int, str]:
-    return (len(ref), ref)
-
-
-def case_columns(today: Callable[[], date]) -> list[Column[CaseRow]]:
-    """The case list's columns."""
-
-    def due(row: CaseRow) -> Text:
-        if row.due is None:
-            return Text("")
-        text = Text(f"{short_day(row.due.on, today())} {row.due.what}")
-        if row.due.on < today():
-            text.stylize(ALERT)
-        return text
-
-    return [
-        Column("Reference", 11, lambda r: r.ref, lambda r: _ref_key(r.ref)),
-        Column("Person", 13, lambda r: Text(r.person), lambda r: r.person.lower(), flex=2),
-        Column("Behaviours", 10, lambda r: Text(r.behaviours), lambda r: r.behaviours, flex=3),
-        Column("Step", 12, lambda r: r.step, lambda r: r.step, flex=1),
-        Column(
-            "Last active",
-            11,
-            lambda r: day(local_day(r.last_activity)),
-            lambda r: r.last_activity,
-        ),
-        Column(
-            "Next due",
-            16,
-            due,
-            lambda r: (0, r.due.on) if r.due else (1, date.max),
-            flex=1,
-        ),
-    ]
-
-
-def ban_columns(today: Callable[[], date]) -> list[Column[BanRow]]:
-    """The bans list: who, until when, next review, representations deadline."""
-
-    def review(row: BanRow) -> Text:
-        text = Text(day(row.ban.review_on))
-        if row.review_overdue:
-            text.append(" overdue")
-            text.stylize(ALERT)
-        return text
-
-    def deadline(row: BanRow) -> Text:
-        d = row.ban.representations_deadline
-        if d is None or row.ban.status.value == "confirmed":
-            return Text("")
-        text = Text(day(d))
-        if row.deadline_passed:
-            text.append(" passed")
-            text.stylize(ALERT)
-        return text
-
-    def status(row: BanRow) -> str:
-        if row.in_force:
-            return f"banned ({row.ban.status.value})"
-        if row.ban.starts_on > today():
-            return f"{row.ban.status.value}, from {short_day(row.ban.starts_on)}"
-        return row.ban.status.value
-
-    return [
-        Column(
-            "Person", 16, lambda r: Text(r.ban.person_name), lambda r: r.ban.person_name, flex=2
-        ),
-        Column("Case", 11, lambda r: r.ref, lambda r: _ref_key(r.ref)),
-        Column("Status", 20, status, lambda r: r.ban.status.value, flex=1),
-        Column("Until", 11, lambda r: day(r.ban.ends_on), lambda r: r.ban.ends_on),
-        Column("Next review", 12, review, lambda r: r.ban.review_on),
-        Column(
-            "Representations by", 12, deadline, lambda r: r.ban.representations_deadline or date.max
-        ),
-    ]
-
-
-def letter_columns(with_status: bool) -> list[Column[LetterRecord]]:
-    """Letters: case, kind, to whom, and where they stand."""
-    cols: list[Column[LetterRecord]] = [
-        Column("Case", 11, lambda x: x.case_ref, lambda x: _ref_key(x.case_ref)),
-        Column("Letter", 16, lambda x: x.kind, lambda x: x.kind, flex=1),
-        Column("To", 14, lambda x: Text(x.recipient_name), lambda x: x.recipient_name, flex=1),
-        Column("By", 5, lambda x: x.channel, lambda x: x.channel),
-        Column("Drafted", 17, lambda x: when(x.created), lambda x: x.created),
-    ]
-    if with_status:
-        cols.insert(3, Column("Status", 10, lambda x: x.status.value, lambda x: x.status.value))
-        cols.append(Column("Problem", 10, lambda x: Text(x.last_error), None, flex=2))
-    return cols
-
-
-def mail_columns() -> list[Column[MailRecord]]:
-    """Quarantined and skipped messages."""
-
-    def outcome(r: MailRecord) -> Text:
-        if r.outcome is MailOutcome.QUARANTINED:
-            return Text("quarantined", style=ALERT)
-        return Text(r.outcome.value)
-
-    return [
-        Column("What", 11, outcome, lambda r: r.outcome.value),
-        Column("Received", 17, lambda r: when(r.recorded), lambda r: r.recorded),
-        Column("From", 16, lambda r: Text(r.sender), lambda r: r.sender.lower(), flex=1),
-        Column("Subject", 16, lambda r: Text(r.subject), lambda r: r.subject.lower(), flex=2),
-        Column("Why", 12, lambda r: Text(r.reason), None, flex=1),
-    ]
-
-
-def _letter_style(letter: LetterRecord) -> str:
-    return ALERT if letter.status is LetterStatus.FAILED else ""
+TAB_TABLES = {
+    "cases": "case-table",
+    "approvals": "approval-table",
+    "bans": "ban-table",
+    "outbox": "outbox-table",
+    "mail": "mail-table",
+}
+# Keys that move the letter under the cursor; casework.outbox says when each is allowed.
+MOVE_ACTIONS = {
+    "approve": LetterMove.APPROVE,
+    "mark_posted": LetterMove.POSTED,
+    "retry": LetterMove.RETRY,
+}
 
 
 class DashboardScreen(Screen[None]):
@@ -165,7 +69,7 @@ class DashboardScreen(Screen[None]):
     def __init__(self, desk: Desk) -> None:
         super().__init__()
         self.desk = desk
-        self.data: Dashboard | None = None
+        self.data: Listing | None = None
         self.show_closed = False
         self._stale = False
         self._filter_words: list[str] = []
@@ -181,7 +85,7 @@ class DashboardScreen(Screen[None]):
                     id="filter",
                     compact=True,
                 )
-                yield RecordTable[CaseRow](
+                yield RecordTable[CaseLine](
                     case_columns(today),
                     key=lambda r: r.ref,
                     row_style=lambda r: "" if r.open else "dim",
@@ -198,7 +102,7 @@ class DashboardScreen(Screen[None]):
                     id="approval-table",
                 )
             with TabPane("Bans & reviews", id="bans"):
-                yield RecordTable[BanRow](
+                yield RecordTable[BanLine](
                     ban_columns(today),
                     key=lambda r: r.ban.id,
                     row_style=lambda r: ALERT if r.overdue else "",
@@ -210,7 +114,7 @@ class DashboardScreen(Screen[None]):
                 yield RecordTable[LetterRecord](
                     letter_columns(True),
                     key=lambda x: x.id,
-                    row_style=_letter_style,
+                    row_style=letter_style,
                     empty="Loading…",
                     sort_column=5,
                     id="outbox-table",
@@ -237,7 +141,7 @@ class DashboardScreen(Screen[None]):
         # twice as long to a usable list (0.5 s against 1.0 s at 10,000 cases). Every later
         # reload (a change in the store, coming back from a case) runs in the worker.
         try:
-            self.show(load_dashboard(self.desk.config, self.desk.book, self.desk.today()))
+            self.show(read_listing(self.desk.book, self.desk.today()))
         except Exception as exc:  # the worker path reports it properly
             self.log.error(f"first load failed: {exc!r}")
             self.load()
@@ -248,13 +152,13 @@ class DashboardScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard-load")
     def load(self) -> None:
         """Read the store in a thread and hand the result to the screen."""
-        data = load_dashboard(self.desk.config, self.desk.book, self.desk.today())
+        data = read_listing(self.desk.book, self.desk.today())
         self.app.call_from_thread(self.show, data)
 
-    def show(self, data: Dashboard) -> None:
+    def show(self, data: Listing) -> None:
         """Put freshly loaded data on screen, keeping every cursor where it was."""
         self.data = data
-        self._case_table.set_rows(data.rows, empty="No cases match.")
+        self._case_table.set_rows(data.cases, empty="No cases match.")
         self._apply_filter()
         self.table("approval-table").set_rows(
             data.approvals, empty="No letters are waiting for the headteacher."
@@ -269,7 +173,7 @@ class DashboardScreen(Screen[None]):
             # refreshing the footer costs a full restyle (a third of a second at 10,000 cases).
             self.refresh_bindings()
 
-    def _label_tabs(self, data: Dashboard) -> None:
+    def _label_tabs(self, data: Listing) -> None:
         tabs = self.query_one(TabbedContent)
         opened = "All cases" if self.show_closed else "Open cases"
         counts = {
@@ -304,7 +208,7 @@ class DashboardScreen(Screen[None]):
     # -- helpers ------------------------------------------------------------------------
 
     @property
-    def _case_table(self) -> RecordTable[CaseRow]:
+    def _case_table(self) -> RecordTable[CaseLine]:
         return self.query_one("#case-table", RecordTable)
 
     def table(self, table_id: str) -> RecordTable[Any]:
@@ -335,7 +239,7 @@ class DashboardScreen(Screen[None]):
             self._case_table.set_filter(None)
         else:
             self._case_table.set_filter(
-                lambda r: (closed or r.open) and (not words or matches(r, words))
+                lambda r: (closed or r.open) and (not words or r.matches(words))
             )
 
     @on(Input.Changed, "#filter")
@@ -382,27 +286,19 @@ class DashboardScreen(Screen[None]):
         self.refresh_bindings()
 
     def _focus_tab_table(self) -> None:
-        ids = {
-            "cases": "case-table",
-            "approvals": "approval-table",
-            "bans": "ban-table",
-            "outbox": "outbox-table",
-            "mail": "mail-table",
-        }
-        self.table(ids[self.active_tab]).focus()
+        self.table(TAB_TABLES[self.active_tab]).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Show each key only where it does something."""
         tab = self.active_tab
         letter = self._current_letter() if self.is_mounted else None
-        if action == "approve":
-            return tab == "approvals" and self.desk.is_headteacher and letter is not None
+        if action in MOVE_ACTIONS:
+            move = MOVE_ACTIONS[action]
+            if letter is None or (move is LetterMove.APPROVE and tab != "approvals"):
+                return False
+            return move in allowed_moves(letter, self.desk.actor)
         if action == "open_pdf":
             return letter is not None
-        if action == "mark_posted":
-            return letter is not None and letter.status is LetterStatus.TO_POST
-        if action == "retry":
-            return letter is not None and letter.status is LetterStatus.FAILED
         if action == "view_message":
             return tab == "mail" and self.table("mail-table").cursor_row is not None
         if action in ("toggle_closed", "filter"):
@@ -426,7 +322,7 @@ class DashboardScreen(Screen[None]):
             self.action_view_message()
             return
         ref = None
-        if isinstance(row, CaseRow | BanRow):
+        if isinstance(row, CaseLine | BanLine):
             ref = row.ref
         elif isinstance(row, LetterRecord):
             ref = row.case_ref
@@ -451,7 +347,7 @@ class DashboardScreen(Screen[None]):
 
     def action_new_case(self) -> None:
         """Ask for the details and open a case."""
-        self.app.push_screen(new_case_form(self.desk), self._new_case_answered)
+        self.app.push_screen(forms.new_case(self.desk.config.policy), self._new_case_answered)
 
     def _new_case_answered(self, answers: FormResult | None) -> None:
         if answers:
@@ -475,28 +371,30 @@ class DashboardScreen(Screen[None]):
 
     def action_approve(self) -> None:
         """Approve the letter under the cursor (the headteacher only)."""
-        letter = self._current_letter()
-        if letter is not None:
-            self.letter_move(letter, "approve")
+        self._move_current(LetterMove.APPROVE)
 
     def action_mark_posted(self) -> None:
         """The office has put the letter in the post."""
-        letter = self._current_letter()
-        if letter is not None:
-            self.letter_move(letter, "posted")
+        self._move_current(LetterMove.POSTED)
 
     def action_retry(self) -> None:
         """Put a failed letter back in the queue."""
+        self._move_current(LetterMove.RETRY)
+
+    def _move_current(self, move: LetterMove) -> None:
         letter = self._current_letter()
         if letter is not None:
-            self.letter_move(letter, "queue")
+            self.letter_move(letter, move)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard-write")
-    def letter_move(self, letter: LetterRecord, move: str) -> None:
-        """Approve, queue or mark a letter posted, in a thread."""
-        outbox = self.desk.outbox
-        getattr(outbox, move)(letter.case_ref, letter.id)
-        words = {"approve": "approved", "posted": "marked as posted", "queue": "queued again"}
+    def letter_move(self, letter: LetterRecord, move: LetterMove) -> None:
+        """Approve, retry or mark a letter posted, in a thread."""
+        self.desk.outbox.move(letter.case_ref, letter.id, move)
+        words = {
+            LetterMove.APPROVE: "approved",
+            LetterMove.POSTED: "marked as posted",
+            LetterMove.RETRY: "queued again",
+        }
         self.app.call_from_thread(
             self.notify, f"{letter.case_ref} {letter.kind} letter {words[move]}"
         )
@@ -506,39 +404,5 @@ class DashboardScreen(Screen[None]):
         """Open the letter's PDF in the system viewer."""
         letter = self._current_letter()
         if letter is not None:
-            self.open_pdf(letter)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard-open")
-    def open_pdf(self, letter: LetterRecord) -> None:
-        """Copy the PDF out of the vault and open it."""
-        path = write_copy(self.desk.outbox.pdf(letter), letter.attachment_name)
-        self.app.call_from_thread(self.notify, open_in_viewer(path))
-
-
-def new_case_form(desk: Desk) -> FormModal:
-    """The questions for a new case."""
-    policy = desk.config.policy
-    return FormModal(
-        "New case",
-        [
-            Field("name", "Who is it about? (parent or carer's name)", required=True),
-            Field("email", "Their email address", help="Matches a parent already known"),
-            Field(
-                "behaviours",
-                "What did they do? (space to tick; at least one)",
-                "multi",
-                options=tuple((b.id, f"{b.id}: {b.label}") for b in policy.all_behaviours),
-                required=True,
-            ),
-            Field("summary", "What happened, in a line", required=True),
-            Field(
-                "severity",
-                "How serious",
-                "choice",
-                value="medium",
-                options=tuple((s.value, s.value) for s in Severity),
-            ),
-            Field("reporter", "Who reported it", help="Leave empty if it was you"),
-        ],
-        submit="Open case",
-    )
+            outbox = self.desk.outbox
+            open_copy(self, lambda: outbox.pdf(letter), letter.attachment_name)

@@ -15,7 +15,7 @@ from textual.widgets import Footer, Label, Static
 from mailtext import Attachment, ParsedMessage
 from tui.desk import Desk
 from tui.evidence import clean, read_email, shown_headers
-from tui.opener import open_in_viewer, write_copy
+from tui.opener import open_copy
 from tui.widgets.record_table import Column, RecordTable
 
 
@@ -129,8 +129,6 @@ class EvidenceModal(ModalScreen[None]):
         if isinstance(row, Attachment):
             self.open_bytes(row.data, row.filename)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="evidence-open")
     def open_bytes(self, data: bytes, name: str) -> None:
         """Write a private copy and hand it to the viewer."""
-        path = write_copy(data, name)
-        self.app.call_from_thread(self.notify, open_in_viewer(path), markup=False)
+        open_copy(self, lambda: data, name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -11,14 +12,16 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Label, Static
 
 from casework.letter_context import build_context
+from casework.outbox import LetterMove, LetterStatus, moves_for, needs_approval
 from store.casebook import CaseFile
+from tui import forms
 from tui.desk import Desk
-from tui.opener import open_in_viewer, write_copy
-from tui.screens.form_modal import Field
+from tui.opener import open_copy
+from tui.screens.form_modal import Field, FormResult
 
 # Fields the office may type for a letter, with how the form asks for each.
 SETTABLE: Mapping[str, Field] = {
@@ -59,6 +62,21 @@ SETTABLE: Mapping[str, Field] = {
 }
 
 
+# What each key does to the draft once kept, and how the office is told.
+KEEP_MOVES: Mapping[LetterMove | None, tuple[LetterMove, ...]] = {
+    None: (),
+    LetterMove.SUBMIT: (LetterMove.SUBMIT,),
+    LetterMove.APPROVE: (LetterMove.APPROVE, LetterMove.QUEUE),
+    LetterMove.QUEUE: (LetterMove.QUEUE,),
+}
+KEEP_WORDS: Mapping[LetterMove | None, str] = {
+    None: "kept as a draft",
+    LetterMove.SUBMIT: "sent to the headteacher for approval",
+    LetterMove.APPROVE: "approved and queued to send",
+    LetterMove.QUEUE: "queued to send",
+}
+
+
 @dataclass(frozen=True)
 class Preview:
     """A rendered letter, not yet kept."""
@@ -81,11 +99,6 @@ def suggested_kind(desk: Desk, file: CaseFile) -> str | None:
             if step.letter:
                 return step.letter
     return None
-
-
-def needs_approval(desk: Desk, kind: str) -> bool:
-    """The policy says the headteacher approves this kind before it goes."""
-    return any(s.letter == kind and s.approval for s in desk.config.policy.steps)
 
 
 def letter_fields(desk: Desk, file: CaseFile, kind: str) -> list[Field]:
@@ -130,7 +143,7 @@ class LetterModal(ModalScreen[None]):
         Binding("w", "keep('submit')", "Ask head to approve"),
         Binding("a", "keep('approve')", "Approve & send"),
         Binding("g", "keep('queue')", "Send"),
-        Binding("k", "keep('draft')", "Keep as draft"),
+        Binding("k", "keep('')", "Keep as draft"),
     ]
 
     def __init__(self, desk: Desk, file: CaseFile, kind: str, fields: Mapping[str, str]) -> None:
@@ -141,7 +154,10 @@ class LetterModal(ModalScreen[None]):
         self.fields = dict(fields)
         self.preview: Preview | None = None
         self.busy = True
-        self.approval = needs_approval(desk, kind)
+        # What a person may do with the draft once kept, by the rules in casework.outbox.
+        self.moves = moves_for(
+            LetterStatus.DRAFTED, needs_approval(desk.config.policy, kind), desk.actor
+        )
 
     def compose(self) -> ComposeResult:
         """The title, the letter's text and the keys."""
@@ -195,8 +211,10 @@ class LetterModal(ModalScreen[None]):
     def rendered(self, preview: Preview) -> None:
         """Show the letter's text and what can happen next."""
         self.preview, self.busy = preview, False
-        if self.approval:
-            nxt = "a approve & send" if self.desk.is_headteacher else "w ask the head to approve"
+        if LetterMove.APPROVE in self.moves:
+            nxt = "a approve & send"
+        elif LetterMove.SUBMIT in self.moves:
+            nxt = "w ask the head to approve"
         else:
             nxt = "g send"
         status = Text(
@@ -222,14 +240,8 @@ class LetterModal(ModalScreen[None]):
             return True
         if self.preview is None:
             return False
-        if action == "keep":
-            move = parameters[0] if parameters else ""
-            if move == "submit":
-                return self.approval and not self.desk.is_headteacher
-            if move == "approve":
-                return self.approval and self.desk.is_headteacher
-            if move == "queue":
-                return not self.approval
+        if action == "keep" and parameters and parameters[0]:
+            return LetterMove(str(parameters[0])) in self.moves
         return True
 
     def action_close(self) -> None:
@@ -239,22 +251,17 @@ class LetterModal(ModalScreen[None]):
     def action_open_pdf(self) -> None:
         """Open the PDF in the system viewer."""
         if self.preview is not None:
-            self.open_pdf(self.preview.pdf)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="letter-open")
-    def open_pdf(self, pdf: bytes) -> None:
-        """Write a private copy and open it."""
-        path = write_copy(pdf, f"{self.file.case.ref}-{self.kind}.pdf")
-        self.app.call_from_thread(self.notify, open_in_viewer(path), markup=False)
+            pdf = self.preview.pdf
+            open_copy(self, lambda: pdf, f"{self.file.case.ref}-{self.kind}.pdf")
 
     def action_keep(self, move: str) -> None:
         """Keep the letter as a draft and move it on (ask the head, approve, or send)."""
         if self.preview is not None and not self.busy:
             self.busy = True
-            self.keep(self.preview, move)
+            self.keep(self.preview, LetterMove(move) if move else None)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="letter-keep")
-    def keep(self, preview: Preview, move: str) -> None:
+    def keep(self, preview: Preview, move: LetterMove | None) -> None:
         """Store the draft, then make the chosen move, in a thread."""
         outbox = self.desk.outbox
         ref = self.file.case.ref
@@ -268,17 +275,10 @@ class LetterModal(ModalScreen[None]):
                 body_text=preview.covering_note,
                 ics=preview.ics,
             )
-            words = "kept as a draft"
-            if move == "submit":
-                outbox.submit(ref, letter.id)
-                words = "sent to the headteacher for approval"
-            elif move == "approve":
-                outbox.approve(ref, letter.id)
-                outbox.queue(ref, letter.id)
-                words = "approved and queued to send"
-            elif move == "queue":
-                outbox.queue(ref, letter.id)
-                words = "queued to send"
+            # Approving from here sends too: the head has read the letter on screen.
+            for step in KEEP_MOVES[move]:
+                outbox.move(ref, letter.id, step)
+            words = KEEP_WORDS[move]
         finally:
             self.busy = False
         self.app.call_from_thread(self.notify, f"{ref}: {self.kind} letter {words}")
@@ -302,3 +302,24 @@ def kind_options(desk: Desk, file: CaseFile) -> tuple[str | None, tuple[tuple[st
 def any_field(values: Mapping[str, Any]) -> dict[str, str]:
     """Answers as the strings build_context takes."""
     return {k: str(v) for k, v in values.items() if v not in ("", None) and k != "kind"}
+
+
+def draft_letter(screen: Screen[Any], desk: Desk, file: CaseFile) -> None:
+    """Ask which letter (the ladder's first), then what the case does not record, then preview."""
+    suggested, options = kind_options(desk, file)
+
+    def preview(kind: str, answers: FormResult | None) -> None:
+        if answers is not None:
+            screen.app.push_screen(LetterModal(desk, file, kind, any_field(answers)))
+
+    def kind_chosen(answers: FormResult | None) -> None:
+        if answers is None:
+            return
+        kind = answers["kind"]
+        fields = letter_fields(desk, file, kind)
+        if fields:
+            screen.app.push_screen(forms.letter_details(kind, fields), partial(preview, kind))
+        else:
+            preview(kind, {})
+
+    screen.app.push_screen(forms.letter_kind(suggested, options), kind_chosen)

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from casework.mailrecords import DaemonState, Health
-from tui.model import Counts
+from store.listing import Counts
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ STATE_WORDS = {
     DaemonState.CONNECTED: "connected",
     DaemonState.IDLE: "idle (waiting for mail)",
     DaemonState.POLLING: "polling",
+    DaemonState.SIGNING_IN: "signing in again (token renewed)",
     DaemonState.BACKING_OFF: "backing off",
     DaemonState.LOGIN_FAILED: "login failed",
     DaemonState.STOPPED: "stopped",

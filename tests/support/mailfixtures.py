@@ -1,4 +1,4 @@
-"""Helpers for the daemon scenarios: configs pointing at the test servers, and sample mail."""
+"""Mail servers and settings on loopback, and sample mail, for the mail tests and benchmarks."""
 
 from __future__ import annotations
 
@@ -10,7 +10,13 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from casework.config import Config, Imap, Mail, Smtp, load_config
+from tests.support.mailservers.dovecot import Dovecot
 from tests.support.school import write_config
+
+
+def start_dovecot(users: dict[str, str], tls: bool = False) -> Dovecot:
+    """A private Dovecot on loopback with these users (name: password); destroy() it after."""
+    return Dovecot.create(users, tls=tls)
 
 
 def school_config(
@@ -93,3 +99,18 @@ user = "{smtp_user}"
 password_env = "{smtp_env or imap_env}"
 from_address = "office@stockham.sch.uk"
 """
+
+
+def write_mail_config(tmp_path: Path, imap_port: int, env: str, folder: str) -> Path:
+    """Add [mail] tables (alice on a test IMAP server) to the config.toml in ``tmp_path``.
+
+    For a `conduct` subprocess; school_config() wrote the file without them.
+    """
+    path = tmp_path / "config.toml"
+    text = path.read_text() if path.exists() else ""
+    if "[mail.imap]" not in text:
+        text += loopback_mail_toml(
+            imap_port=imap_port, imap_user="alice", imap_env=env, smtp_port=2, folder=folder
+        )
+        path.write_text(text)
+    return path

@@ -20,6 +20,8 @@ from imapclient import IMAPClient
 from casework.config import Imap, Secret
 from mailer.embedded_imap import free_port
 
+from .dovecot_conf import CONF_23, CONF_24, ssl_23, ssl_24
+
 DOVECOT_CANDIDATES = ("/usr/sbin/dovecot", "/usr/local/sbin/dovecot")
 MISSING_MESSAGE = (
     "Dovecot is not installed, so the IMAP tests cannot run. Run `./run test` as root "
@@ -100,6 +102,10 @@ class Dovecot:
     root: Path
     users: dict[str, str]
     tls: bool = False
+    # OAuth: the public key (PEM) that signs access tokens and the issuer they must name.
+    # Dovecot's oauth2 passdb then validates XOAUTH2 tokens locally (introspection_mode = local).
+    oauth_key: bytes | None = None
+    oauth_issuer: str = ""
     host: str = "127.0.0.1"
     port: int = 0
     tls_port: int = 0
@@ -107,7 +113,14 @@ class Dovecot:
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @classmethod
-    def create(cls, users: dict[str, str], *, tls: bool = False) -> Dovecot:
+    def create(
+        cls,
+        users: dict[str, str],
+        *,
+        tls: bool = False,
+        oauth_key: bytes | None = None,
+        oauth_issuer: str = "",
+    ) -> Dovecot:
         """Write the config into a fresh temp dir and start the server."""
         binary = find_dovecot()
         if binary is None:
@@ -115,7 +128,9 @@ class Dovecot:
         # Not under pytest's 0700 tmp dir: the unprivileged login process must reach base_dir.
         root = Path(tempfile.mkdtemp(prefix="conduct-dovecot-"))
         root.chmod(0o755)
-        server = cls(binary, root, dict(users), tls=tls)
+        server = cls(
+            binary, root, dict(users), tls=tls, oauth_key=oauth_key, oauth_issuer=oauth_issuer
+        )
         server.port = free_port()
         server.tls_port = free_port() if tls else 0
         server._write_config()
@@ -159,10 +174,56 @@ class Dovecot:
             "instance": f"conduct-test-{self.port}",
         }
         if (major, minor) >= (2, 4):
-            text = _CONF_24.format(**values) + _ssl_24(cert, key)
+            if self.oauth_key is not None:
+                raise RuntimeError("the OAuth fixture is written for Dovecot 2.3 (Debian's)")
+            text = CONF_24.format(**values) + ssl_24(cert, key)
         else:
-            text = _CONF_23.format(**values) + _ssl_23(cert, key)
+            text = CONF_23.format(**values) + ssl_23(cert, key)
+            if self.oauth_key is not None:
+                text = text.replace(
+                    "auth_mechanisms = plain login",
+                    "auth_mechanisms = plain login xoauth2 oauthbearer",
+                )
+                text = text.replace(
+                    "passdb {\n  driver = passwd-file\n",
+                    "passdb {\n  driver = passwd-file\n  mechanisms = plain login\n",
+                )
+                text += self._oauth_23()
         self.conf.write_text(text, encoding="utf-8")
+
+    def _oauth_23(self) -> str:
+        """The oauth2 passdb with a key dictionary on disk, and a Sent folder marked \\Sent."""
+        assert self.oauth_key is not None
+        keys = self.root / "oauth-keys"
+        # The lookup key is /shared/<azp or "default">/<alg>/<kid or "default">.
+        where = keys / "default" / "RS256"
+        where.mkdir(parents=True)
+        (where / "default").write_bytes(self.oauth_key)
+        for d in (keys, keys / "default", where):
+            d.chmod(0o755)
+        (where / "default").chmod(0o644)
+        conf = self.root / "oauth2.conf.ext"
+        conf.write_text(
+            "introspection_mode = local\n"
+            f"local_validation_key_dict = fs:posix:prefix={keys}/\n"
+            "username_attribute = email\n"
+            f"issuers = {self.oauth_issuer}\n",
+            encoding="utf-8",
+        )
+        return f"""passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {conf}
+}}
+# Exchange calls it "Sent Items"; only its SPECIAL-USE attribute says what it is for.
+namespace inbox {{
+  inbox = yes
+  mailbox "Sent Items" {{
+    special_use = \\Sent
+    auto = subscribe
+  }}
+}}
+"""
 
     def start(self, timeout: float = 20.0) -> None:
         """Start ``dovecot -F -c conf`` and wait for a real greeting on every port."""
@@ -302,118 +363,3 @@ class Dovecot:
         }
         fields.update(kw)
         return Imap(**fields)  # type: ignore[arg-type]
-
-
-_CONF_23 = """\
-# Written by tests/mail/mailservers/dovecot.py for one test session (Dovecot 2.3 syntax).
-protocols = imap
-listen = 127.0.0.1
-base_dir = {root}/run
-state_dir = {root}/state
-instance_name = {instance}
-log_path = {root}/dovecot.log
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-# Tests try wrong passwords on purpose; do not make them wait.
-auth_failure_delay = 0
-default_internal_user = {internal}
-default_login_user = {login_user}
-first_valid_uid = 0
-first_valid_gid = 0
-mail_location = maildir:{root}/mail/%u
-# Notice flag changes made by other clients within a second while IDLEing.
-mailbox_idle_check_interval = 1 secs
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {root}/users
-}}
-userdb {{
-  driver = static
-  args = uid={uid} gid={gid} home={root}/home/%u
-}}
-service imap-login {{
-  chroot =
-  inet_listener imap {{
-    address = 127.0.0.1
-    port = {port}
-  }}
-  inet_listener imaps {{
-    address = 127.0.0.1
-    port = {tls_port}
-  }}
-}}
-service anvil {{
-  chroot =
-  # Mode 0 switches off the growing delay after failed logins (tests fail logins on purpose).
-  unix_listener anvil-auth-penalty {{
-    mode = 0
-  }}
-}}
-"""
-
-
-def _ssl_23(cert: Path | None, key: Path | None) -> str:
-    if cert is None or key is None:
-        return "ssl = no\n"
-    return f"ssl = yes\nssl_cert = <{cert}\nssl_key = <{key}\n"
-
-
-# Dovecot 2.4 renamed most of these settings. Written from the 2.4 documentation; the
-# machine this was developed on has 2.3, so this branch has not been run yet.
-_CONF_24 = """\
-# Written by tests/mail/mailservers/dovecot.py for one test session (Dovecot 2.4 syntax).
-dovecot_config_version = 2.4.0
-dovecot_storage_version = 2.4.0
-protocols = imap
-listen = 127.0.0.1
-base_dir = {root}/run
-state_dir = {root}/state
-instance_name = {instance}
-log_path = {root}/dovecot.log
-auth_allow_cleartext = yes
-auth_mechanisms = plain login
-# Tests try wrong passwords on purpose; do not make them wait.
-auth_failure_delay = 0
-default_internal_user = {internal}
-default_login_user = {login_user}
-first_valid_uid = 0
-first_valid_gid = 0
-mail_driver = maildir
-mail_path = {root}/mail/%{{user}}
-mailbox_idle_check_interval = 1s
-passdb passwd-file {{
-  passwd_file_path = {root}/users
-  default_password_scheme = PLAIN
-}}
-userdb static {{
-  fields {{
-    uid = {uid}
-    gid = {gid}
-    home = {root}/home/%{{user}}
-  }}
-}}
-service imap-login {{
-  chroot =
-  inet_listener imap {{
-    listen = 127.0.0.1
-    port = {port}
-  }}
-  inet_listener imaps {{
-    listen = 127.0.0.1
-    port = {tls_port}
-  }}
-}}
-service anvil {{
-  chroot =
-  # Mode 0 switches off the growing delay after failed logins (tests fail logins on purpose).
-  unix_listener anvil-auth-penalty {{
-    mode = 0
-  }}
-}}
-"""
-
-
-def _ssl_24(cert: Path | None, key: Path | None) -> str:
-    if cert is None or key is None:
-        return "ssl = no\n"
-    return f"ssl = yes\nssl_server_cert_file = {cert}\nssl_server_key_file = {key}\n"

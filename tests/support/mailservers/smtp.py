@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import collections
 import ssl
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+import jwt
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
@@ -32,7 +34,13 @@ class Knobs:
 
     reply_next: str | None = None  # e.g. "421 4.3.2 Try later" or "550 5.1.1 No such user"
     drop_next_in_data: bool = False
+    auth_reply_next: str | None = None  # e.g. "535 5.7.139 Authentication unsuccessful, ..."
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def take_auth_reply(self) -> str | None:
+        with self.lock:
+            reply, self.auth_reply_next = self.auth_reply_next, None
+            return reply
 
     def take_reply(self) -> str | None:
         with self.lock:
@@ -74,17 +82,51 @@ class _Handler:
             blob = base64.b64decode(args[1])
         fields = dict(part.split("=", 1) for part in blob.decode().split("\x01") if "=" in part)
         user, auth = fields.get("user", ""), fields.get("auth", "")
-        if self.server.tokens.get(user) == auth.removeprefix("Bearer "):
+        token = auth.removeprefix("Bearer ")
+        refusal = self.server.knobs.take_auth_reply()
+        if refusal is not None:
+            await server.push(refusal)
+            return AuthResult(success=False, handled=True)
+        if self.server.tokens.get(user) == token:
             return AuthResult(success=True, auth_data=LoginPassword(user.encode(), b""))
+        if self.server.jwt_key is not None:
+            # The same check Dovecot's oauth2 passdb makes: signature, expiry, issuer, user.
+            try:
+                claims = jwt.decode(
+                    token,
+                    self.server.jwt_key,
+                    algorithms=["RS256"],
+                    issuer=self.server.jwt_issuer,
+                    options={"verify_aud": False},
+                )
+            except jwt.ExpiredSignatureError:
+                await server.push(
+                    "535 5.7.3 Authentication unsuccessful: the access token has expired"
+                )
+                return AuthResult(success=False, handled=True)
+            except jwt.PyJWTError:
+                await server.push("535 5.7.3 Authentication unsuccessful")
+                return AuthResult(success=False, handled=True)
+            if str(claims.get("email", "")).lower() == user.lower():
+                self.server.xoauth2_logins.append(user)
+                return AuthResult(success=True, auth_data=LoginPassword(user.encode(), b""))
+            await server.push("535 5.7.3 Authentication unsuccessful")
+            return AuthResult(success=False, handled=True)
         return AuthResult(success=False, handled=False)
 
 
 class _MisbehavingSMTP(SMTP):
     """aiosmtpd's SMTP, able to hang up after reading part of the DATA."""
 
+    # An XOAUTH2 initial response carries a whole JWT: Exchange takes lines that long.
+    line_length_limit = 16384
+    command_size_limit = 16384
+
     def __init__(self, handler: Any, knobs: Knobs, **kwargs: Any) -> None:
         super().__init__(handler, **kwargs)
         self._knobs = knobs
+        # The class-wide default would be aiosmtpd's 512 bytes for every command.
+        self.command_size_limits = collections.defaultdict(lambda: self.command_size_limit)
 
     async def smtp_DATA(self, arg: str) -> None:  # noqa: N802
         if self.envelope is not None and self.envelope.rcpt_tos and self._knobs.take_drop():
@@ -114,6 +156,10 @@ class RecordingSmtp:
         users: dict[str, str],
         tokens: dict[str, str] | None = None,
         tls_context: ssl.SSLContext | None = None,
+        *,
+        jwt_key: bytes | None = None,
+        jwt_issuer: str = "",
+        auth_required: bool = True,
     ) -> None:
         self.host = "127.0.0.1"
         self.port = free_port()
@@ -121,12 +167,16 @@ class RecordingSmtp:
         self.tokens = dict(tokens or {})
         self.messages: list[Received] = []
         self.knobs = Knobs()
+        self.jwt_key = jwt_key
+        self.jwt_issuer = jwt_issuer
+        self.xoauth2_logins: list[str] = []
         self.ca_file: str | None = None
         kwargs: dict[str, Any] = {
             "hostname": self.host,
             "port": self.port,
             "authenticator": self._authenticate,
-            "auth_required": True,
+            # A relay that authorises by address takes mail with no AUTH at all.
+            "auth_required": auth_required,
             # AUTH over plain text is allowed only because this is loopback in a test.
             "auth_require_tls": tls_context is not None,
             "data_size_limit": 100 * 1024 * 1024,

@@ -1,0 +1,163 @@
+"""Who may move a letter, and where to: the one rule every screen and command asks."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from casework.config import load_config
+from casework.outbox import (
+    MOVES,
+    LetterMove,
+    LetterRecord,
+    LetterStateError,
+    LetterStatus,
+    allowed_moves,
+    check_move,
+    moved,
+    moves_for,
+    needs_approval,
+)
+from casework.people import Channel
+from casework.policy import load_preset
+from casework.staff import Actor, Role, actor_from_config, may_approve
+from tests.support.school import write_config
+
+NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+OFFICE = Actor("Olive Office", Role.OFFICE)
+HEAD = Actor("Mrs Helen Head", Role.HEADTEACHER)
+SENIOR = Actor("Mr Sam Senior", Role.SENIOR_STAFF)
+M = LetterMove
+S = LetterStatus
+
+
+def letter(status: LetterStatus = S.DRAFTED, approval: bool = True) -> LetterRecord:
+    return LetterRecord(
+        id="L1",
+        case_ref="C-2026-0001",
+        kind="warning",
+        status=status,
+        created=NOW,
+        recipient_name="Pat Parent",
+        recipient_email="pat@example.org",
+        channel=Channel.EMAIL,
+        pdf_sha256="0" * 64,
+        needs_approval=approval,
+    )
+
+
+# (status, needs approval) -> moves for the office, and for the headteacher.
+TABLE = [
+    (S.DRAFTED, True, (M.SUBMIT,), (M.APPROVE,)),
+    (S.DRAFTED, False, (M.QUEUE,), (M.QUEUE,)),
+    (S.AWAITING_APPROVAL, True, (), (M.APPROVE,)),
+    (S.APPROVED, True, (M.QUEUE,), (M.QUEUE,)),
+    (S.QUEUED, True, (), ()),
+    (S.SENDING, False, (), ()),
+    (S.FAILED, True, (M.RETRY,), (M.RETRY,)),
+    (S.TO_POST, False, (M.POSTED,), (M.POSTED,)),
+    (S.SENT, True, (), ()),
+    (S.POSTED, False, (), ()),
+]
+
+
+@pytest.mark.parametrize(("status", "approval", "office", "head"), TABLE)
+def test_each_state_offers_each_role_exactly_these_moves(
+    status: LetterStatus,
+    approval: bool,
+    office: tuple[LetterMove, ...],
+    head: tuple[LetterMove, ...],
+) -> None:
+    assert allowed_moves(letter(status, approval), OFFICE) == office
+    assert allowed_moves(letter(status, approval), SENIOR) == office
+    assert allowed_moves(letter(status, approval), HEAD) == head
+    assert moves_for(status, approval, HEAD) == head
+
+
+def test_every_status_is_in_the_table() -> None:
+    assert {row[0] for row in TABLE} == set(LetterStatus)
+
+
+def test_only_the_headteacher_approves() -> None:
+    assert [r for r in Role if may_approve(Actor("x", r))] == [Role.HEADTEACHER]
+    with pytest.raises(LetterStateError) as err:
+        check_move(letter(S.AWAITING_APPROVAL), M.APPROVE, OFFICE)
+    assert str(err.value) == (
+        "letter L1 (warning) cannot be approved: only the headteacher may; "
+        "you are Olive Office (office)"
+    )
+    assert check_move(letter(S.AWAITING_APPROVAL), M.APPROVE, HEAD) is S.APPROVED
+
+
+def test_a_letter_needing_approval_is_not_queued_before_it() -> None:
+    with pytest.raises(LetterStateError, match="needs the headteacher's approval first"):
+        check_move(letter(S.DRAFTED, approval=True), M.QUEUE, HEAD)
+    assert check_move(letter(S.DRAFTED, approval=False), M.QUEUE, OFFICE) is S.QUEUED
+
+
+def test_the_head_does_not_ask_herself_and_nobody_approves_what_needs_no_approval() -> None:
+    with pytest.raises(LetterStateError, match="you may approve it yourself"):
+        check_move(letter(S.DRAFTED), M.SUBMIT, HEAD)
+    with pytest.raises(LetterStateError, match="it needs no approval"):
+        check_move(letter(S.DRAFTED, approval=False), M.APPROVE, HEAD)
+    with pytest.raises(LetterStateError, match="cannot be retried: it is sent"):
+        check_move(letter(S.SENT), M.RETRY, HEAD)
+
+
+def test_the_senders_moves_are_never_offered_to_a_person() -> None:
+    senders = {m for m, rule in MOVES.items() if not rule.by_person}
+    assert senders == {M.CLAIM, M.SENT, M.DEFER, M.FAIL, M.TO_POST}
+    for status in LetterStatus:
+        for approval in (True, False):
+            assert not senders & set(moves_for(status, approval, HEAD))
+
+
+def test_what_each_move_records() -> None:
+    approved = moved(letter(S.AWAITING_APPROVAL), M.APPROVE, HEAD, NOW)
+    assert (approved.status, approved.approved_by) == (S.APPROVED, "Mrs Helen Head")
+    queued = moved(approved, M.QUEUE, OFFICE, NOW)
+    claimed = moved(queued, M.CLAIM, OFFICE, NOW, message_id="<a@school>")
+    assert (claimed.status, claimed.message_id, claimed.attempts) == (S.SENDING, "<a@school>", 1)
+    later = NOW + timedelta(minutes=5)
+    deferred = moved(claimed, M.DEFER, OFFICE, NOW, error="421 busy", retry_at=later)
+    assert (deferred.status, deferred.last_error, deferred.next_attempt) == (
+        S.QUEUED,
+        "421 busy",
+        later,
+    )
+    again = moved(deferred, M.CLAIM, OFFICE, NOW, message_id="<b@school>")
+    # The first Message-ID is kept: a resend is recognisable as the same letter.
+    assert (again.message_id, again.attempts) == ("<a@school>", 2)
+    failed = moved(again, M.FAIL, OFFICE, NOW, error="550 no such user")
+    retried = moved(failed, M.RETRY, OFFICE, NOW)
+    assert (retried.status, retried.last_error, retried.next_attempt) == (S.QUEUED, "", None)
+    sent = moved(moved(retried, M.CLAIM, OFFICE, NOW), M.SENT, OFFICE, later)
+    assert (sent.status, sent.sent_at) == (S.SENT, later)
+
+
+def test_which_letters_need_the_headteacher_follow_the_policy() -> None:
+    warning_first = load_preset("warning-first")
+    approved_kinds = {s.letter for s in warning_first.steps if s.approval}
+    assert "warning" in approved_kinds and "information-request" not in approved_kinds
+    assert needs_approval(warning_first, "warning") is True
+    assert needs_approval(warning_first, "information-request") is False
+
+
+def test_the_actor_comes_from_the_configuration_once(tmp_path: Path) -> None:
+    office = load_config(write_config(tmp_path, "warning-first"))
+    assert actor_from_config(office) == Actor("Olive Office", Role.OFFICE)
+    # The school's named headteacher is the headteacher, whatever [operator] role says.
+    head = replace(office, operator=replace(office.operator, name="Mrs Helen Head"))
+    assert actor_from_config(head) == Actor("Mrs Helen Head", Role.HEADTEACHER)
+    senior = replace(office, operator=replace(office.operator, role="senior-staff"))
+    assert actor_from_config(senior).role is Role.SENIOR_STAFF
+
+
+def test_an_actor_has_a_name_and_a_known_role() -> None:
+    with pytest.raises(ValueError, match="needs a name"):
+        Actor(" ")
+    with pytest.raises(ValueError):
+        Actor("x", "caretaker")  # type: ignore[arg-type]
