@@ -52,6 +52,7 @@ class EventType(StrEnum):
     LETTER_QUEUED = "letter-queued"
     LETTER_SENT = "letter-sent"
     LETTER_FAILED = "letter-failed"
+    LETTER_OUTCOME_UNKNOWN = "letter-outcome-unknown"
     LETTER_TO_POST = "letter-to-post"
     LETTER_POSTED = "letter-posted"
     MEETING_SCHEDULED = "meeting-scheduled"
@@ -108,6 +109,7 @@ PAYLOADS: Mapping[EventType, type[Payload]] = MappingProxyType(
         EventType.LETTER_QUEUED: LetterMoved,
         EventType.LETTER_SENT: LetterMoved,
         EventType.LETTER_FAILED: LetterMoved,
+        EventType.LETTER_OUTCOME_UNKNOWN: LetterMoved,
         EventType.LETTER_TO_POST: LetterMoved,
         EventType.LETTER_POSTED: LetterMoved,
         EventType.MEETING_SCHEDULED: MeetingScheduled,

@@ -50,6 +50,12 @@ class DaemonState(StrEnum):
     BACKING_OFF = "backing off"
     LOGIN_FAILED = "login failed"
     STOPPED = "stopped"
+    # Not written by the daemon: the record says it runs, but its process is gone (killed).
+    GONE = "not running"
+
+
+# States in which the daemon holds a connection the server should keep answering.
+CONNECTED_STATES = frozenset({DaemonState.CONNECTED, DaemonState.IDLE, DaemonState.POLLING})
 
 
 @dataclass(frozen=True)
@@ -75,10 +81,24 @@ class Health:
     pid: int = 0
     detail: str = ""
     token: TokenStatus | None = None
+    # Which process wrote this, so a reader can tell it still runs: the host, the kernel's
+    # boot id and the process's start time (a pid alone may be reused after a reboot or so).
+    host: str = ""
+    boot_id: str = ""
+    started: str = ""
+    # When the mail server last answered, and the longest a healthy session goes without.
+    last_answer: datetime | None = None
+    answer_within: float = 0.0
 
     def stale(self, at: datetime, seconds: float = 120.0) -> bool:
         """No word for longer than a healthy daemon ever stays silent."""
         return (at - self.updated).total_seconds() > seconds
+
+    def server_silent(self, at: datetime) -> bool:
+        """Connected, yet the server has not answered for longer than a healthy session allows."""
+        if self.state not in CONNECTED_STATES or self.last_answer is None or not self.answer_within:
+            return False
+        return (at - self.last_answer).total_seconds() > self.answer_within
 
     @property
     def failing(self) -> bool:
@@ -87,4 +107,5 @@ class Health:
             DaemonState.BACKING_OFF,
             DaemonState.LOGIN_FAILED,
             DaemonState.STOPPED,
+            DaemonState.GONE,
         )

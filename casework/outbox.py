@@ -21,6 +21,10 @@ class LetterStatus(StrEnum):
     APPROVED = "approved"
     QUEUED = "queued"
     SENDING = "sending"
+    # The whole letter reached the server but its answer never came (a timeout after the
+    # final dot, a dropped connection, a crash): it may have been delivered. Held for the
+    # office, never resent on its own.
+    OUTCOME_UNKNOWN = "outcome-unknown"
     SENT = "sent"
     FAILED = "failed"
     TO_POST = "to-post"
@@ -51,6 +55,9 @@ class LetterRecord:
     next_attempt: datetime | None = None
     last_error: str = ""
     sent_at: datetime | None = None
+    # Set just before the final dot goes to the server, cleared when its answer is recorded:
+    # while set, the server may hold the whole letter, so it is never sent again unasked.
+    dot_sent_at: datetime | None = None
 
     @property
     def attachment_name(self) -> str:
@@ -59,17 +66,19 @@ class LetterRecord:
 
 
 class LetterMove(StrEnum):
-    """A step a letter takes: the first five by a person, the rest by the sender (the daemon)."""
+    """A step a letter takes: by a person (``MoveRule.by_person``) or by the sender (the daemon)."""
 
     SUBMIT = "submit"  # ask the headteacher to approve
     APPROVE = "approve"  # the headteacher approves
     QUEUE = "queue"  # hand to the daemon to send (or print)
-    RETRY = "retry"  # a failed letter back in the queue
+    RETRY = "retry"  # a failed or held letter back in the queue (sent again)
     POSTED = "posted"  # the office has put a printed letter in the post
+    CONFIRM_SENT = "confirm-sent"  # the office found that a held letter did arrive
     CLAIM = "claim"  # the sender takes a queued letter, its Message-ID stored first
     SENT = "sent"  # the server accepted it
     DEFER = "defer"  # a temporary failure: back in the queue with a time to retry
     FAIL = "fail"  # a permanent failure
+    HOLD = "hold"  # no answer after the final dot: it may have arrived; the office decides
     TO_POST = "to-post"  # the parent prefers post: into the print queue
 
 
@@ -117,12 +126,14 @@ MOVES: Mapping[LetterMove, MoveRule] = {
     LetterMove.QUEUE: _rule(
         (_S.DRAFTED, _S.APPROVED), _S.QUEUED, by_person=True, approval=Approval.GIVEN
     ),
-    LetterMove.RETRY: _rule((_S.FAILED,), _S.QUEUED, by_person=True),
+    LetterMove.RETRY: _rule((_S.FAILED, _S.OUTCOME_UNKNOWN), _S.QUEUED, by_person=True),
     LetterMove.POSTED: _rule((_S.TO_POST,), _S.POSTED, by_person=True),
+    LetterMove.CONFIRM_SENT: _rule((_S.OUTCOME_UNKNOWN,), _S.SENT, by_person=True),
     LetterMove.CLAIM: _rule((_S.QUEUED,), _S.SENDING, by_person=False),
     LetterMove.SENT: _rule((_S.SENDING,), _S.SENT, by_person=False),
     LetterMove.DEFER: _rule((_S.SENDING,), _S.QUEUED, by_person=False),
     LetterMove.FAIL: _rule((_S.QUEUED, _S.SENDING), _S.FAILED, by_person=False),
+    LetterMove.HOLD: _rule((_S.SENDING,), _S.OUTCOME_UNKNOWN, by_person=False),
     LetterMove.TO_POST: _rule((_S.QUEUED,), _S.TO_POST, by_person=False),
 }
 
@@ -133,10 +144,12 @@ _DONE = {
     LetterMove.QUEUE: "queued",
     LetterMove.RETRY: "retried",
     LetterMove.POSTED: "marked as posted",
+    LetterMove.CONFIRM_SENT: "confirmed as sent",
     LetterMove.CLAIM: "claimed for sending",
     LetterMove.SENT: "marked as sent",
     LetterMove.DEFER: "deferred",
     LetterMove.FAIL: "marked as failed",
+    LetterMove.HOLD: "held for the office",
     LetterMove.TO_POST: "put in the print queue",
 }
 
@@ -207,14 +220,17 @@ def moved(
     if move is LetterMove.APPROVE:
         changes = {"approved_by": actor.name}
     elif move in (LetterMove.QUEUE, LetterMove.RETRY):
-        changes = {"last_error": "", "next_attempt": None}
+        changes = {"last_error": "", "next_attempt": None, "dot_sent_at": None}
     elif move is LetterMove.CLAIM:
         # A letter claimed again keeps its first Message-ID: the key to sending exactly once.
         changes = {"message_id": letter.message_id or message_id, "attempts": letter.attempts + 1}
-    elif move in (LetterMove.SENT, LetterMove.POSTED):
-        changes = {"sent_at": now, "last_error": ""}
+    elif move in (LetterMove.SENT, LetterMove.POSTED, LetterMove.CONFIRM_SENT):
+        changes = {"sent_at": now, "last_error": "", "dot_sent_at": None}
     elif move is LetterMove.DEFER:
-        changes = {"last_error": error, "next_attempt": retry_at}
+        changes = {"last_error": error, "next_attempt": retry_at, "dot_sent_at": None}
     elif move is LetterMove.FAIL:
+        changes = {"last_error": error, "dot_sent_at": None}
+    elif move is LetterMove.HOLD:
+        # The facts stay on the letter, and when the dot went (the server may have it).
         changes = {"last_error": error}
     return replace(letter, status=to, **changes)

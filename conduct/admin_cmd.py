@@ -14,7 +14,7 @@ from casework.config import Config, find_config, load_config
 from casework.policy import PRESETS, new_policy_text, preset_text
 from casework.retention import RecordClass
 from casework.tomlread import ConfigError
-from store.db import Store
+from store.db import Store, StoreError
 from store.files import make_dir
 
 LANGUAGE_NAMES = {"en": "English", "cy": "Welsh", "cy+en": "Welsh and English"}
@@ -121,11 +121,39 @@ def check(args: argparse.Namespace, config: Config) -> int:
             f"  mail:   {config.mail.imap.user} at {config.mail.imap.host}:{config.mail.imap.port}, "
             f"watching {config.mail.imap.folder} for {config.mail.imap.watch_flag}"
         )
+        print(f"  daemon: {_daemon_line(config)}")
     if args.mail:
         from conduct.mail_check import check_mail
 
         return check_mail(config)
     return 0
+
+
+def _daemon_line(config: Config) -> str:
+    """What the daemon's health record says, checked against the process table."""
+    from casework.clock import process_clock
+    from casework.mailrecords import DaemonState
+    from store.liveness import daemon_health
+
+    try:
+        health = daemon_health(Store(config.store.data_dir))
+    except (OSError, StoreError):
+        return "unknown (the data directory cannot be read)"
+    if health is None:
+        return "has never run"
+    now = process_clock().now()
+    at = f"{health.updated.astimezone():%Y-%m-%d %H:%M:%S}"
+    if health.state is DaemonState.GONE:
+        return f"NOT RUNNING: {health.detail} (last record {at})"
+    if health.state is DaemonState.STOPPED:
+        return f"stopped at {at}"
+    where = f"pid {health.pid} on {health.host}" if health.host else f"pid {health.pid}"
+    line = f"{health.state.value} ({where}), last record {at}"
+    if health.server_silent(now) and health.last_answer is not None:
+        line += f"; the server has not answered since {health.last_answer.astimezone():%H:%M:%S}"
+    elif health.stale(now):
+        line += "; no word since then (on another host, or hung)"
+    return line
 
 
 def audit_verify(args: argparse.Namespace, config: Config) -> int:

@@ -10,10 +10,11 @@ from typing import Any
 
 from casework.config import Config
 from mailer.daemon import Daemon, DaemonLocked
-from mailer.ingest import Fate, ingest_raw
+from mailer.ingest import STREAM_OVER, Fate, ingest_raw, ingest_vaulted
 from store.casebook import Casebook, NotFound
 from store.inbox import Inbox
 from store.maillog import MailLog
+from store.vault_stream import blob_size
 
 
 def register(sub: Any) -> None:
@@ -84,10 +85,16 @@ def quarantine_retry(args: argparse.Namespace, config: Config) -> int:
     if not matches:
         raise NotFound(f"nothing in quarantine with id {args.id!r}")
     record = matches[0]
-    raw = book.vault.get(record.sha256)
-    handled = ingest_raw(
-        raw, inbox, config, folder=record.folder, uidvalidity=record.uidvalidity, uid=record.uid
-    )
+    folder, uidvalidity, uid = record.folder, record.uidvalidity, record.uid
+    size = blob_size(book.vault, record.sha256)
+    if size > STREAM_OVER:
+        # Read as a stream from the vault, as the daemon does: never whole in memory.
+        handled = ingest_vaulted(
+            record.sha256, size, inbox, config, folder=folder, uidvalidity=uidvalidity, uid=uid
+        )
+    else:
+        raw = book.vault.get(record.sha256)
+        handled = ingest_raw(raw, inbox, config, folder=folder, uidvalidity=uidvalidity, uid=uid)
     if handled.fate in (Fate.QUARANTINED, Fate.FAILED):
         print(f"conduct: {args.id} failed again; it stays in quarantine", file=sys.stderr)
         return 1

@@ -18,8 +18,9 @@ MOVE_HELP = {
     LetterMove.SUBMIT: "ask the headteacher to approve a letter",
     LetterMove.APPROVE: "approve a letter (the headteacher only)",
     LetterMove.QUEUE: "hand a letter to the daemon to send (or print, for post)",
-    LetterMove.RETRY: "put a letter that failed back in the queue",
+    LetterMove.RETRY: "put a letter that failed, or whose outcome is unknown, back in the queue",
     LetterMove.POSTED: "record that a letter in the print queue has been posted",
+    LetterMove.CONFIRM_SENT: "record that a letter whose outcome was unknown did reach the parent",
 }
 
 

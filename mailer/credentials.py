@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 from collections.abc import Mapping
@@ -13,6 +14,21 @@ from mailer.errors import SecretError
 from mailer.oauth import Now, TokenKeeper, token_source
 
 COMMAND_TIMEOUT_SECONDS = 30.0
+# What is kept of a failing command's stderr: one line, this long at most, secrets masked.
+STDERR_LINE_LIMIT = 200
+# Anything that looks like a token or a password: a long unbroken run of token characters,
+# the value after "Bearer", and the value of a key=value or key: value naming a secret.
+_LONG_WORD = re.compile(
+    r"(?<![A-Za-z0-9._~+/=\-])(?:[A-Za-z0-9._~+/=\-]{24,}"
+    r"|(?=[A-Za-z._~+/=\-]*[0-9])(?=[0-9._~+/=\-]*[A-Za-z])[A-Za-z0-9._~+/=\-]{12,})"
+    r"(?![A-Za-z0-9._~+/=\-])"
+)
+_BEARER = re.compile(r"(?i)\b(bearer|basic)\s+\S+")
+_SECRET_VALUE = re.compile(
+    r"(?i)\b([\w-]*(?:pass(?:word|wd)?|secret|token|key|auth\w*|credential)s?)"
+    r"(\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|\S+)"
+)
+REDACTED = "[redacted]"
 
 
 @dataclass(frozen=True)
@@ -98,11 +114,24 @@ def _run(command: str, what: str, timeout: float) -> str:
     except subprocess.TimeoutExpired:
         raise SecretError(f"{what}: {argv[0]!r} did not finish within {timeout:g} s") from None
     if done.returncode != 0:
-        # stderr may explain (e.g. "token expired"); stdout might hold a secret, so it is not shown.
-        err = done.stderr.decode("utf-8", "replace").strip()[:300]
+        # stderr may explain ("token expired"), but it can also echo the token or password:
+        # keep its first line only, with anything secret-looking masked. stdout is never shown.
+        err = redacted_first_line(done.stderr.decode("utf-8", "replace"))
         detail = f": {err}" if err else ""
         raise SecretError(f"{what}: {argv[0]!r} exited with status {done.returncode}{detail}")
     value = done.stdout.decode("utf-8", "replace").strip()
     if not value:
         raise SecretError(f"{what}: {argv[0]!r} printed nothing")
     return value
+
+
+def redacted_first_line(text: str) -> str:
+    """The first non-empty line of ``text``, secrets masked and cut to STDERR_LINE_LIMIT."""
+    line = next((x.strip() for x in text.splitlines() if x.strip()), "")
+    line = "".join(ch if ch.isprintable() else " " for ch in line)
+    line = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", line)
+    line = _SECRET_VALUE.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", line)
+    line = _LONG_WORD.sub(REDACTED, line)
+    if len(line) > STDERR_LINE_LIMIT:
+        line = line[: STDERR_LINE_LIMIT - 1] + "…"
+    return line

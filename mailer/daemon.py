@@ -7,25 +7,22 @@ The shape is django-mailer's: passes that can be tested on their own (`ingest_pe
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 from types import FrameType
-from typing import Protocol
 
 from filelock import FileLock, Timeout
 
 from casework.clock import Clock, process_clock
 from casework.config import Config, Operator, load_config
-from casework.mailrecords import DaemonState, Health
+from casework.mailrecords import DaemonState
 from casework.outbox import LetterStatus
 from casework.tomlread import ConfigError
 from mailer.backoff import backoff_delay
 from mailer.credentials import SignIn
+from mailer.daemon_health import HEARTBEAT_S, HealthRecorder
 from mailer.errors import (
     ImapError,
     ImapLoginError,
@@ -33,9 +30,10 @@ from mailer.errors import (
     SecretError,
     TokenNetworkError,
 )
-from mailer.imap_conn import ImapSession, connect
+from mailer.imap_conn import LIVENESS_SECONDS, RESPONSE_TIMEOUT_SECONDS, ImapSession, connect
 from mailer.ingest import ingest_pending
-from mailer.sender import recover_sending, send_pending
+from mailer.sender import next_due, recover_sending, send_pending
+from mailer.watchers import FileWatcher, Watcher
 from store.casebook import Casebook
 from store.db import StoreError
 from store.inbox import DAEMON, Inbox
@@ -45,11 +43,12 @@ from store.watch import StoreWatcher
 
 log = logging.getLogger("conduct.mailer")
 
-HEARTBEAT_S = 30.0
 LOGIN_FAILED_MIN_WAIT_S = 60.0
 # A server that keeps saying "token expired" to fresh tokens is refusing us: after this many
 # in a row it is a failed sign-in (with backoff), not a renewal.
 MAX_TOKEN_EXPIRED_IN_A_ROW = 3
+# The shortest wait between passes: a letter that stays due (a store fault) must not spin.
+MIN_WAIT_S = 0.5
 
 
 class DaemonLocked(Exception):
@@ -65,16 +64,19 @@ class Daemon:
         *,
         stop: threading.Event | None = None,
         clock: Clock | None = None,
+        response_timeout: float = RESPONSE_TIMEOUT_SECONDS,
+        liveness: float = LIVENESS_SECONDS,
     ) -> None:
         self.config = self._as_daemon(config)
         self.clock = clock or process_clock()
         self.stop = stop or threading.Event()
         self.wake = threading.Event()
         self.reload_requested = threading.Event()
-        self._health = Health(DaemonState.STARTING, self.clock.now(), pid=os.getpid())
-        self._health_lock = threading.Lock()
+        # How long the server may take to answer, and how often IDLE proves it still does.
+        self.response_timeout = response_timeout
+        self.liveness = liveness
+        self._health = HealthRecorder(self.clock)
         self._session: ImapSession | None = None
-        self._recovered = False
         self.signin = self._sign_in(self.config)
         self._open_store()
 
@@ -98,19 +100,15 @@ class Daemon:
         self, state: DaemonState, *, error: str | None = None, good: bool = False, detail: str = ""
     ) -> None:
         """Record the watcher's state for the dashboard; a good check stamps the time."""
-        with self._health_lock:
-            h = self._health
-            at = self.clock.now()
-            self._health = Health(
-                state=state,
-                updated=at,
-                last_good_check=at if good else h.last_good_check,
-                last_error=h.last_error if error is None else error,
-                pid=os.getpid(),
-                detail=detail or h.detail,
-                token=self.signin.keeper.status() if self.signin and self.signin.keeper else None,
-            )
-            health = self._health
+        keeper = self.signin.keeper if self.signin else None
+        health = self._health.record(
+            state,
+            error=error,
+            good=good,
+            detail=detail,
+            token=keeper.status() if keeper else None,
+            session=self._session,
+        )
         try:
             self.maillog.write_health(health)
         except OSError as exc:
@@ -118,9 +116,7 @@ class Daemon:
 
     def _heartbeat(self) -> None:
         while not self.stop.wait(HEARTBEAT_S):
-            with self._health_lock:
-                state = self._health.state
-            self.set_health(state)
+            self.set_health(self._health.state)
 
     # -- signals and watchers -----------------------------------------------------------
 
@@ -150,7 +146,7 @@ class Daemon:
             self.reload_requested.set()
             self.wake.set()
 
-        config_watch = _FileWatcher(config_path, config_changed)
+        config_watch = FileWatcher(config_path, config_changed)
         return [store_watch, config_watch]
 
     def _store_changed(self) -> None:
@@ -236,7 +232,7 @@ class Daemon:
                 # Stop may have come just before the clear: never start a long wait after it.
                 if self.stop.is_set():
                     break
-                session.wait(timeout=self._until_relogin(session), stop=self.wake)
+                session.wait(timeout=self._wait_seconds(session), stop=self.wake)
                 if self._relogin_due(session):
                     self._sign_in_again()
             except ImapTokenExpired as exc:
@@ -315,13 +311,34 @@ class Daemon:
 
     def _open_session(self) -> ImapSession:
         assert self.config.mail is not None and self.signin is not None
-        session = connect(self.config.mail.imap, credential=self.signin.imap())
+        session = connect(
+            self.config.mail.imap,
+            credential=self.signin.imap(),
+            timeout=self.response_timeout,
+            liveness=self.liveness,
+        )
         try:
             session.select()
         except BaseException:
             session.close()
             raise
         return session
+
+    def _wait_seconds(self, session: ImapSession) -> float | None:
+        """The wait ends at the earliest of: IMAP news (IDLE), the store changing (``wake``),
+        the next letter's retry time, and the token's renewal time (None: IMAP alone)."""
+        limits = [self._until_letter_due(), self._until_relogin(session)]
+        known = [x for x in limits if x is not None]
+        return max(MIN_WAIT_S, min(known)) if known else None
+
+    def _until_letter_due(self) -> float | None:
+        try:
+            due = next_due(self.outbox)
+        except StoreError:
+            return None
+        if due is None:
+            return None
+        return max(0.0, (due - self.clock.now()).total_seconds())
 
     @staticmethod
     def _until_relogin(session: ImapSession) -> float | None:
@@ -348,9 +365,9 @@ class Daemon:
                 old.close()
 
     def _pass(self, session: ImapSession) -> None:
-        if not self._recovered:
-            recover_sending(self.outbox, self.config, session, signin=self.signin)
-            self._recovered = True
+        # Letters an interruption left in "sending" (a crash, a store fault): none is being
+        # sent now, since passes never overlap. Cheap when there are none.
+        recover_sending(self.outbox, self.config, session, signin=self.signin)
         counts = ingest_pending(session, self.inbox, self.config, should_stop=self.stop)
         if counts.handled or counts.failed:
             log.info(
@@ -385,50 +402,27 @@ class Daemon:
             self._session = None
 
     def _sleep(self, seconds: float) -> None:
+        """Back off for ``seconds``, still sending each letter when it falls due (SMTP may work)."""
         end = time.monotonic() + seconds
+        due = self._until_letter_due()
+        due_at = None if due is None else time.monotonic() + max(MIN_WAIT_S, due)
         while not self.stop.is_set():
-            remaining = end - time.monotonic()
+            now = time.monotonic()
+            if due_at is not None and now >= due_at:
+                self._send_without_imap()
+                due = self._until_letter_due()
+                due_at = None if due is None else time.monotonic() + max(MIN_WAIT_S, due)
+                continue
+            remaining = end - now
             if remaining <= 0:
                 return
+            limit = remaining if due_at is None else min(remaining, due_at - now)
             self.wake.clear()
-            if self.stop.is_set() or (self.wake.wait(min(remaining, 1.0)) and self.stop.is_set()):
+            if self.stop.is_set():
                 return
-
-
-class Watcher(Protocol):
-    """Something that watches files in a thread of its own."""
-
-    def start(self) -> None:
-        """Begin watching."""
-
-    def stop(self) -> None:
-        """Stop watching."""
-
-
-class _FileWatcher:
-    """Calls back when one file changes (config.toml), editors' rename-saves included."""
-
-    def __init__(self, path: Path, on_change: Callable[[], None]) -> None:
-        from watchdog.events import FileSystemEvent, FileSystemEventHandler
-        from watchdog.observers import Observer
-
-        target = path
-
-        class Handler(FileSystemEventHandler):
-            def on_any_event(self, event: FileSystemEvent) -> None:
-                paths = {str(event.src_path), str(getattr(event, "dest_path", "") or "")}
-                if str(target) in paths:
-                    on_change()
-
-        self._observer = Observer()
-        self._observer.schedule(Handler(), str(path.parent), recursive=False)
-        self._observer.daemon = True
-
-    def start(self) -> None:
-        """Begin watching."""
-        self._observer.start()
-
-    def stop(self) -> None:
-        """Stop watching."""
-        self._observer.stop()
-        self._observer.join(timeout=5)
+            if self.wake.wait(min(limit, 1.0)):
+                if self.stop.is_set():
+                    return
+                # The store changed (a letter queued): look again when it is due.
+                due = self._until_letter_due()
+                due_at = None if due is None else time.monotonic() + max(MIN_WAIT_S, due)

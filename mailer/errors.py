@@ -55,3 +55,23 @@ class PermanentSendError(SendError):
         super().__init__(message)
         self.code = code
         self.reply = reply
+
+
+class OutcomeUnknown(SendError):
+    """The whole letter reached the server but its answer never came: it may be delivered.
+
+    Never retried on its own; the letter is held for the office with these facts.
+    """
+
+
+class RecordingFailed(SendError):
+    """Sending went as far as ``stage`` but the store could not record it; ``__cause__`` says why.
+
+    ``stage`` is "before-dot" (the final dot was not sent: nothing was delivered) or
+    "accepted" (the server accepted the letter: it must never be sent again).
+    """
+
+    def __init__(self, stage: str, cause: BaseException) -> None:
+        super().__init__(f"could not record the letter's progress ({stage}): {cause}")
+        self.stage = stage
+        self.cause = cause

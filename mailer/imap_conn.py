@@ -5,27 +5,21 @@ Rules this module keeps (see DESIGN.md, "Mail"):
 - messages are read with ``BODY.PEEK[]``; we never set \\Seen, move, delete or unflag;
 - our only mark on an incoming message is the processed keyword, and only where
   PERMANENTFLAGS says keywords stick (pymap's dict backend silently drops them);
-- IDLE payloads are never parsed. imapclient's ``idle_check`` reads lines from a
-  non-blocking socket, so a response split across TCP reads is lost or raises
-  "unterminated line" (imapclient issue #519), and at EOF it returns ``[]`` forever
-  (issue #565). We only wait for the socket to become readable, end IDLE with a
-  blocking read, and then ask the server with a real UID SEARCH.
+- IDLE payloads are never parsed (``mailer.imap_idle`` says why);
+- a connection that stops carrying traffic (a NAT or firewall dropping it) is noticed:
+  TCP keepalive on the socket, IDLE re-issued every ``LIVENESS_SECONDS`` so the server must
+  answer DONE within the response timeout, and ``last_answer_mono`` for the health record;
+- big messages are fetched in chunks straight into a file (``mailer.imap_fetch``).
 """
 
 from __future__ import annotations
 
-import imaplib
-import re
-import select
 import socket
-import ssl
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from enum import StrEnum
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -33,131 +27,63 @@ from imapclient import IMAPClient
 from imapclient import exceptions as imap_exc
 
 from casework.config import LOOPBACK_HOSTS, Imap
+from mailer import imap_fetch, imap_sent
 from mailer.credentials import Credential, resolve
 from mailer.errors import (
-    ImapError,
     ImapLoginError,
     ImapNetworkError,
     ImapProtocolError,
     ImapTokenExpired,
 )
+from mailer.imap_idle import (
+    WaitResult,
+    end_idle,
+    sleep_or_stop,
+    start_idle,
+    take_news,
+    wait_readable,
+)
+from mailer.imap_types import (
+    FetchedMessage,
+    FolderState,
+    as_text,
+    search_criteria,
+    ssl_context,
+    text_of,
+    translated,
+)
 from mailer.signin_errors import Who, explain_imap
+
+__all__ = [
+    "FetchedMessage",
+    "FolderState",
+    "ImapSession",
+    "WaitResult",
+    "connect",
+    "search_criteria",
+    "ssl_context",
+]
 
 # RFC 2177: clients must re-issue IDLE at least every 29 minutes or risk being logged out.
 MAX_IDLE_SECONDS = 29 * 60
+# IDLE is ended and re-issued at least this often, so that a connection silently dropped on
+# the way (NAT, firewall) is noticed within two minutes: DONE must be answered within the
+# response timeout, or the connection is dead.
+LIVENESS_SECONDS = 60.0
+# How long any command (DONE included) may wait for the server's answer.
+RESPONSE_TIMEOUT_SECONDS = 30.0
+# TCP keepalive: probes after a minute without traffic, every 15 s, four unanswered = dead.
+KEEPALIVE = (60, 15, 4)
 FETCH_BATCH = 10
-# How often a wait looks at the stop Event; also bounds how late a stop is noticed.
-STOP_CHECK_SECONDS = 0.25
-
-# System flags have their own SEARCH keys; anything else is searched as KEYWORD.
-_SYSTEM_FLAG_SEARCH = {
-    "\\flagged": ("FLAGGED", "UNFLAGGED"),
-    "\\answered": ("ANSWERED", "UNANSWERED"),
-    "\\draft": ("DRAFT", "UNDRAFT"),
-}
-# A keyword is an IMAP atom: refuse anything that could change the command's meaning.
-_ATOM = re.compile(r"^[A-Za-z0-9$_.\-]{1,64}$")
-_MESSAGE_ID = re.compile(r"^<[^<>\s\"\\]{1,900}>$")
-
-
-class WaitResult(StrEnum):
-    """Why a wait ended: the server said something, time ran out, or we were asked to stop."""
-
-    ACTIVITY = "activity"
-    TIMEOUT = "timeout"
-    STOPPED = "stopped"
-
-
-@dataclass(frozen=True)
-class FolderState:
-    """What SELECT told us about the watched folder."""
-
-    folder: str
-    uidvalidity: int
-    uidnext: int | None
-    exists: int
-    keywords_allowed: bool
-
-
-@dataclass(frozen=True)
-class FetchedMessage:
-    """One message as fetched: its identity on the server, raw bytes, arrival time and flags."""
-
-    folder: str
-    uidvalidity: int
-    uid: int
-    raw: bytes
-    internaldate: datetime | None
-    flags: tuple[str, ...]
-
-
-def ssl_context(ca_file: object | None) -> ssl.SSLContext:
-    """A verifying TLS context; ``ca_file`` adds a private CA (a self-signed school server)."""
-    return ssl.create_default_context(cafile=str(ca_file) if ca_file is not None else None)
-
-
-@contextmanager
-def _translated(what: str) -> Iterator[None]:
-    """Turn imaplib/imapclient/socket exceptions into our three named kinds."""
-    try:
-        yield
-    except ImapError:
-        raise
-    except imap_exc.LoginError as exc:
-        raise ImapLoginError(f"{what}: the server refused the login: {_text(exc)}") from exc
-    except ssl.SSLCertVerificationError as exc:
-        raise ImapNetworkError(
-            f"{what}: the server's TLS certificate could not be verified "
-            f"({exc.verify_message}); set ca_file for a private CA"
-        ) from exc
-    except imaplib.IMAP4.abort as exc:
-        # abort is a subclass of error, so it must be caught first: it means the link is gone.
-        raise ImapNetworkError(f"{what}: connection lost: {_text(exc)}") from exc
-    except (TimeoutError, OSError, EOFError) as exc:
-        raise ImapNetworkError(f"{what}: {exc.__class__.__name__}: {exc}") from exc
-    except (imaplib.IMAP4.error, imap_exc.IMAPClientError) as exc:
-        raise ImapProtocolError(f"{what}: {_text(exc)}") from exc
-
-
-def _text(exc: BaseException) -> str:
-    arg = exc.args[0] if exc.args else exc
-    if isinstance(arg, bytes):
-        return arg.decode("utf-8", "replace")
-    return str(arg)
-
-
-def _s(value: Any) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-
-
-def search_criteria(
-    watch_flag: str, processed_keyword: str, *, watch: str = "flag", keywords: bool = True
-) -> list[str]:
-    """The UID SEARCH for watched, not-yet-processed messages, e.g. ``FLAGGED UNKEYWORD X``.
-
-    ``watch="folder"`` takes every message in the folder. Where the server keeps no keywords
-    (Exchange Online) UNKEYWORD would match everything anyway: the store knows what is done.
-    """
-    if not _ATOM.match(processed_keyword):
-        raise ImapProtocolError(f"processed_keyword {processed_keyword!r} is not a valid keyword")
-    system = _SYSTEM_FLAG_SEARCH.get(watch_flag.lower())
-    if watch == "folder":
-        keys = ["ALL"]
-    elif system is not None:
-        keys = [system[0]]
-    elif _ATOM.match(watch_flag):
-        keys = ["KEYWORD", watch_flag]
-    else:
-        raise ImapProtocolError(f"watch_flag {watch_flag!r} is not a flag we can search for")
-    return [*keys, "UNKEYWORD", processed_keyword] if keywords else keys
 
 
 def connect(
     settings: Imap,
     *,
     credential: Credential | None = None,
-    timeout: float = 30.0,
+    timeout: float = RESPONSE_TIMEOUT_SECONDS,
     use_idle: bool | None = None,
+    liveness: float = LIVENESS_SECONDS,
 ) -> ImapSession:
     """Open, secure and log in; raise ImapLoginError, ImapNetworkError or SecretError.
 
@@ -171,7 +97,7 @@ def connect(
     if settings.security not in ("tls", "starttls", "plain"):
         raise ImapProtocolError(f"{where}: unknown security {settings.security!r}")
     client: IMAPClient | None = None
-    with _translated(where):
+    with translated(where):
         try:
             context = None if settings.security == "plain" else ssl_context(settings.ca_file)
             client = IMAPClient(
@@ -181,6 +107,7 @@ def connect(
                 ssl_context=context,
                 timeout=timeout,
             )
+            keepalive(client.socket())
             if settings.security == "starttls":
                 if not client.has_capability("STARTTLS"):
                     raise ImapProtocolError(f"{where}: the server does not offer STARTTLS")
@@ -191,7 +118,7 @@ def connect(
                 else:
                     client.login(cred.user, cred.value)
             except imap_exc.LoginError as exc:
-                reply = _text(exc)
+                reply = text_of(exc)
                 hint = explain_imap(reply, Who(cred.user), oauth=cred.oauth)
                 said = f"the server refused the login: {reply}"
                 raise ImapLoginError(
@@ -203,9 +130,27 @@ def connect(
             if client is not None:
                 _close_quietly(client)
             raise
-    session = ImapSession(client, settings, use_idle=use_idle)
+    session = ImapSession(
+        client, settings, use_idle=use_idle, liveness=liveness, response_timeout=timeout
+    )
     session.renew_at_mono = cred.renew_at_mono
     return session
+
+
+def keepalive(sock: socket.socket) -> None:
+    """TCP keepalive on the socket: keeps NAT state alive and lets the kernel see a dead peer."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    idle, interval, count = KEEPALIVE
+    # Linux names; other systems keep their defaults (the IDLE cycle still notices).
+    for name, value in (
+        ("TCP_KEEPIDLE", idle),
+        ("TCP_KEEPINTVL", interval),
+        ("TCP_KEEPCNT", count),
+    ):
+        option = getattr(socket, name, None)
+        if option is not None:
+            with suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, option, value)
 
 
 def _close_quietly(client: IMAPClient) -> None:
@@ -217,13 +162,25 @@ def _close_quietly(client: IMAPClient) -> None:
 class ImapSession:
     """A logged-in connection; after an ImapNetworkError it is dead: close it and connect again."""
 
-    def __init__(self, client: IMAPClient, settings: Imap, *, use_idle: bool | None = None) -> None:
+    def __init__(
+        self,
+        client: IMAPClient,
+        settings: Imap,
+        *,
+        use_idle: bool | None = None,
+        liveness: float = LIVENESS_SECONDS,
+        response_timeout: float = RESPONSE_TIMEOUT_SECONDS,
+    ) -> None:
         self._client = client
+        self._response_timeout = response_timeout
         self._settings = settings
+        self._liveness = liveness
+        # When the server last answered us (time.monotonic()): it just did, at login.
+        self.last_answer_mono = time.monotonic()
         self._state: FolderState | None = None
         self._broken = False
         caps = client.capabilities()
-        self._capabilities = frozenset(_s(c).upper() for c in caps)
+        self._capabilities = frozenset(as_text(c).upper() for c in caps)
         self._use_idle = ("IDLE" in self._capabilities) if use_idle is None else use_idle
         self._where = f"IMAP {settings.host}:{settings.port}"
         # When the OAuth token we logged in with is due for renewal: log in again before then.
@@ -255,13 +212,34 @@ class ImapSession:
         """The selected watch folder, or None before ``select``."""
         return self._state
 
+    @property
+    def client(self) -> IMAPClient:
+        """The imapclient connection, for this package's helpers (use inside ``op``)."""
+        return self._client
+
+    @property
+    def settings(self) -> Imap:
+        """The [mail.imap] settings this session was opened with."""
+        return self._settings
+
+    @property
+    def answer_within(self) -> float:
+        """The longest a healthy session goes without hearing from the server, in seconds."""
+        if self._use_idle:
+            period = min(float(self._settings.idle_seconds), MAX_IDLE_SECONDS, self._liveness)
+        else:
+            period = float(self._settings.poll_seconds)
+        return period + self._response_timeout
+
     @contextmanager
-    def _op(self, what: str) -> Iterator[None]:
+    def op(self, what: str) -> Iterator[None]:
+        """Run IMAP commands: errors become ours, and a success records that the server answered."""
         if self._broken:
             raise ImapNetworkError(f"{self._where}: connection already lost; reconnect")
         try:
-            with _translated(f"{self._where} {what}"):
+            with translated(f"{self._where} {what}"):
                 yield
+            self.last_answer_mono = time.monotonic()
         except ImapNetworkError as exc:
             self._broken = True
             bye = self._bye(exc)
@@ -275,7 +253,7 @@ class ImapSession:
     def _bye(self, exc: BaseException) -> str:
         """The server's BYE text, if it said why it hung up."""
         byes = self._client._imap.untagged_responses.get("BYE") or []
-        texts = [_s(b) for b in byes if b]
+        texts = [as_text(b) for b in byes if b]
         return " ".join([*texts, str(exc)])
 
     def close(self) -> None:
@@ -292,11 +270,17 @@ class ImapSession:
     def select(self, folder: str | None = None) -> FolderState:
         """Select the watch folder (read-write, for the keyword) and read UIDVALIDITY."""
         name = folder if folder is not None else self._settings.folder
-        with self._op(f"SELECT {name}"):
+        with self.op(f"SELECT {name}"):
             info = self._client.select_folder(name)
         # What SELECT reported is the state we start from, not news to wake a wait.
         self._client._imap.untagged_responses.clear()
         self._state = self._folder_state(name, info)
+        return self._state
+
+    def reselect(self, folder: str) -> FolderState:
+        """Select a folder again after looking elsewhere (inside an ``op``)."""
+        info = self._client.select_folder(folder)
+        self._state = self._folder_state(folder, info)
         return self._state
 
     def _folder_state(self, name: str, info: dict[bytes, Any]) -> FolderState:
@@ -304,9 +288,9 @@ class ImapSession:
         perm = info.get(b"PERMANENTFLAGS")
         if perm is None:
             # RFC 3501 7.1: without PERMANENTFLAGS, the FLAGS list is what may be stored.
-            allowed = kw.lower() in {_s(f).lower() for f in info.get(b"FLAGS", ())}
+            allowed = kw.lower() in {as_text(f).lower() for f in info.get(b"FLAGS", ())}
         else:
-            names = {_s(f).lower() for f in perm}
+            names = {as_text(f).lower() for f in perm}
             allowed = "\\*" in names or kw.lower() in names
         uidnext = info.get(b"UIDNEXT")
         return FolderState(
@@ -316,6 +300,10 @@ class ImapSession:
             exists=int(info.get(b"EXISTS", 0)),
             keywords_allowed=allowed,
         )
+
+    def selected(self) -> FolderState:
+        """The selected folder; ImapProtocolError before ``select``."""
+        return self._selected()
 
     def _selected(self) -> FolderState:
         if self._state is None:
@@ -331,7 +319,7 @@ class ImapSession:
             watch=self._settings.watch,
             keywords=state.keywords_allowed,
         )
-        with self._op("UID SEARCH"):
+        with self.op("UID SEARCH"):
             # Messages another client added since our last command are not in our view of
             # the mailbox until the server syncs it; NOOP makes it do so before we search.
             self._client.noop()
@@ -342,24 +330,17 @@ class ImapSession:
 
     def fetch(self, uids: Sequence[int], batch_size: int = FETCH_BATCH) -> Iterator[FetchedMessage]:
         """Fetch raw bytes, INTERNALDATE and FLAGS in small batches, without setting \\Seen."""
-        state = self._selected()
-        for start in range(0, len(uids), max(1, batch_size)):
-            batch = list(uids[start : start + batch_size])
-            with self._op("UID FETCH"):
-                data = self._client.fetch(batch, [b"BODY.PEEK[]", b"INTERNALDATE", b"FLAGS"])
-            for uid in batch:
-                item = data.get(uid)
-                # A message expunged by someone else since the search simply is not there.
-                if item is None or b"BODY[]" not in item:
-                    continue
-                yield FetchedMessage(
-                    folder=state.folder,
-                    uidvalidity=state.uidvalidity,
-                    uid=uid,
-                    raw=bytes(item[b"BODY[]"]),
-                    internaldate=_utc(item.get(b"INTERNALDATE")),
-                    flags=tuple(_s(f) for f in item.get(b"FLAGS", ())),
-                )
+        return imap_fetch.fetch_whole(self, uids, batch_size)
+
+    def sizes(self, uids: Sequence[int]) -> dict[int, int]:
+        """Each message's size in bytes (RFC822.SIZE); a message expunged meanwhile is left out."""
+        return imap_fetch.sizes(self, uids)
+
+    def fetch_into(
+        self, uid: int, write: Callable[[bytes], object], chunk: int = imap_fetch.CHUNK_BYTES
+    ) -> FetchedMessage | None:
+        """Fetch one message in chunks, each handed to ``write``; its ``raw`` is empty."""
+        return imap_fetch.fetch_into(self, uid, write, chunk)
 
     def mark_processed(self, uids: Sequence[int]) -> bool:
         """Add the processed keyword (+FLAGS.SILENT); False when the server cannot keep keywords."""
@@ -369,201 +350,60 @@ class ImapSession:
         if not state.keywords_allowed:
             return False
         search_criteria(self._settings.watch_flag, self._settings.processed_keyword)
-        with self._op("UID STORE"):
+        with self.op("UID STORE"):
             self._client.add_flags(list(uids), [self._settings.processed_keyword], silent=True)
         return True
 
     def noop(self) -> None:
         """Ask the server for news and prove the connection is alive."""
-        with self._op("NOOP"):
+        with self.op("NOOP"):
             self._client.noop()
 
     def wait(self, timeout: float | None = None, stop: threading.Event | None = None) -> WaitResult:
         """Block until the server may have news, ``timeout`` passes, or ``stop`` is set.
 
-        With IDLE the wait is capped at ``idle_seconds`` (<= 29 min) and ends early on any
-        server output; without IDLE it sleeps ``poll_seconds`` and sends NOOP. Either way
-        the caller should search again afterwards: the wait carries no information.
+        With IDLE the wait is capped at ``idle_seconds`` (<= 29 min) and at the liveness
+        period, and ends early on any server output; without IDLE it sleeps ``poll_seconds``
+        and sends NOOP. Either way the caller should search again afterwards.
         """
         self._selected()
         if self._use_idle:
-            limit = min(float(self._settings.idle_seconds), float(MAX_IDLE_SECONDS))
+            limit = min(float(self._settings.idle_seconds), MAX_IDLE_SECONDS, self._liveness)
             return self._idle(min(timeout, limit) if timeout is not None else limit, stop)
         limit = float(self._settings.poll_seconds)
         period = min(timeout, limit) if timeout is not None else limit
-        if _sleep(period, stop):
+        if sleep_or_stop(period, stop):
             return WaitResult.STOPPED
         self.noop()
         return WaitResult.TIMEOUT
 
-    # --- IDLE without trusting imapclient's idle_check (see module docstring) ---
-
     def _idle(self, seconds: float, stop: threading.Event | None) -> WaitResult:
         imap = self._client._imap
-        with self._op("IDLE"):
+        with self.op("IDLE"):
             # News that came with our last commands (another client's STORE or APPEND) will
             # not be announced again in IDLE: search again at once instead of waiting.
-            if _take_news(imap):
+            if take_news(imap):
                 return WaitResult.ACTIVITY
-            tag, early = self._start_idle(imap)
+            tag, early = start_idle(imap)
             try:
-                result = WaitResult.ACTIVITY if early else self._wait_readable(imap, seconds, stop)
+                if early:
+                    result = WaitResult.ACTIVITY
+                else:
+                    result = wait_readable(imap, self._client.socket(), seconds, stop)
             finally:
-                self._end_idle(imap, tag)
+                end_idle(imap, tag)
         return result
 
-    @staticmethod
-    def _start_idle(imap: Any) -> tuple[Any, bool]:
-        """Send IDLE; return its tag and whether the server had news before "+ idling"."""
-        tag = imap._command("IDLE")
-        early = False
-        while True:
-            # Untagged lines may come before the "+ idling" continuation (Dovecot sends the
-            # changes since our last command there); they are news, so the wait is over.
-            resp = imap._get_response()
-            if imap.tagged_commands.get(tag):
-                typ, data = imap.tagged_commands.pop(tag)
-                raise ImapProtocolError(f"IDLE refused: {typ} {_s(data[0]) if data else ''}")
-            if resp is None:
-                return tag, early or _take_news(imap)
-            early = True
-
-    def _wait_readable(self, imap: Any, seconds: float, stop: threading.Event | None) -> WaitResult:
-        sock = self._client.socket()
-        deadline = time.monotonic() + seconds
-        while True:
-            if _has_buffered_input(imap, sock):
-                return WaitResult.ACTIVITY
-            if stop is not None and stop.is_set():
-                return WaitResult.STOPPED
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return WaitResult.TIMEOUT
-            readable, _, _ = select.select([sock], [], [], min(remaining, STOP_CHECK_SECONDS))
-            if readable:
-                return WaitResult.ACTIVITY
-
-    @staticmethod
-    def _end_idle(imap: Any, tag: Any) -> None:
-        try:
-            imap.send(b"DONE\r\n")
-        except OSError:
-            # The server hung up; read what it said first (a BYE naming the reason).
-            with suppress(Exception):
-                while True:
-                    imap._get_response()
-            raise
-        # Blocking reads handle responses split across TCP segments correctly; the lines
-        # are not parsed beyond imaplib's framing because we never use their content.
-        while not imap.tagged_commands.get(tag):
-            imap._get_response()
-        typ, data = imap.tagged_commands.pop(tag)
-        # imaplib keeps every untagged response (EXISTS, FETCH ...) until someone asks for
-        # it; nobody will, so drop them rather than let a long-lived session grow.
-        imap.untagged_responses.clear()
-        if typ != "OK":
-            raise ImapProtocolError(f"IDLE ended with {typ} {_s(data[0]) if data else ''}")
-
-    # --- the Sent folder, for exactly-once sending ---
+    # --- the Sent folder, for sending at most once (mailer.imap_sent) ---
 
     def special_folder(self, use: str = "\\Sent") -> str | None:
         """The folder carrying a SPECIAL-USE attribute (RFC 6154), e.g. \\Sent; or a usual name."""
-        with self._op("LIST"):
-            found = self._client.find_special_folder(use.encode())
-        return _s(found) if found is not None else None
+        return imap_sent.special_folder(self, use)
 
     def append_sent(self, raw: bytes, when: datetime | None = None) -> None:
         """Store a copy of a letter we sent in the Sent folder (created if missing), marked \\Seen."""
-        folder = self._settings.sent_folder
-        with self._op(f"APPEND {folder}"):
-            if not self._client.folder_exists(folder):
-                try:
-                    self._client.create_folder(folder)
-                except imap_exc.IMAPClientError:
-                    # Another client may have created it between our check and our CREATE.
-                    if not self._client.folder_exists(folder):
-                        raise
-            # Our own copy is the one place \Seen is right: the office has "read" what it sent.
-            self._client.append(folder, raw, flags=(b"\\Seen",), msg_time=when)
+        imap_sent.append_sent(self, raw, when)
 
     def find_sent(self, message_id: str) -> bool:
         """True if the Sent folder holds a message with exactly this Message-ID header."""
-        if not _MESSAGE_ID.match(message_id):
-            raise ValueError(f"not a Message-ID we generate: {message_id!r}")
-        folder = self._settings.sent_folder
-        previous = self._state
-        with self._op(f"SEARCH {folder}"):
-            if not self._client.folder_exists(folder):
-                return False
-            self._client.select_folder(folder, readonly=True)
-            try:
-                uids = self._client.search(["HEADER", "Message-ID", message_id])
-                found = False
-                if uids:
-                    # HEADER search is a substring match: confirm the exact value.
-                    data = self._client.fetch(
-                        list(uids), [b"BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"]
-                    )
-                    for item in data.values():
-                        for key, value in item.items():
-                            if _s(key).startswith("BODY[HEADER") and _header_has(value, message_id):
-                                found = True
-            finally:
-                if previous is not None:
-                    info = self._client.select_folder(previous.folder)
-                    self._state = self._folder_state(previous.folder, info)
-                elif "UNSELECT" in self._capabilities:
-                    self._client.unselect_folder()
-        return found
-
-
-def _header_has(value: Any, message_id: str) -> bool:
-    text = _s(value)
-    for line in text.replace("\r\n ", " ").splitlines():
-        name, _, rest = line.partition(":")
-        if name.strip().lower() == "message-id" and rest.strip() == message_id:
-            return True
-    return False
-
-
-def _has_buffered_input(imap: Any, sock: socket.socket) -> bool:
-    """True if bytes already sit in imaplib's read buffer or the TLS layer, where select misses them."""
-    if isinstance(sock, ssl.SSLSocket) and sock.pending():
-        return True
-    previous = sock.gettimeout()
-    sock.settimeout(0.0)
-    try:
-        # peek never consumes: whatever it pulls from the socket stays in the buffer for imaplib.
-        return bool(imap.file.peek(1))
-    except (BlockingIOError, ssl.SSLWantReadError, InterruptedError):
-        return False
-    except OSError:
-        # The link is broken: report activity so ending IDLE surfaces the real error.
-        return True
-    finally:
-        sock.settimeout(previous)
-
-
-_NEWS = ("EXISTS", "RECENT", "FETCH", "EXPUNGE", "VANISHED")
-
-
-def _take_news(imap: Any) -> bool:
-    """Whether imaplib holds untagged mailbox news; clears what it holds either way."""
-    news = any(imap.untagged_responses.get(kind) for kind in _NEWS)
-    imap.untagged_responses.clear()
-    return news
-
-
-def _sleep(seconds: float, stop: threading.Event | None) -> bool:
-    """Sleep, waking early if stop is set; True when stopped."""
-    if stop is None:
-        time.sleep(max(0.0, seconds))
-        return False
-    return stop.wait(max(0.0, seconds))
-
-
-def _utc(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-    # A server that sends no parsable INTERNALDATE: say so rather than invent a time.
-    return None
+        return imap_sent.find_sent(self, message_id)

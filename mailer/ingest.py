@@ -5,26 +5,38 @@ transaction (case opened or extended, message identity recorded), then our keywo
 server. A crash between any two steps is repaired by the next pass: the vault is
 content-addressed, the store recognises the message by UID, Message-ID or hash, and the
 keyword is only a hint that saves a fetch.
+
+Memory is bounded whatever the messages' sizes: a pass fetches sizes first, then small
+messages in batches bounded by count (BATCH) and bytes (BATCH_BYTES), and each message over
+STREAM_OVER alone, in chunks straight into the vault (hashed while written); such a message
+is then read back from the vault in chunks, its attachments decoded into the vault as they
+pass, and only its headers and a bounded excerpt parsed (``mailtext.stream``).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from casework.config import Config
 from casework.mailthread import AttachmentRef, IncomingMail
 from mailer.imap_conn import ImapSession
 from mailtext import ParsedMessage, auto_reply_reason, parse_message
+from mailtext.stream import MimeStreamer, Sink, parse_skeleton
 from store.inbox import Inbox, Ingested
 from store.vault import Vault
+from store.vault_stream import VaultWriter, read_chunks
 
 log = logging.getLogger("conduct.mailer")
 
 # Messages committed per transaction in a backlog: fewer fsyncs, same order of steps.
 BATCH = 10
+# A batch of small messages is fetched whole, at most this many bytes of them at once.
+BATCH_BYTES = 16 * 1024 * 1024
+# A message bigger than this is fetched in chunks into the vault and parsed as a stream.
+STREAM_OVER = 4 * 1024 * 1024
 
 
 class Fate(StrEnum):
@@ -90,12 +102,20 @@ class IngestCounts:
 
 @dataclass(frozen=True)
 class Arrival:
-    """A message to ingest: where it sits on the server, and its raw bytes."""
+    """A message to ingest: where it sits on the server, and its raw bytes (or their hash,
+    when a big message was fetched straight into the vault)."""
 
     folder: str
     uidvalidity: int
     uid: int
     raw: bytes
+    vaulted: str = ""  # the SHA-256 of a message already in the vault (``raw`` is then empty)
+    size: int = 0
+
+    @property
+    def length(self) -> int:
+        """The message's size in bytes."""
+        return self.size if self.vaulted else len(self.raw)
 
 
 def ingest_pending(
@@ -116,17 +136,57 @@ def ingest_pending(
         session.mark_processed(done_before)
     todo = [uid for uid in pending if uid not in known]
     stopping = getattr(should_stop, "is_set", lambda: False)
-    batch: list[Arrival] = []
-    for fetched in session.fetch(todo, batch_size=BATCH):
-        batch.append(Arrival(fetched.folder, fetched.uidvalidity, fetched.uid, fetched.raw))
-        if len(batch) == BATCH:
+    vault = inbox.book.vault
+    for group in plan_batches(todo, session.sizes(todo)):
+        if len(group) == 1 and group[0][1] > STREAM_OVER:
+            arrival = _fetch_into_vault(session, group[0][0], vault)
+            batch = [arrival] if arrival is not None else []
+        else:
+            uids = [uid for uid, _ in group]
+            batch = [
+                Arrival(f.folder, f.uidvalidity, f.uid, f.raw)
+                for f in session.fetch(uids, batch_size=len(uids))
+            ]
+        if batch:
             _ingest_batch(batch, session, inbox, config, counts)
-            batch = []
-            if stopping():
-                return counts
-    if batch:
-        _ingest_batch(batch, session, inbox, config, counts)
+        if stopping():
+            return counts
     return counts
+
+
+def plan_batches(uids: Sequence[int], sizes: dict[int, int]) -> list[list[tuple[int, int]]]:
+    """UIDs in order, grouped: small ones up to BATCH and BATCH_BYTES, each big one alone."""
+    groups: list[list[tuple[int, int]]] = []
+    current: list[tuple[int, int]] = []
+    held = 0
+    for uid in uids:
+        size = sizes.get(uid)
+        if size is None:
+            continue  # expunged by someone else since the search
+        if size > STREAM_OVER:
+            if current:
+                groups.append(current)
+                current, held = [], 0
+            groups.append([(uid, size)])
+            continue
+        if current and (len(current) >= BATCH or held + size > BATCH_BYTES):
+            groups.append(current)
+            current, held = [], 0
+        current.append((uid, size))
+        held += size
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _fetch_into_vault(session: ImapSession, uid: int, vault: Vault) -> Arrival | None:
+    """Fetch one big message in chunks straight into the vault; None if it has gone."""
+    with VaultWriter(vault) as writer:
+        fetched = session.fetch_into(uid, writer.write)
+        if fetched is None:
+            return None
+        sha = writer.commit()
+    return Arrival(fetched.folder, fetched.uidvalidity, uid, b"", vaulted=sha, size=fetched.size)
 
 
 def _ingest_batch(
@@ -146,6 +206,14 @@ def ingest_raw(
 ) -> Handled:
     """Ingest one message (a retry from quarantine): the same route as a batch of one."""
     return ingest_messages([Arrival(folder, uidvalidity, uid, raw)], inbox, config)[0]
+
+
+def ingest_vaulted(
+    sha256: str, size: int, inbox: Inbox, config: Config, *, folder: str, uidvalidity: int, uid: int
+) -> Handled:
+    """Ingest one message already in the vault, read as a stream (a big one from quarantine)."""
+    arrival = Arrival(folder, uidvalidity, uid, b"", vaulted=sha256, size=size)
+    return ingest_messages([arrival], inbox, config)[0]
 
 
 def ingest_messages(arrivals: Sequence[Arrival], inbox: Inbox, config: Config) -> list[Handled]:
@@ -169,6 +237,8 @@ class _Prepared:
 
 def _prepare(arrival: Arrival, inbox: Inbox, config: Config) -> _Prepared:
     """Raw bytes into the vault, then parse; a parse error is kept to quarantine the message."""
+    if arrival.vaulted:
+        return _prepare_streamed(arrival, inbox, config)
     try:
         sha = inbox.book.vault.put(arrival.raw)
     except OSError as exc:
@@ -178,9 +248,54 @@ def _prepare(arrival: Arrival, inbox: Inbox, config: Config) -> _Prepared:
     try:
         parsed = parse_message(arrival.raw)
         mail = incoming(parsed, arrival, sha, inbox.book.vault, config)
+        # The attachments are in the vault now: keep no second copy while the batch commits.
+        parsed = replace(parsed, attachments=())
         return _Prepared(arrival, sha, mail, auto_reply_reason(parsed), parsed, "")
     except Exception as exc:  # quarantined with its raw bytes; the rest keep flowing
         return _Prepared(arrival, sha, None, None, parsed, f"{type(exc).__name__}: {exc}")
+
+
+def _prepare_streamed(arrival: Arrival, inbox: Inbox, config: Config) -> _Prepared:
+    """A big message already in the vault: read it back in chunks, attachments into the vault."""
+    vault = inbox.book.vault
+    writers: list[VaultWriter] = []
+
+    def open_sink(content_type: str) -> Sink:
+        writer = VaultWriter(vault)
+        writers.append(writer)
+        return writer
+
+    parsed: ParsedMessage | None = None
+    try:
+        streamer = MimeStreamer(open_sink)
+        for chunk in read_chunks(vault, arrival.vaulted):
+            streamer.feed(chunk)
+        parsed, parts = parse_skeleton(streamer.close())
+        limit = _attachment_limit(config)
+        attachments = tuple(
+            AttachmentRef(
+                name=p.filename,
+                sha256=_committed(p.sink),
+                size=p.size,
+                content_type=p.content_type,
+                oversize=p.size > limit,
+            )
+            for p in parts
+        )
+        mail = _incoming(parsed, arrival, arrival.vaulted, attachments)
+        return _Prepared(arrival, arrival.vaulted, mail, auto_reply_reason(parsed), parsed, "")
+    except Exception as exc:  # the raw message is in the vault: quarantined with the error
+        return _Prepared(
+            arrival, arrival.vaulted, None, None, parsed, f"{type(exc).__name__}: {exc}"
+        )
+    finally:
+        for writer in writers:
+            writer.abort()  # a no-op for those committed
+
+
+def _committed(sink: Sink) -> str:
+    assert isinstance(sink, VaultWriter)
+    return sink.commit()
 
 
 def _commit(prepared: list[_Prepared], inbox: Inbox) -> list[Handled]:
@@ -237,7 +352,7 @@ def _quarantine(inbox: Inbox, p: _Prepared, error: str) -> Handled:
             subject=p.parsed.bounded_subject if p.parsed else "",
             sender=p.parsed.sender.address if p.parsed and p.parsed.sender else "",
             message_id=p.parsed.message_id if p.parsed else None,
-            size=len(a.raw),
+            size=a.length,
         )
     except Exception as again:
         log.error("message UID %s could not be quarantined either: %s", a.uid, again)
@@ -249,7 +364,7 @@ def incoming(
     parsed: ParsedMessage, arrival: Arrival, sha: str, vault: Vault, config: Config
 ) -> IncomingMail:
     """The store's view of a parsed message: bounded text; attachments go to the vault, none dropped."""
-    limit = (config.mail.attachment_limit_mb if config.mail else 25) * 1024 * 1024
+    limit = _attachment_limit(config)
     attachments = tuple(
         AttachmentRef(
             name=a.filename,
@@ -261,6 +376,16 @@ def incoming(
         )
         for a in parsed.attachments
     )
+    return _incoming(parsed, arrival, sha, attachments)
+
+
+def _attachment_limit(config: Config) -> int:
+    return (config.mail.attachment_limit_mb if config.mail else 25) * 1024 * 1024
+
+
+def _incoming(
+    parsed: ParsedMessage, arrival: Arrival, sha: str, attachments: tuple[AttachmentRef, ...]
+) -> IncomingMail:
     return IncomingMail(
         sha256=sha,
         folder=arrival.folder,
@@ -277,5 +402,5 @@ def incoming(
         references=parsed.bounded_references,
         text=parsed.excerpt,
         attachments=attachments,
-        size=len(arrival.raw),
+        size=arrival.length,
     )

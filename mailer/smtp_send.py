@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import re
 import smtplib
 import ssl
+import time
 import uuid
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
+from email.generator import BytesGenerator
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -15,13 +20,19 @@ from typing import NoReturn
 
 from casework.config import LOOPBACK_HOSTS, Smtp
 from mailer.credentials import Credential, resolve
-from mailer.errors import PermanentSendError, TransientSendError
+from mailer.errors import OutcomeUnknown, PermanentSendError, RecordingFailed, TransientSendError
 from mailer.signin_errors import Who, explain_smtp
 
 # Deliberately narrower than RFC 5322: one address, no comments, no quoting, no spaces.
 _ADDR = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~\-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.\-]{0,252})$")
 _MESSAGE_ID = re.compile(r"^<[A-Za-z0-9.!#$%&'*+/=?^_`{|}~\-]+@[A-Za-z0-9.\-]+>$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# RFC 5321 4.5.3.2.6: a client waits ten minutes for the reply to the final dot, because a
+# server may still be checking the message; giving up sooner risks sending it twice.
+DOT_TIMEOUT_SECONDS = 600.0
+_DOT_AT_LINE_START = re.compile(rb"(?m)^\.")
+# QUIT comes after the letter was accepted: no reason to wait long for its answer.
+QUIT_TIMEOUT_SECONDS = 10.0
 
 
 class SmtpLoginError(TransientSendError):
@@ -138,8 +149,18 @@ def send_letter(
     *,
     credential: Credential | None = None,
     timeout: float | None = None,
+    dot_timeout: float = DOT_TIMEOUT_SECONDS,
+    before_dot: Callable[[], None] | None = None,
+    on_accepted: Callable[[SendResult], None] | None = None,
 ) -> SendResult:
-    """Send one message; raise TransientSendError (retry) or PermanentSendError (a person must look)."""
+    """Send one message; raise TransientSendError (retry) or PermanentSendError (a person must look).
+
+    The 250 that answers the final dot is what "sent" means: ``on_accepted`` runs the moment
+    it arrives, before QUIT, and nothing QUIT answers can undo it. ``before_dot`` runs just
+    before the final dot goes out. After the dot, a timeout (``dot_timeout``, RFC 5321's ten
+    minutes) or a dropped connection raises OutcomeUnknown: the server may have the letter.
+    An exception raised by either callback comes out as RecordingFailed.
+    """
     message_id = str(msg["Message-ID"] or "")
     recipients = envelope_recipients(msg)
     if not recipients:
@@ -147,27 +168,126 @@ def send_letter(
     cred = credential if credential is not None else resolve(smtp.user, smtp.secret)
     where = f"SMTP {smtp.host}:{smtp.port}"
     wait = float(timeout if timeout is not None else smtp.timeout_seconds)
+    conn: smtplib.SMTP | None = None
     try:
-        with _open(smtp, wait, where) as conn:
-            _login(conn, cred, where)
-            refused = conn.send_message(msg, from_addr=smtp.from_address, to_addrs=recipients)
-    except (TransientSendError, PermanentSendError):
+        conn = _open(smtp, wait, where)
+        _login(conn, cred, where)
+        result = _transaction(
+            conn, msg, smtp.from_address, recipients, where, dot_timeout, before_dot
+        )
+    except (TransientSendError, PermanentSendError, RecordingFailed):
+        _close(conn)
         raise
-    except smtplib.SMTPRecipientsRefused as exc:
-        _all_refused(exc.recipients, where)
     except smtplib.SMTPResponseException as exc:
+        _close(conn)
         raise _classify(exc.smtp_code, exc.smtp_error, where) from exc
     except ssl.SSLCertVerificationError as exc:
+        _close(conn)
         raise TransientSendError(
             f"{where}: the server's TLS certificate could not be verified "
             f"({exc.verify_message}); set ca_file for a private CA"
         ) from exc
     except (smtplib.SMTPException, OSError) as exc:
-        # Disconnected, refused, reset, timed out, TLS failure: the network, not the letter.
+        # Disconnected, refused, reset, timed out, TLS failure before the final dot: the
+        # server cannot have accepted the letter, so trying again is safe.
+        _close(conn)
         raise TransientSendError(f"{where}: {exc.__class__.__name__}: {exc}") from exc
-    bad = tuple((addr, code, _reply(text)) for addr, (code, text) in refused.items())
+    assert conn is not None
+    try:
+        if on_accepted is not None:
+            try:
+                on_accepted(result)
+            except Exception as exc:
+                raise RecordingFailed("accepted", exc) from exc
+    finally:
+        _quit(conn)
+    return SendResult(message_id, result.accepted, result.refused)
+
+
+def _transaction(
+    conn: smtplib.SMTP,
+    msg: EmailMessage,
+    sender: str,
+    recipients: list[str],
+    where: str,
+    dot_timeout: float,
+    before_dot: Callable[[], None] | None,
+) -> SendResult:
+    """MAIL, RCPT, DATA and the final dot, each reply checked; the dot's with its own timeout."""
+    data = _flatten(msg)
+    options: list[str] = []
+    if conn.has_extn("8bitmime") and any(b > 127 for b in data):
+        options.append("BODY=8BITMIME")
+    code, reply = conn.mail(sender, options)
+    if code != 250:
+        raise _classify(code, reply, where)
+    refused: dict[str, tuple[int, bytes]] = {}
+    for rcpt in recipients:
+        code, reply = conn.rcpt(rcpt)
+        if code not in (250, 251):
+            refused[rcpt] = (code, reply)
+    if len(refused) == len(recipients):
+        _all_refused(refused, where)
+    code, reply = conn.docmd("DATA")
+    if code != 354:
+        raise _classify(code, reply, where)
+    body = _DOT_AT_LINE_START.sub(b"..", data)
+    if not body.endswith(b"\r\n"):
+        body += b"\r\n"
+    # Everything but the final dot: a failure here leaves the letter undelivered.
+    conn.send(body)
+    if before_dot is not None:
+        try:
+            before_dot()
+        except Exception as exc:
+            raise RecordingFailed("before-dot", exc) from exc
+    conn.send(b".\r\n")
+    sent_at = time.monotonic()
+    assert conn.sock is not None
+    conn.sock.settimeout(dot_timeout)
+    try:
+        code, reply = conn.getreply()
+    except (smtplib.SMTPServerDisconnected, OSError) as exc:
+        waited = time.monotonic() - sent_at
+        why = (
+            f"no answer within {dot_timeout:g} s"
+            if "timed out" in str(exc)
+            else f"the connection closed after {waited:.0f} s without an answer"
+        )
+        raise OutcomeUnknown(
+            f"{where}: the whole letter reached the server, then {why}; "
+            "the server may or may not have delivered it"
+        ) from exc
+    if not 200 <= code <= 299:
+        raise _classify(code, reply, where)
+    bad = tuple((addr, c, _reply(text)) for addr, (c, text) in refused.items())
     accepted = tuple(r for r in recipients if r not in refused)
-    return SendResult(message_id, accepted, bad)
+    return SendResult(str(msg["Message-ID"] or ""), accepted, bad)
+
+
+def _flatten(msg: EmailMessage) -> bytes:
+    # As smtplib.send_message does: CRLF line ends, 8-bit bytes kept as they are.
+    buf = io.BytesIO()
+    BytesGenerator(buf).flatten(msg, linesep="\r\n")
+    return buf.getvalue()
+
+
+def _quit(conn: smtplib.SMTP) -> None:
+    """QUIT after the letter was accepted: whatever it answers (421, 5xx, nothing) changes nothing."""
+    try:
+        assert conn.sock is not None
+        conn.sock.settimeout(QUIT_TIMEOUT_SECONDS)
+        conn.quit()
+    except Exception:  # the letter is delivered; how the server says goodbye is its business.
+        pass
+    finally:
+        _close(conn)
+
+
+def _close(conn: smtplib.SMTP | None) -> None:
+    if conn is not None:
+        with suppress(Exception):
+            conn.close()
 
 
 def open_smtp(smtp: Smtp, credential: Credential, timeout: float | None = None) -> smtplib.SMTP:

@@ -97,15 +97,10 @@ def _body_and_attachments(msg: Message, flag: Flag) -> tuple[str, tuple[Attachme
     attachments: list[Attachment] = []
     used_names: set[str] = set()
     for part in _leaves(msg, flag):
-        ctype = _content_type(part)
-        if ctype.startswith("multipart/"):
-            # A multipart whose boundary never appears: its body is all we have; read it as text.
-            ctype = "text/plain"
-        name = _filename(part)
-        is_body = _disposition(part) != "attachment" and name is None
-        if is_body and ctype == "text/plain":
+        ctype, name, role = leaf_role(part)
+        if role == "text":
             text_parts.append(_decode_text(part))
-        elif is_body and ctype == "text/html":
+        elif role == "html":
             html_parts.append(html_to_text(_decode_text(part)))
         else:
             if name is not None:
@@ -116,6 +111,21 @@ def _body_and_attachments(msg: Message, flag: Flag) -> tuple[str, tuple[Attachme
     text_src = text_parts if text_parts else html_parts
     text = "\n\n".join(t.strip("\r\n") for t in text_src if t.strip())
     return text.replace("\r\n", "\n"), tuple(attachments)
+
+
+def leaf_role(part: Message) -> tuple[str, str | None, str]:
+    """A leaf part's content type, declared file name, and role: "text", "html" or "attachment"."""
+    ctype = _content_type(part)
+    if ctype.startswith("multipart/"):
+        # A multipart whose boundary never appears: its body is all we have; read it as text.
+        ctype = "text/plain"
+    name = _filename(part)
+    is_body = _disposition(part) != "attachment" and name is None
+    if is_body and ctype == "text/plain":
+        return ctype, name, "text"
+    if is_body and ctype == "text/html":
+        return ctype, name, "html"
+    return ctype, name, "attachment"
 
 
 def _leaves(msg: Message, flag: Flag) -> list[Message]:

@@ -21,6 +21,7 @@ from casework.policy import Policy
 from casework.rules import Due, next_due
 from casework.serial import from_json
 from store.casebook import Casebook
+from store.liveness import checked
 from store.maillog import MailLog, Messages, quarantined, skipped
 from store.records import Cases, Letters
 
@@ -28,6 +29,7 @@ from store.records import Cases, Letters
 OUTBOX_STATUSES = (
     LetterStatus.QUEUED,
     LetterStatus.SENDING,
+    LetterStatus.OUTCOME_UNKNOWN,
     LetterStatus.FAILED,
     LetterStatus.TO_POST,
     LetterStatus.APPROVED,
@@ -194,5 +196,6 @@ def read_listing(book: Casebook, today: date) -> Listing:
         reviews_due=sum(1 for b in bans if b.ban.review_on <= today),
         awaiting_approval=len(approvals),
     )
-    health = MailLog(book.store).health()
+    # A daemon killed with SIGKILL leaves "idle" behind: check its process still runs.
+    health = checked(MailLog(book.store).health())
     return Listing(today, lines, bans, approvals, waiting, mail, health, counts)

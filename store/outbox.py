@@ -9,7 +9,14 @@ from datetime import datetime
 from typing import Any
 
 from casework.events import EventType, make_event
-from casework.outbox import LetterMove, LetterRecord, LetterStatus, moved, needs_approval
+from casework.outbox import (
+    LetterMove,
+    LetterRecord,
+    LetterStateError,
+    LetterStatus,
+    moved,
+    needs_approval,
+)
 from casework.payloads import LetterMoved
 from casework.people import Channel
 from store.casebook import Casebook, NotFound
@@ -22,6 +29,7 @@ _EVENT_FOR = {
     LetterStatus.QUEUED: EventType.LETTER_QUEUED,
     LetterStatus.SENT: EventType.LETTER_SENT,
     LetterStatus.FAILED: EventType.LETTER_FAILED,
+    LetterStatus.OUTCOME_UNKNOWN: EventType.LETTER_OUTCOME_UNKNOWN,
     LetterStatus.TO_POST: EventType.LETTER_TO_POST,
     LetterStatus.POSTED: EventType.LETTER_POSTED,
 }
@@ -141,6 +149,20 @@ class Outbox:
                 self._event(tx, updated, etype, _summary(updated), error=updated.last_error)
         return updated
 
+    def dot_sent(self, ref: str, letter_id: str) -> LetterRecord:
+        """Recorded just before the final dot goes out: from now the server may have the letter."""
+        with self.store.transaction(self.book.actor.name) as tx:
+            letters = Letters(tx)
+            letter = letters.get(ref.upper(), letter_id)
+            if letter is None:
+                raise NotFound(f"no letter {letter_id!r} on {ref!r}")
+            if letter.status is not LetterStatus.SENDING:
+                raise LetterStateError(f"letter {letter_id} is {letter.status}, not sending")
+            updated = replace(letter, dot_sent_at=self.book.clock.now())
+            letters.put(updated)
+            tx.note(f"{letter.case_ref} letter-dot-sent {letter.id}")
+        return updated
+
 
 def _summary(letter: LetterRecord) -> str:
     words = {
@@ -149,6 +171,7 @@ def _summary(letter: LetterRecord) -> str:
         LetterStatus.QUEUED: "queued" + (" again" if letter.attempts else ""),
         LetterStatus.SENT: f"sent to {letter.recipient_email}",
         LetterStatus.FAILED: f"failed: {letter.last_error}",
+        LetterStatus.OUTCOME_UNKNOWN: f"held for the office: {letter.last_error}",
         LetterStatus.TO_POST: "waiting in the print queue (the parent prefers post)",
         LetterStatus.POSTED: "posted",
     }

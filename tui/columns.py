@@ -126,8 +126,8 @@ def letter_columns(with_status: bool) -> list[Column[LetterRecord]]:
 
 
 def letter_style(letter: LetterRecord) -> str:
-    """A failed letter stands out."""
-    return ALERT if letter.status is LetterStatus.FAILED else ""
+    """A failed letter, or one whose outcome is unknown, stands out."""
+    return ALERT if letter.status in (LetterStatus.FAILED, LetterStatus.OUTCOME_UNKNOWN) else ""
 
 
 def mail_columns() -> list[Column[MailRecord]]:

@@ -58,6 +58,8 @@ TABLE = [
     (S.QUEUED, True, (), ()),
     (S.SENDING, False, (), ()),
     (S.FAILED, True, (M.RETRY,), (M.RETRY,)),
+    # It may have arrived: the office confirms it did, or sends it again.
+    (S.OUTCOME_UNKNOWN, True, (M.RETRY, M.CONFIRM_SENT), (M.RETRY, M.CONFIRM_SENT)),
     (S.TO_POST, False, (M.POSTED,), (M.POSTED,)),
     (S.SENT, True, (), ()),
     (S.POSTED, False, (), ()),
@@ -109,7 +111,7 @@ def test_the_head_does_not_ask_herself_and_nobody_approves_what_needs_no_approva
 
 def test_the_senders_moves_are_never_offered_to_a_person() -> None:
     senders = {m for m, rule in MOVES.items() if not rule.by_person}
-    assert senders == {M.CLAIM, M.SENT, M.DEFER, M.FAIL, M.TO_POST}
+    assert senders == {M.CLAIM, M.SENT, M.DEFER, M.FAIL, M.TO_POST, M.HOLD}
     for status in LetterStatus:
         for approval in (True, False):
             assert not senders & set(moves_for(status, approval, HEAD))
@@ -161,3 +163,19 @@ def test_an_actor_has_a_name_and_a_known_role() -> None:
         Actor(" ")
     with pytest.raises(ValueError):
         Actor("x", "caretaker")  # type: ignore[arg-type]
+
+
+def test_a_held_letter_keeps_its_facts_until_the_office_decides() -> None:
+    claimed = moved(letter(S.QUEUED), M.CLAIM, OFFICE, NOW, message_id="<h@school>")
+    at_dot = replace(claimed, dot_sent_at=NOW)
+    held = moved(at_dot, M.HOLD, OFFICE, NOW, error="Outcome unknown: no answer")
+    assert (held.status, held.last_error, held.dot_sent_at) == (
+        S.OUTCOME_UNKNOWN,
+        "Outcome unknown: no answer",
+        NOW,
+    )
+    confirmed = moved(held, M.CONFIRM_SENT, OFFICE, NOW)
+    assert (confirmed.status, confirmed.sent_at, confirmed.dot_sent_at) == (S.SENT, NOW, None)
+    again = moved(held, M.RETRY, OFFICE, NOW)
+    assert (again.status, again.last_error, again.dot_sent_at) == (S.QUEUED, "", None)
+    assert again.message_id == "<h@school>"  # the same letter, so one thread for the parent

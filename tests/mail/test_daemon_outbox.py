@@ -139,19 +139,6 @@ def _make_due(outbox: Outbox, letter: LetterRecord) -> None:
         Letters(tx).put(replace(current, next_attempt=None))
 
 
-def test_a_connection_dropped_mid_data_is_retried_with_the_same_message_id(
-    school: Config, smtp_server: RecordingSmtp
-) -> None:
-    outbox, letter = queued_letter(school)
-    smtp_server.knobs.drop_next_in_data = True
-    assert send_pending(outbox, school).retrying == 1
-    first_id = outbox.get(letter.case_ref, letter.id).message_id
-    _make_due(outbox, outbox.get(letter.case_ref, letter.id))
-    assert send_pending(outbox, school).sent == 1
-    (received,) = smtp_server.messages
-    assert email.message_from_bytes(received.data)["Message-ID"] == first_id
-
-
 def test_a_crash_in_sending_with_the_copy_already_in_sent_is_not_sent_again(
     school: Config, smtp_server: RecordingSmtp
 ) -> None:

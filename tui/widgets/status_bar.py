@@ -30,6 +30,7 @@ STATE_WORDS = {
     DaemonState.BACKING_OFF: "backing off",
     DaemonState.LOGIN_FAILED: "login failed",
     DaemonState.STOPPED: "stopped",
+    DaemonState.GONE: "daemon not running (it ended without stopping: killed or crashed)",
 }
 
 
@@ -50,11 +51,23 @@ def health_text(health: Health | None, now: datetime, colours: Colours | None = 
         return Text("● mail daemon not running", style=f"bold {c.warning}")
     checked = clock_text(health.last_good_check, now)
     words = STATE_WORDS.get(health.state, health.state.value)
+    if health.state is DaemonState.GONE:
+        # Its process is gone (killed, crashed, the machine restarted): however old the
+        # record, that is the news, not its age.
+        return Text(f"● mail {words}, last check {checked}", style=f"bold {c.error}")
     if health.stale(now):
         return Text(
             f"● mail daemon silent since {clock_text(health.updated, now)} "
             f"(last good check {checked})",
             style=f"bold {c.error}",
+        )
+    if health.server_silent(now):
+        # Connected on paper, but nothing heard from the server: a dropped connection the
+        # daemon is about to notice. Amber, not green.
+        return Text(
+            f"● mail {words}, but the server has not answered since "
+            f"{clock_text(health.last_answer, now)} (checking the connection)",
+            style=f"bold {c.warning}",
         )
     text = Text(f"● mail {words}, last check {checked}")
     if health.failing:

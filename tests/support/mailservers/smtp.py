@@ -1,4 +1,11 @@
-"""A real aiosmtpd server on loopback that records what it receives and can misbehave on request."""
+"""A real aiosmtpd server on loopback that records what it receives and can misbehave on request.
+
+Faults (``Knobs``, each used once): a reply to RCPT, to the DATA command, to the final dot
+or to QUIT; silence after the dot (the message kept, as a slow server that delivers it
+anyway would); a hang-up after the dot (kept too); a hang-up part way through the DATA.
+``reply_delay`` slows every answer to the dot, and ``file_in_sent`` files each accepted
+message somewhere, as Microsoft 365 files what it is given in Sent Items.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ import base64
 import collections
 import ssl
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,44 +40,86 @@ class Received:
 class Knobs:
     """What the server does with the next message; each knob is used once and reset."""
 
-    reply_next: str | None = None  # e.g. "421 4.3.2 Try later" or "550 5.1.1 No such user"
-    drop_next_in_data: bool = False
+    reply_next: str | None = None  # the answer to the final dot, e.g. "421 4.3.2 Try later"
+    drop_next_in_data: bool = False  # hang up after the first line of DATA
     auth_reply_next: str | None = None  # e.g. "535 5.7.139 Authentication unsuccessful, ..."
+    rcpt_reply_next: str | None = None  # the answer to the next RCPT
+    data_command_reply_next: str | None = None  # the answer to the DATA command itself
+    quit_reply_next: str | None = None  # the answer to QUIT, e.g. "421 4.4.2 Closing"
+    silent_after_dot_next: bool = False  # keep the message, never answer the dot
+    hangup_after_dot_next: bool = False  # keep the message, hang up instead of answering
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def take_auth_reply(self) -> str | None:
+    def take(self, name: str) -> Any:
+        """Read a knob and reset it, atomically."""
         with self.lock:
-            reply, self.auth_reply_next = self.auth_reply_next, None
-            return reply
+            value = getattr(self, name)
+            setattr(self, name, False if isinstance(value, bool) else None)
+            return value
+
+    def take_auth_reply(self) -> str | None:
+        reply: str | None = self.take("auth_reply_next")
+        return reply
 
     def take_reply(self) -> str | None:
-        with self.lock:
-            reply, self.reply_next = self.reply_next, None
-            return reply
+        reply: str | None = self.take("reply_next")
+        return reply
 
     def take_drop(self) -> bool:
-        with self.lock:
-            drop, self.drop_next_in_data = self.drop_next_in_data, False
-            return drop
+        return bool(self.take("drop_next_in_data"))
 
 
 class _Handler:
     def __init__(self, server: RecordingSmtp) -> None:
         self.server = server
 
+    async def handle_MAIL(  # noqa: N802
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        with self.server.knobs.lock:
+            self.server.transactions += 1
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
+    async def handle_RCPT(  # noqa: N802
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        reply: str | None = self.server.knobs.take("rcpt_reply_next")
+        if reply is not None:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_QUIT(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+        reply: str | None = self.server.knobs.take("quit_reply_next")
+        return reply or "221 Bye"
+
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
         reply = self.server.knobs.take_reply()
         if reply is not None:
             return reply
         login = session.login_data.decode() if isinstance(session.login_data, bytes) else None
-        self.server.messages.append(
-            Received(
-                mail_from=str(envelope.mail_from),
-                rcpt_tos=tuple(envelope.rcpt_tos),
-                data=bytes(envelope.original_content or b""),
-                login=login,
-            )
+        received = Received(
+            mail_from=str(envelope.mail_from),
+            rcpt_tos=tuple(envelope.rcpt_tos),
+            data=bytes(envelope.original_content or b""),
+            login=login,
         )
+        # The server has the letter now (it is delivered even if the client never hears so).
+        self.server.messages.append(received)
+        if self.server.file_in_sent is not None:
+            # On the loop itself, so that the client's hanging up cannot cancel it: filing is
+            # part of taking the letter, as it is for Microsoft 365.
+            self.server.file_in_sent(received.data)
+        if self.server.reply_delay:
+            await asyncio.sleep(self.server.reply_delay)
+        if self.server.knobs.take("hangup_after_dot_next"):
+            assert isinstance(server.transport, asyncio.Transport)
+            server.transport.abort()
+            await asyncio.sleep(3600)  # cancelled when the connection goes
+        if self.server.knobs.take("silent_after_dot_next"):
+            await asyncio.sleep(3600)  # until the client gives up and hangs up
         return "250 2.0.0 OK queued"
 
     async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:  # noqa: N802
@@ -129,6 +179,11 @@ class _MisbehavingSMTP(SMTP):
         self.command_size_limits = collections.defaultdict(lambda: self.command_size_limit)
 
     async def smtp_DATA(self, arg: str) -> None:  # noqa: N802
+        if self.envelope is not None and self.envelope.rcpt_tos:
+            reply: str | None = self._knobs.take("data_command_reply_next")
+            if reply is not None:
+                await self.push(reply)
+                return
         if self.envelope is not None and self.envelope.rcpt_tos and self._knobs.take_drop():
             await self.push("354 End data with <CR><LF>.<CR><LF>")
             await self._reader.readuntil(b"\r\n")
@@ -167,6 +222,9 @@ class RecordingSmtp:
         self.tokens = dict(tokens or {})
         self.messages: list[Received] = []
         self.knobs = Knobs()
+        self.transactions = 0  # MAIL FROM commands seen: letters the server began to take
+        self.reply_delay = 0.0  # seconds between taking a letter and answering its final dot
+        self.file_in_sent: Callable[[bytes], None] | None = None
         self.jwt_key = jwt_key
         self.jwt_issuer = jwt_issuer
         self.xoauth2_logins: list[str] = []
