@@ -105,7 +105,7 @@ def escapes(secret: Path, written: Path) -> list[str]:
         ".iterdir() | list",
         ".glob('*') | list",
         f".joinpath('{written}').write_text('pwned')",
-        f".with_name('{written.name}').touch()",
+        f".joinpath('{written}').touch()",
         ".home()",
         ".cwd()",
         ".resolve()",
