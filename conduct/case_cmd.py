@@ -12,6 +12,7 @@ from casework.cases import Severity
 from casework.config import Config
 from casework.events import RECORDABLE, EventType
 from casework.payloads import EvidenceAdded, EvidenceKind
+from casework.policy_terms import complaint_guidance
 from casework.recording import recordable_fields, recorded_payload
 from casework.rules import next_due
 from conduct import views
@@ -120,7 +121,7 @@ def case_list(args: argparse.Namespace, config: Config) -> int:
         return 0
     print(f"{'REFERENCE':<13} {'PERSON':<22} {'STEP':<20} {'LAST ACTIVITY':<17} NEXT DUE")
     for c in cases:
-        due = next_due(c, today)
+        due = next_due(c, today, config.policy)
         due_text = f"{due.on.isoformat()} {due.what}" if due else ""
         person = ", ".join(s.name for s in c.subjects)[:22]
         print(f"{c.ref:<13} {person:<22} {c.step:<20} {c.last_activity:%Y-%m-%d %H:%M}  {due_text}")
@@ -149,10 +150,13 @@ def case_step(args: argparse.Namespace, config: Config) -> int:
     case = Casebook(config).step(
         args.ref, args.step, reason=args.reason, fields=parse_sets(args.set)
     )
-    label = config.policy.step(case.step).label
+    step = config.policy.step(case.step)
     print(
-        f"{case.ref}: now at {case.step} ({label})" + ("; case closed" if not case.is_open else "")
+        f"{case.ref}: now at {case.step} ({step.label})"
+        + ("; case closed" if not case.is_open else "")
     )
+    if step.notify:
+        print(f"  an internal notice is due to {', '.join(step.notify)}")
     return 0
 
 
@@ -179,6 +183,10 @@ def case_record(args: argparse.Namespace, config: Config) -> int:
         f"{case.ref}: {etype.value} recorded"
         + (" (harassment flag raised)" if "harassment" in case.flags else "")
     )
+    if etype is EventType.COMPLAINT_RAISED:
+        # The policy's own route for a concern, so the office can tell the parent where it goes.
+        for line in complaint_guidance(config.policy.complaints):
+            print(f"  {line}")
     return 0
 
 

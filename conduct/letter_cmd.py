@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from casework.config import Config
+from casework.config import Config, find_config, load_config
 from casework.letter_context import KNOWN_FIELDS, LetterFieldError
 from casework.outbox import LetterMove, LetterStatus
 from conduct.sets import add_set_option, parse_sets
@@ -56,19 +56,25 @@ def register(sub: Any) -> None:
 
 
 def kinds(args: argparse.Namespace) -> int:
-    """List the kinds with their required fields."""
-    from letters.kinds import KINDS
+    """List the kinds with their required fields: ours, and the school's own if it has a config."""
+    from letters.kinds import KINDS, kinds_for
 
+    path = find_config(args.config)
+    found = kinds_for(load_config(path).policy.letter_kinds) if path.exists() else KINDS
     if args.json:
         print(
             json.dumps(
-                {k.name: {"title": k.title, "required": list(k.required)} for k in KINDS.values()},
+                {
+                    k.name: {"title": k.english_title, "required": list(k.required), "own": k.own}
+                    for k in found.values()
+                },
                 indent=2,
             )
         )
         return 0
-    for k in KINDS.values():
-        print(f"{k.name:<20} {k.title}")
+    for k in found.values():
+        own = " (the school's own)" if k.own else ""
+        print(f"{k.name:<20} {k.english_title}{own}")
         print(f"{'':<20} requires: {', '.join(k.required)}")
     return 0
 
