@@ -10,7 +10,9 @@ from datetime import time
 from pathlib import Path
 from typing import Any
 
+from casework.kinds import LANGUAGES
 from casework.mailauth import OAuth, parse_oauth
+from casework.periods import Periods as Periods  # re-exported: letters and workflow read it here
 from casework.policy import PRESETS, Policy, load_preset, parse_policy
 from casework.retention import DEFAULT_SCHEDULE, RetentionSchedule, parse_retention
 from casework.schooldays import Count, Nation, SchoolCalendar, Term, read_term_dates_ics
@@ -42,20 +44,6 @@ class Operator:
 
     name: str
     role: str = "office"
-
-
-@dataclass(frozen=True)
-class Periods:
-    """Day counts the school sets; DfE guidance sets none. Each counts school or calendar days."""
-
-    representations_days: int = 10
-    ban_length_days: int = 90
-    ban_review_days: int = 28
-    meeting_notice_days: int = 5
-    representations_count: Count = Count.CALENDAR
-    ban_length_count: Count = Count.CALENDAR
-    ban_review_count: Count = Count.CALENDAR
-    meeting_notice_count: Count = Count.CALENDAR
 
 
 @dataclass(frozen=True)
@@ -150,6 +138,9 @@ class LetterSettings:
     print_queue: Path
     # A queued letter not sent within this many days is held for the office to confirm.
     hold_after_days: int = 3
+    # The language of letters to anyone whose record says none: "en", "cy", or "cy+en"
+    # (Welsh and English together, as schools in Wales may choose).
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -450,6 +441,7 @@ def _letters(r: TableReader, base: Path, school: School, store: StoreSettings) -
         signatory_role=r.text("signatory_role", "Headteacher"),
         print_queue=_path(r, "print_queue", base, None) or store.data_dir / "print-queue",
         hold_after_days=r.integer("hold_after_days", 1, 90, 3),
+        language=r.choice("language", LANGUAGES, "en"),
     )
     if settings.template_dir is not None and not settings.template_dir.is_dir():
         r.problems.append(

@@ -23,10 +23,6 @@ class FormatNeed(StrEnum):
     LARGE_PRINT = "large-print"
 
 
-# The languages letters can be written in: English, Welsh, or both in one letter.
-LANGUAGES = ("en", "cy", "cy+en")
-
-
 @dataclass(frozen=True)
 class Child:
     """A pupil connected to an adult: their class, and whether that adult has parental responsibility."""

@@ -12,7 +12,8 @@ from dataclasses import replace
 from typing import Any
 
 from casework.fields import FieldError, parse_date
-from casework.people import LANGUAGES, Channel, Child, FormatNeed, Person
+from casework.kinds import LANGUAGES
+from casework.people import Channel, Child, FormatNeed, Person
 
 # What a person's record takes, in the order forms and help list it.
 PERSON_FIELDS = (

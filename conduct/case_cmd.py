@@ -13,11 +13,11 @@ from casework.config import Config
 from casework.events import RECORDABLE, EventType
 from casework.meetings import required_attendees
 from casework.payloads import EvidenceAdded, EvidenceKind
+from casework.policy_terms import complaint_guidance
 from casework.recording import recordable_fields, recorded_payload
 from casework.rules import next_due
 from conduct import views
 from conduct.sets import add_set_option, parse_sets
-from store.casebook import Casebook
 
 
 def register(sub: Any) -> None:
@@ -113,6 +113,8 @@ def register(sub: Any) -> None:
 
 def case_open(args: argparse.Namespace, config: Config) -> int:
     """Open a case; print its reference."""
+    from store.casebook import Casebook
+
     case = Casebook(config).open_case(
         name=args.name,
         email=args.email,
@@ -127,6 +129,8 @@ def case_open(args: argparse.Namespace, config: Config) -> int:
 
 def case_list(args: argparse.Namespace, config: Config) -> int:
     """List cases, newest activity first."""
+    from store.casebook import Casebook
+
     book = Casebook(config)
     cases = book.cases(args.status)
     cases.sort(key=lambda c: c.last_activity, reverse=True)
@@ -139,7 +143,7 @@ def case_list(args: argparse.Namespace, config: Config) -> int:
         return 0
     print(f"{'REFERENCE':<13} {'PERSON':<22} {'STEP':<20} {'LAST ACTIVITY':<17} NEXT DUE")
     for c in cases:
-        due = next_due(c, today)
+        due = next_due(c, today, config.policy)
         due_text = f"{due.on.isoformat()} {due.what}" if due else ""
         person = ", ".join(s.name for s in c.subjects)[:22]
         print(f"{c.ref:<13} {person:<22} {c.step:<20} {c.last_activity:%Y-%m-%d %H:%M}  {due_text}")
@@ -148,6 +152,8 @@ def case_list(args: argparse.Namespace, config: Config) -> int:
 
 def case_show(args: argparse.Namespace, config: Config) -> int:
     """Show a case, its timeline and evidence."""
+    from store.casebook import Casebook
+
     book = Casebook(config)
     file = book.file(args.ref)
     letters = book.letters(file.case.ref)
@@ -161,18 +167,25 @@ def case_show(args: argparse.Namespace, config: Config) -> int:
 
 def case_step(args: argparse.Namespace, config: Config) -> int:
     """Move a case on the ladder."""
+    from store.casebook import Casebook
+
     case = Casebook(config).step(
         args.ref, args.step, reason=args.reason, fields=parse_sets(args.set)
     )
-    label = config.policy.step(case.step).label
+    step = config.policy.step(case.step)
     print(
-        f"{case.ref}: now at {case.step} ({label})" + ("; case closed" if not case.is_open else "")
+        f"{case.ref}: now at {case.step} ({step.label})"
+        + ("; case closed" if not case.is_open else "")
     )
+    if step.notify:
+        print(f"  an internal notice is due to {', '.join(step.notify)}")
     return 0
 
 
 def case_note(args: argparse.Namespace, config: Config) -> int:
     """Add a note."""
+    from store.casebook import Casebook
+
     case = Casebook(config).note(args.ref, args.text)
     print(f"{case.ref}: note added")
     return 0
@@ -180,6 +193,8 @@ def case_note(args: argparse.Namespace, config: Config) -> int:
 
 def case_record(args: argparse.Namespace, config: Config) -> int:
     """Record an event of one of the recordable types."""
+    from store.casebook import Casebook
+
     book = Casebook(config)
     etype = EventType(args.type)
     payload = recorded_payload(
@@ -198,11 +213,17 @@ def case_record(args: argparse.Namespace, config: Config) -> int:
         f"{case.ref}: {etype.value} recorded"
         + (" (harassment flag raised)" if "harassment" in case.flags else "")
     )
+    if etype is EventType.COMPLAINT_RAISED:
+        # The policy's own route for a concern, so the office can tell the parent where it goes.
+        for line in complaint_guidance(config.policy.complaints):
+            print(f"  {line}")
     return 0
 
 
 def case_evidence(args: argparse.Namespace, config: Config) -> int:
     """Store a file in the vault and add it to the case's timeline."""
+    from store.casebook import Casebook
+
     book = Casebook(config)
     try:
         data = args.file.read_bytes()
@@ -219,6 +240,8 @@ def case_evidence(args: argparse.Namespace, config: Config) -> int:
 
 def case_reopen(args: argparse.Namespace, config: Config) -> int:
     """Reopen a closed case."""
+    from store.casebook import Casebook
+
     case = Casebook(config).reopen(args.ref, args.reason)
     print(f"{case.ref}: reopened")
     return 0
@@ -226,6 +249,8 @@ def case_reopen(args: argparse.Namespace, config: Config) -> int:
 
 def case_keep_closed(args: argparse.Namespace, config: Config) -> int:
     """Record that a reply to a closed case was read and the case stays closed."""
+    from store.casebook import Casebook
+
     case = Casebook(config).keep_closed(args.ref, args.reason)
     print(f"{case.ref}: stays closed")
     return 0
@@ -233,6 +258,7 @@ def case_keep_closed(args: argparse.Namespace, config: Config) -> int:
 
 def case_identify(args: argparse.Namespace, config: Config) -> int:
     """Point a case about 'To be identified' at a known person."""
+    from store.casebook import Casebook
     from store.register import Register
 
     case = Register(Casebook(config)).identify(args.ref, args.person_id)
@@ -242,6 +268,8 @@ def case_identify(args: argparse.Namespace, config: Config) -> int:
 
 def case_split(args: argparse.Namespace, config: Config) -> int:
     """Split an email off into a new case, as the dashboard's y does."""
+    from store.casebook import Casebook
+
     new = Casebook(config).split_email(
         args.ref,
         args.event_id,

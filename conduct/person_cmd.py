@@ -8,15 +8,24 @@ import json
 import sys
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from casework.config import Config
 from casework.mis_import import SYSTEMS, choose_columns, mapping_columns, read_contacts
 from casework.people import Person
 from casework.person_fields import person_from_fields
 from casework.serial import to_json
-from store.casebook import Casebook
-from store.register import ImportReport, PersonFile, Register
+
+if TYPE_CHECKING:
+    from store.register import ImportReport, PersonFile, Register
+
+
+def _register(config: Config) -> Register:
+    """The people register, opened when a command runs (--help loads no store)."""
+    from store.casebook import Casebook
+    from store.register import Register
+
+    return Register(Casebook(config))
 
 
 def _detail_options(p: argparse.ArgumentParser, *, adding: bool) -> None:
@@ -131,7 +140,7 @@ def _given(args: argparse.Namespace) -> dict[str, str]:
 
 def person_add(args: argparse.Namespace, config: Config) -> int:
     """Add a person and print their id."""
-    register_ = Register(Casebook(config))
+    register_ = _register(config)
     person = person_from_fields(Person(id="", name=""), _given(args))
     saved = register_.add(person)
     print(json.dumps(to_json(saved.person), indent=2) if args.json else saved.person.id)
@@ -140,7 +149,7 @@ def person_add(args: argparse.Namespace, config: Config) -> int:
 
 def person_edit(args: argparse.Namespace, config: Config) -> int:
     """Apply the given details to a person; say what changed."""
-    register_ = Register(Casebook(config))
+    register_ = _register(config)
     before = register_.get(args.person_id)
     given = _given(args)
     if not given:
@@ -190,7 +199,7 @@ def describe(file: PersonFile) -> str:
 
 def person_show(args: argparse.Namespace, config: Config) -> int:
     """Show a person."""
-    file = Register(Casebook(config)).file(args.person_id)
+    file = _register(config).file(args.person_id)
     if args.json:
         data = {
             "person": to_json(file.person),
@@ -208,7 +217,7 @@ def person_show(args: argparse.Namespace, config: Config) -> int:
 
 def person_list(args: argparse.Namespace, config: Config) -> int:
     """List people (matching the words given)."""
-    people = Register(Casebook(config)).find(" ".join(args.words), include_placeholders=True)
+    people = _register(config).find(" ".join(args.words), include_placeholders=True)
     if args.json:
         print(json.dumps([to_json(p) for p in people], indent=2))
         return 0
@@ -248,7 +257,7 @@ def person_import(args: argparse.Namespace, config: Config) -> int:
     else:
         system, cols = choose_columns(headers, args.system)
     plan = read_contacts(rows, cols, system)
-    report = Register(Casebook(config)).import_contacts(plan, dry_run=args.dry_run)
+    report = _register(config).import_contacts(plan, dry_run=args.dry_run)
     print(import_text(report, args.dry_run))
     return 0
 

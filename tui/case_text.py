@@ -9,7 +9,7 @@ from rich.text import Text
 from casework.bans import BanStatus
 from casework.ladder import in_order
 from casework.policy import Policy
-from casework.rules import REPLY_AFTER_CLOSE, limitation_date, next_due
+from casework.rules import REPLY_AFTER_CLOSE, defamation_limit, next_due
 from store.casebook import CaseFile
 from tui.formatting import day, when
 
@@ -46,7 +46,7 @@ def summary_text(policy: Policy, file: CaseFile, today: date) -> Text:
     elif file.waiting and case.is_open:
         text.append("\nWaiting for: ", style="bold")
         text.append(Text(file.waiting))
-    due = next_due(case, today) if case.is_open else None
+    due = next_due(case, today, policy) if case.is_open else None
     text.append("\nBehaviours: ", style="bold")
     text.append(Text(", ".join(case.behaviours)))
     if due is not None:
@@ -161,8 +161,9 @@ def ladder_text(policy: Policy, file: CaseFile, today: date) -> Text:
             text.append(Text(b.reasons))
             text.append("\n")
     for incident in case.incidents:
-        if incident.published_on:
-            limit = limitation_date(incident.published_on)
+        # Only a defamation-route incident has a time limit (a posted photo of pupils does not).
+        limit = defamation_limit(policy, case, incident)
+        if incident.published_on and limit:
             text.append(
                 f"\nPublished {day(incident.published_on)}: a defamation claim must start by "
                 f"{day(limit)}.\n",
