@@ -33,6 +33,7 @@ class ReviewEntry:
     on: date
     outcome: str  # continued | lifted
     next_review_on: date | None = None
+    reason: str = ""  # why, in the decider's words: the review letter states it
 
 
 class BanRuleError(ValueError):
@@ -64,6 +65,7 @@ class Ban:
     confirmed_on: date | None = None
     review_log: tuple[ReviewEntry, ...] = ()
     lifted_on: date | None = None
+    lift_reason: str = ""
 
     def in_force(self, today: date) -> bool:
         """Barred today: provisional or confirmed, within its dates."""
@@ -160,22 +162,23 @@ def confirm(ban: Ban, today: date) -> Ban:
     )
 
 
-def reviewed(ban: Ban, today: date, next_review: date, outcome: str) -> Ban:
-    """A review kept the ban (continued) or ended it (lifted)."""
+def reviewed(ban: Ban, today: date, next_review: date, outcome: str, reason: str = "") -> Ban:
+    """A review kept the ban (continued) or ended it (lifted), for a reason."""
     if outcome == "lifted":
-        done = lifted(ban, today)
-        return replace(done, review_log=(*ban.review_log, ReviewEntry(today, "lifted")))
+        done = lifted(ban, today, reason)
+        entry = ReviewEntry(today, "lifted", reason=reason)
+        return replace(done, review_log=(*ban.review_log, entry))
     note = f"{today.isoformat()}: continued, next review {next_review.isoformat()}"
     nxt = min(next_review, ban.ends_on)
     return replace(
         ban,
         review_on=nxt,
         reviews=(*ban.reviews, note),
-        review_log=(*ban.review_log, ReviewEntry(today, "continued", nxt)),
+        review_log=(*ban.review_log, ReviewEntry(today, "continued", nxt, reason)),
     )
 
 
-def lifted(ban: Ban, today: date) -> Ban:
+def lifted(ban: Ban, today: date, reason: str = "") -> Ban:
     """The ban no longer applies from today (a notice of intent lifted never began)."""
     started = today >= ban.starts_on
     return replace(
@@ -184,6 +187,7 @@ def lifted(ban: Ban, today: date) -> Ban:
         ends_on=min(ban.ends_on, today) if started else ban.ends_on,
         reviews=(*ban.reviews, f"{today.isoformat()}: lifted"),
         lifted_on=today,
+        lift_reason=reason,
     )
 
 

@@ -218,6 +218,7 @@ class BanDecision(Payload):
 
     ban_id: str
     on: date
+    reason: str = ""  # a lift's reason, in the decider's words (letters state it)
 
 
 @dataclass(frozen=True)
@@ -228,6 +229,7 @@ class BanReviewed(Payload):
     on: date
     outcome: ReviewOutcome
     next_review_on: date
+    reason: str = ""  # why it continues or is lifted (the review letter states it)
 
     def __post_init__(self) -> None:
         if self.next_review_on < self.on:

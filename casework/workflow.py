@@ -117,6 +117,9 @@ def _incident(case: Case, event: Event) -> Case:
         target=d.target,
         behaviours=d.behaviours,
         published_on=d.published_on,
+        text=d.text,
+        place=d.place,
+        recorded_by=event.actor,
     )
     behaviours = tuple(dict.fromkeys((*case.behaviours, *mark.behaviours)))
     return replace(case, incidents=(*case.incidents, mark), behaviours=behaviours)
@@ -142,13 +145,15 @@ def _ban_confirmed(case: Case, event: Event) -> Case:
 def _ban_reviewed(case: Case, event: Event) -> Case:
     d = _payload(event, BanReviewed)
     return _on_ban(
-        case, d.ban_id, lambda b: ban_rules.reviewed(b, d.on, d.next_review_on, d.outcome.value)
+        case,
+        d.ban_id,
+        lambda b: ban_rules.reviewed(b, d.on, d.next_review_on, d.outcome.value, d.reason),
     )
 
 
 def _ban_lifted(case: Case, event: Event) -> Case:
     d = _payload(event, BanDecision)
-    return _on_ban(case, d.ban_id, lambda b: ban_rules.lifted(b, d.on))
+    return _on_ban(case, d.ban_id, lambda b: ban_rules.lifted(b, d.on, d.reason))
 
 
 def _representations(case: Case, event: Event) -> Case:
@@ -303,7 +308,8 @@ BAN_FIELDS = (
     "representations_to",
     "collection_arrangements",
 )
-REVIEW_FIELDS = ("outcome", "next_review_on")
+REVIEW_FIELDS = ("outcome", "next_review_on", "reason")
+LIFT_FIELDS = ("reason",)
 
 
 def step_fields(step: Step) -> tuple[str, ...]:
@@ -312,7 +318,7 @@ def step_fields(step: Step) -> tuple[str, ...]:
         return BAN_FIELDS
     if step.ban is BanAction.REVIEW:
         return REVIEW_FIELDS
-    names: tuple[str, ...] = ()
+    names: tuple[str, ...] = LIFT_FIELDS if step.ban is BanAction.LIFT else ()
     if step.referral:
         names += ("reference",)
     if step.closes:
@@ -476,6 +482,11 @@ def _ban_event(
             at=at,
         )
     ban = _current_ban(case)
+    reason = fields.get("reason", "").strip()
+    if action in (BanAction.REVIEW, BanAction.LIFT) and not reason:
+        # The letter that follows states it (DfE 2018: the decision, in writing, with reasons).
+        what = "a review" if action is BanAction.REVIEW else "lifting a ban"
+        raise CaseRuleError(f"reason: {what} states why, in the decider's words (--set reason=...)")
     if action is BanAction.REVIEW:
         outcome = build(ReviewOutcomeField, "ban-review", {"outcome": fields.get("outcome") or "continued"}).outcome
         nxt = (
@@ -483,15 +494,14 @@ def _ban_event(
             if fields.get("next_review_on")
             else calendar.add(today, periods.ban_review_days, periods.ban_review_count)
         )
-        review = BanReviewed(ban.id, today, outcome, nxt)
+        review = BanReviewed(ban.id, today, outcome, nxt, reason)
         return make_event(
             case.ref, actor, EventType.BAN_REVIEWED, f"Ban reviewed: {outcome.value}", review, at=at
         )
     # Confirm or lift: a decision on the ban, dated today.
     etype, words = _DECISIONS[action]
-    return make_event(
-        case.ref, actor, etype, f"{words}: {ban.person_name}", BanDecision(ban.id, today), at=at
-    )
+    decision = BanDecision(ban.id, today, reason if action is BanAction.LIFT else "")
+    return make_event(case.ref, actor, etype, f"{words}: {ban.person_name}", decision, at=at)
 
 
 _DECISIONS = {

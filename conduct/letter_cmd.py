@@ -86,6 +86,7 @@ def kinds(args: argparse.Namespace) -> int:
 
 def render(args: argparse.Namespace, config: Config) -> int:
     """Render, keep in the vault, record the draft, write the PDF."""
+    from casework.workflow import BAN_FIELDS
     from letters.compose import compose
     from letters.render import renderer_for
     from store.casebook import Casebook
@@ -94,6 +95,15 @@ def render(args: argparse.Namespace, config: Config) -> int:
 
     fields = parse_sets(args.set)
     unknown = sorted(set(fields) - set(KNOWN_FIELDS))
+    ban_keys = [k for k in unknown if k in BAN_FIELDS or k == "reason"]
+    if ban_keys:
+        # The ban's terms and decisions are the case's record, not a letter's words: a letter
+        # that said otherwise would contradict the ban it describes.
+        raise LetterFieldError(
+            f"--set: {ban_keys[0]!r} is part of the ban's record, not a letter field: give it "
+            f"when the ban step is taken (conduct case step {args.ref} STEP --set "
+            f"{ban_keys[0]}=...); the letter follows the record"
+        )
     if unknown:
         raise LetterFieldError(
             f"--set: a letter has no field {unknown[0]!r}; the fields are: "

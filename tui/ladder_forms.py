@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from casework.bans import DEFAULT_SCOPE, BanKind, proposed_ban
+from casework.bans import DEFAULT_SCOPE, BanKind, BanStatus, proposed_ban
 from casework.cases import Case
 from casework.config import Config, Periods
 from casework.ladder import in_order
@@ -151,16 +151,17 @@ def review(today: date, periods: Periods, calendar: SchoolCalendar | None = None
                 options=(("continued", "The ban continues"), ("lifted", "Lift the ban")),
             ),
             Field("next_review_on", "Next review", "date", value=nxt.isoformat()),
+            Field("reason", "Why (the letter states it)", "area", required=True),
         ],
         submit="Record review",
     )
 
 
 def lift(step: Step) -> FormModal:
-    """Lifting the ban asks only for confirmation."""
+    """Lifting the ban asks why: the letter states it."""
     return FormModal(
         "Lift the ban",
-        [],
+        [Field("reason", "Why (the letter states it)", "area", required=True)],
         intro=f"The ban ends today and the case moves to '{step.label}'.",
         submit="Lift ban",
     )
@@ -194,6 +195,8 @@ def step_form(config: Config, step_id: str, file: CaseFile, today: date) -> Form
         return ban(step, file, today, config.periods, config.calendar)
     if step.ban is BanAction.REVIEW:
         return review(today, config.periods, config.calendar)
+    if step.ban is BanAction.LIFT and any(b.status is not BanStatus.LIFTED for b in file.case.bans):
+        return lift(step)
     if step.referral:
         return referral_reference(step)
     if step.closes:

@@ -59,8 +59,12 @@ def test_a_lift_never_ends_a_ban_before_it_began(make_config: MakeConfig) -> Non
     book = book_at(make_config)
     case = book.open_case(name="Pat Parent", behaviours=["swearing"], summary="Swore")
     book.step(case.ref, "ban-intent", fields={"reasons": "Shouting"})
-    ban = book_at(make_config, 2).step(case.ref, "ban-lifted").bans[0]
+    later = book_at(make_config, 2)
+    with pytest.raises(CaseRuleError, match="reason: lifting a ban states why"):
+        later.step(case.ref, "ban-lifted")
+    ban = later.step(case.ref, "ban-lifted", fields={"reason": "Apologised in person"}).bans[0]
     assert ban.lifted_on == date(2026, 3, 12)
+    assert ban.lift_reason == "Apologised in person"
     assert ban.ends_on >= ban.starts_on, "no 'from 20 March until 12 March'"
 
 
@@ -76,14 +80,16 @@ def test_each_review_is_on_the_record(make_config: MakeConfig) -> None:
     book = book_at(make_config)
     case = book.open_case(name="Pat Parent", behaviours=["swearing"], summary="Swore")
     book.step(case.ref, "ban-provisional", fields={"reasons": "Threats"})
-    book_at(make_config, 20).step(
-        case.ref, "ban-review", fields={"outcome": "continued", "next_review_on": "2026-05-01"}
-    )
-    ban = (
-        book_at(make_config, 50).step(case.ref, "ban-review", fields={"outcome": "lifted"}).bans[0]
-    )
-    assert [(r.on, r.outcome, r.next_review_on) for r in ban.review_log] == [
-        (date(2026, 3, 30), "continued", date(2026, 5, 1)),
-        (date(2026, 4, 29), "lifted", None),
+    at_20 = book_at(make_config, 20)
+    with pytest.raises(CaseRuleError, match="reason: a review states why"):
+        at_20.step(case.ref, "ban-review", fields={"outcome": "continued"})
+    continued = {"outcome": "continued", "next_review_on": "2026-05-01", "reason": "Still shouting"}
+    at_20.step(case.ref, "ban-review", fields=continued)
+    lifted = {"outcome": "lifted", "reason": "No incidents since"}
+    ban = book_at(make_config, 50).step(case.ref, "ban-review", fields=lifted).bans[0]
+    assert [(r.on, r.outcome, r.next_review_on, r.reason) for r in ban.review_log] == [
+        (date(2026, 3, 30), "continued", date(2026, 5, 1), "Still shouting"),
+        (date(2026, 4, 29), "lifted", None, "No incidents since"),
     ]
+    assert ban.lift_reason == "No incidents since"
     assert ban.lifted_on == date(2026, 4, 29) == ban.ends_on

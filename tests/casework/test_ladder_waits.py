@@ -88,7 +88,7 @@ def test_no_review_is_suggested_after_the_ban_was_lifted(
     )
     book.step(case.ref, "ban-provisional", fields={"reasons": "Shouting at staff"})
     send_letter(book, case.ref, "ban-provisional")
-    book.step(case.ref, "ban-review", fields={"outcome": "lifted"})
+    book.step(case.ref, "ban-review", fields={"outcome": "lifted", "reason": "No incidents"})
     reviewed = [e.data for e in book.file(case.ref).events if e.type is EventType.BAN_REVIEWED]
     assert isinstance(reviewed[0], BanReviewed) and reviewed[0].outcome is ReviewOutcome.LIFTED
     assert book.file(case.ref).waiting == "the ban-review letter to be sent"

@@ -23,6 +23,7 @@ def test_queuing_while_the_daemon_is_stopped_says_so_and_cancel_records_why(
         str(tmp_path / "a.pdf"),
         "--set",
         "incident_date=2026-03-09",
+        "incident_summary=Shouted at Mrs Khan at the gate",
     ).stdout
     letter_id = out.split("letter ")[1].split()[0]
     queued = conduct(cfg, "letter", "queue", ref, letter_id)

@@ -166,6 +166,7 @@ def test_a_case_about_someone_unknown_drafts_no_letter_until_identified(tmp_path
         str(tmp_path / "x.pdf"),
         "--set",
         "incident_date=2026-03-09",
+        "incident_summary=Shouted at Mrs Khan at the gate",
     )
 
 
@@ -183,6 +184,7 @@ def test_a_letter_for_the_post_needs_an_address_before_it_is_queued(tmp_path: Pa
         str(tmp_path / "a.pdf"),
         "--set",
         "incident_date=2026-03-09",
+        "incident_summary=Shouted at Mrs Khan at the gate",
     ).stdout
     letter_id = out.split("letter ")[1].split()[0]
     refused = conduct(cfg, "letter", "queue", ref, letter_id, ok=False)

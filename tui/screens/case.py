@@ -303,7 +303,7 @@ class CaseScreen(Screen[None]):
         """Lift the ban from today."""
         step = self._step_where(lambda s: s.ban is BanAction.LIFT)
         if step is not None:
-            self.ask(ladder_forms.lift(step), lambda a: self.move(step.id, {}))
+            self.begin_step(step.id)
 
     def action_close_case(self) -> None:
         """Close the case with an outcome."""

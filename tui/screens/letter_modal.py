@@ -16,6 +16,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Label, Static
 
 from casework.letter_context import build_context
+from casework.letter_facts import Fact, letter_facts
 from casework.outbox import LetterMove, LetterStatus, draft_refusal, moves_for, needs_approval
 from store.casebook import CaseFile
 from tui import forms
@@ -88,6 +89,19 @@ class Preview:
     subject: str = ""
     covering_note: str = ""
     ics: bytes | None = None
+    facts: tuple[Fact, ...] = ()
+
+
+def facts_text(facts: tuple[Fact, ...]) -> Text:
+    """Each fact the letter states, where it came from, and how to correct it (never markup)."""
+    text = Text()
+    text.append("Facts in this letter (e corrects a fact marked *)\n", style="bold")
+    for fact in facts:
+        mark = "*" if fact.field else " "
+        text.append(f"{mark} {fact.label}: ", style="bold")
+        text.append(fact.value)
+        text.append(f"\n    from {fact.source}; {fact.fix}\n", style="dim")
+    return text
 
 
 def suggested_kind(desk: Desk, file: CaseFile) -> str | None:
@@ -101,17 +115,26 @@ def suggested_kind(desk: Desk, file: CaseFile) -> str | None:
     return None
 
 
-def letter_fields(desk: Desk, file: CaseFile, kind: str) -> list[Field]:
-    """The kind's required fields the office can type, prefilled from what the case records."""
+def letter_fields(
+    desk: Desk,
+    file: CaseFile,
+    kind: str,
+    typed: Mapping[str, str] | None = None,
+    also: tuple[str, ...] = (),
+) -> list[Field]:
+    """The kind's required fields (and ``also``) the office can type, prefilled from the case
+    and from what was already typed for this letter."""
     from letters.kinds import kinds_for, letter_kind
 
     person = file.people[0] if file.people else None
+    typed = dict(typed or {})
     try:
-        ctx = build_context(desk.config, file.case, person, kind, {}, desk.today()).as_mapping()
+        ctx = build_context(desk.config, file.case, person, kind, typed, desk.today()).as_mapping()
     except ValueError:
         ctx = {}
     fields = []
-    for name in letter_kind(kind, kinds_for(desk.config.policy.letter_kinds)).required:
+    required = letter_kind(kind, kinds_for(desk.config.policy.letter_kinds)).required
+    for name in dict.fromkeys((*required, *also)):
         if name not in SETTABLE:
             continue
         value = ctx.get(name)
@@ -120,6 +143,11 @@ def letter_fields(desk: Desk, file: CaseFile, kind: str) -> list[Field]:
         else:
             shown = str(value or "")
         base = SETTABLE[name]
+        helptext = ""
+        if name == "incident_summary" and not shown:
+            # Offered, never used silently: the words the case was opened with (an email's
+            # subject, often) are a starting point the office reads and rewrites.
+            helptext = f"No incident is recorded. The case was opened as: {file.case.summary}"
         fields.append(
             Field(
                 base.name,
@@ -128,6 +156,7 @@ def letter_fields(desk: Desk, file: CaseFile, kind: str) -> list[Field]:
                 value=shown or base.value,
                 options=base.options,
                 required=base.required,
+                help=helptext,
             )
         )
     return fields
@@ -144,6 +173,7 @@ class LetterModal(ModalScreen[None]):
         Binding("a", "keep('approve')", "Approve & send"),
         Binding("g", "keep('queue')", "Send"),
         Binding("k", "keep('')", "Keep as draft"),
+        Binding("e", "correct", "Correct a fact"),
     ]
 
     def __init__(self, desk: Desk, file: CaseFile, kind: str, fields: Mapping[str, str]) -> None:
@@ -171,6 +201,7 @@ class LetterModal(ModalScreen[None]):
             yield Label(Text(f"{self.file.case.ref}: {self.kind} letter"), id="letter-title")
             yield Static(Text("Preparing the letter…"), id="letter-status")
             with VerticalScroll(id="letter-body"):
+                yield Static("", id="letter-facts")
                 yield Static("", id="letter-text")
         yield Footer()
 
@@ -199,6 +230,10 @@ class LetterModal(ModalScreen[None]):
                 self.fields,
                 self.desk.today(),
             )
+            ctx = build_context(
+                self.desk.config, self.file.case, person, self.kind, self.fields, self.desk.today()
+            )
+            facts = letter_facts(ctx, self.file.case, person, self.fields)
         except (LetterError, ValueError) as exc:
             self.app.call_from_thread(self.failed, str(exc))
             return
@@ -212,6 +247,7 @@ class LetterModal(ModalScreen[None]):
             composed.subject,
             letter.covering_note,
             composed.ics,
+            facts,
         )
         self.app.call_from_thread(self.rendered, preview)
 
@@ -231,6 +267,7 @@ class LetterModal(ModalScreen[None]):
             "k keep as a draft · esc discard"
         )
         self.query_one("#letter-status", Static).update(status)
+        self.query_one("#letter-facts", Static).update(facts_text(preview.facts))
         self.query_one("#letter-text", Static).update(Text(preview.text))
         self.query_one("#letter-body").focus()
         self.refresh_bindings()
@@ -247,6 +284,8 @@ class LetterModal(ModalScreen[None]):
         """Offer the moves the letter can make, once it is rendered."""
         if action == "close":
             return True
+        if action == "correct":
+            return not self.busy
         if self.preview is None:
             return False
         if action == "keep" and parameters and parameters[0]:
@@ -256,6 +295,26 @@ class LetterModal(ModalScreen[None]):
     def action_close(self) -> None:
         """Back to the case without keeping the letter."""
         self.dismiss(None)
+
+    def action_correct(self) -> None:
+        """Correct the letter's own facts here (typed for this letter), then preview again."""
+        if self.busy:
+            return
+        also = tuple(f.field for f in (self.preview.facts if self.preview else ()) if f.field)
+        fields = letter_fields(self.desk, self.file, self.kind, self.fields, also)
+        if not fields:
+            self.notify("Every fact here comes from the case: correct it there.", markup=False)
+            return
+
+        def corrected(answers: FormResult | None) -> None:
+            if answers is None:
+                return
+            self.fields.update(any_field(answers))
+            self.preview, self.busy = None, True
+            self.query_one("#letter-status", Static).update(Text("Preparing the letter…"))
+            self.render_letter()
+
+        self.app.push_screen(forms.letter_details(self.kind, fields), corrected)
 
     def action_open_pdf(self) -> None:
         """Open the PDF in the system viewer."""
