@@ -133,7 +133,7 @@ def letter_facts(
 
 
 def _source(typed: Mapping[str, str], name: str, recorded: str) -> str:
-    return "typed for this letter" if name in typed else recorded
+    return "what was typed for this letter" if name in typed else recorded
 
 
 def _incident_facts(ctx: LetterContext, case: Case, typed: Mapping[str, str]) -> list[Fact]:

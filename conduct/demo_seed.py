@@ -201,7 +201,15 @@ def seed_demo_cases(book: Casebook) -> list[str]:
         at=ago(50),
     )
     book.step(c.ref, "ban-confirmed", at=ago(40))
-    book.step(c.ref, "ban-review", fields={"outcome": "continued"}, at=ago(12))
+    book.step(
+        c.ref,
+        "ban-review",
+        fields={
+            "outcome": "continued",
+            "reason": "Staff reported him waiting outside the gate twice since the ban began.",
+        },
+        at=ago(12),
+    )
     refs.append(c.ref)
     return refs
 

@@ -22,7 +22,7 @@ async def test_after_a_review_that_lifts_the_ban_the_step_form_cannot_crash(
         await fill(pilot, {"step": "ban-provisional"})
         await fill(pilot, {"reasons": "Repeated shouting at staff"})
         await press(pilot, "v")
-        await fill(pilot, {"outcome": "lifted"})
+        await fill(pilot, {"outcome": "lifted", "reason": "No further incidents"})
         assert book.get(ref).bans[0].status is BanStatus.LIFTED
 
         # t, then ctrl+s at once: whatever is preselected must be a step that can be taken.
@@ -51,9 +51,9 @@ async def test_a_case_whose_ban_a_review_lifted_still_reaches_ban_lifted(make_ap
         await fill(pilot, {"step": "ban-provisional"})
         await fill(pilot, {"reasons": "Repeated shouting at staff"})
         await press(pilot, "v")
-        await fill(pilot, {"outcome": "lifted"})
+        await fill(pilot, {"outcome": "lifted", "reason": "No further incidents"})
+        # The review lifted it already: the lift step asks nothing more (no second reason).
         await press(pilot, "l")
-        await fill(pilot, {})
         assert isinstance(pilot.app.screen, CaseScreen)
     case = book.get(ref)
     assert case.step == "ban-lifted"
@@ -69,9 +69,9 @@ async def test_a_ban_can_be_reviewed_twice(make_app: Any) -> None:
         await fill(pilot, {"step": "ban-provisional"})
         await fill(pilot, {"reasons": "Repeated shouting at staff"})
         await press(pilot, "v")
-        await fill(pilot, {"outcome": "continued", "next_review_on": "2026-04-20"})
+        await fill(pilot, {"outcome": "continued", "next_review_on": "2026-04-20", "reason": "Still needed"})
         await press(pilot, "v")
-        await fill(pilot, {"outcome": "continued", "next_review_on": "2026-05-20"})
+        await fill(pilot, {"outcome": "continued", "next_review_on": "2026-05-20", "reason": "Still needed"})
     ban = book.get(ref).bans[0]
     assert ban.review_on.isoformat() == "2026-05-20"
     assert len(ban.reviews) == 2

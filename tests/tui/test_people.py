@@ -123,7 +123,7 @@ async def test_a_letter_for_the_post_without_an_address_is_kept_not_sent(make_ap
         assert book.file(ref).people[0].channel is Channel.POST
         await press(pilot, "d")
         await fill(pilot, {})
-        await fill(pilot, {"incident_date": "2026-03-09"})
+        await fill(pilot, {"incident_date": "2026-03-09", "incident_summary": "Shouted at the gate"})
         modal = app.screen
         assert isinstance(modal, LetterModal)
         for _ in range(400):
