@@ -66,6 +66,9 @@ class HealthReport:
 
     findings: tuple[Finding, ...]
     daemon: str
+    # Incidents known to be over: the daemon runs; the mailbox took the daemon's sign-in
+    # since it last refused it. (A daemon starting again has not signed in yet.)
+    cleared: frozenset[Incident] = frozenset()
 
     @property
     def level(self) -> Level:
@@ -167,7 +170,12 @@ def assess(
             plural = what.replace("letter", "letters", 1) if "letter" in what else f"{what}s"
             findings.append(Finding(Level.WARNING, f"{n} {what if n == 1 else plural}"))
     daemon = daemon_summary(health, now) if mail_configured else "not needed (no [mail] section)"
-    return HealthReport(tuple(findings), daemon)
+    cleared = set()
+    if not any(f.incident is Incident.DAEMON_DOWN for f in findings):
+        cleared.add(Incident.DAEMON_DOWN)
+    if not mail_configured or (health is not None and health.login_failing_since is None):
+        cleared.add(Incident.SIGNIN_FAILING)
+    return HealthReport(tuple(findings), daemon, frozenset(cleared))
 
 
 def unreadable(reason: str) -> HealthReport:
@@ -189,17 +197,10 @@ def alert_moves(
     """Each incident alerts once while it lasts and says "resolved" once when it clears.
 
     ``alerted`` are the incidents already told; ``handled`` those this sender watches (the
-    daemon watches its own sign-in; the timer watches both). While the daemon is down
-    nobody knows whether sign-in works again, so a sign-in incident is not resolved then.
+    daemon watches its own sign-in; the timer watches both). An incident is resolved only
+    when it is known to be over (``report.cleared``): a daemon restarting, or down, has not
+    shown that the mailbox takes its sign-in again.
     """
-    open_now = report.incidents
-    down = report.finding(Incident.DAEMON_DOWN) is not None
-    alert = tuple(sorted(i for i in open_now & handled if i not in alerted))
-    resolve = tuple(
-        sorted(
-            i
-            for i in (alerted & handled) - open_now
-            if not (i is Incident.SIGNIN_FAILING and down)
-        )
-    )
+    alert = tuple(sorted(i for i in report.incidents & handled if i not in alerted))
+    resolve = tuple(sorted(alerted & handled & report.cleared))
     return AlertMoves(alert, resolve)
