@@ -25,6 +25,10 @@ from casework.mailrecords import DaemonState, Health
 # missed heartbeats is more than a slow disk.
 STALE_SECONDS = 120.0
 DEFAULT_SIGNIN_MINUTES = 30
+# A daemon run from cron (`conduct daemon --once`) leaves this word in its record; such a
+# school is healthy while the last pass is younger than ONCE_STALE_MINUTES.
+ONCE_DETAIL = "one pass done (conduct daemon --once)"
+ONCE_STALE_MINUTES = 60
 
 
 class Level(IntEnum):
@@ -106,7 +110,7 @@ def daemon_summary(health: Health | None, now: datetime) -> str:
     if health.state is DaemonState.GONE:
         return f"NOT RUNNING: {health.detail} (last record {at})"
     if health.state is DaemonState.STOPPED:
-        return f"stopped at {at}"
+        return f"last pass (--once) at {at}" if health.detail == ONCE_DETAIL else f"stopped at {at}"
     where = f"pid {health.pid} on {health.host}" if health.host else f"pid {health.pid}"
     line = f"{health.state.value} ({where}), last record {at}"
     if health.server_silent(now) and health.last_answer is not None:
@@ -118,7 +122,7 @@ def daemon_summary(health: Health | None, now: datetime) -> str:
 
 def signin_failing_minutes(health: Health, now: datetime) -> float | None:
     """How long the mailbox's sign-in has been failing, or None when it is not."""
-    if health.state is not DaemonState.LOGIN_FAILED or health.login_failing_since is None:
+    if health.login_failing_since is None:
         return None
     return max(0.0, (now - health.login_failing_since).total_seconds() / 60)
 
@@ -132,9 +136,12 @@ def daemon_findings(
         return [Finding(Level.CRITICAL, "the daemon has never run", down)]
     if health.state is DaemonState.GONE:
         return [Finding(Level.CRITICAL, f"daemon not running (killed or crashed, last record {_local(health.updated)})", down)]  # fmt: skip
-    if health.state is DaemonState.STOPPED:
+    once = health.state is DaemonState.STOPPED and health.detail == ONCE_DETAIL
+    if once and health.stale(now, ONCE_STALE_MINUTES * 60):
+        return [Finding(Level.CRITICAL, f"no daemon pass (--once) since {_local(health.updated)}", down)]  # fmt: skip
+    if health.state is DaemonState.STOPPED and not once:
         return [Finding(Level.CRITICAL, f"daemon stopped at {_local(health.updated)}", down)]
-    if health.stale(now, STALE_SECONDS):
+    if not once and health.stale(now, STALE_SECONDS):
         return [Finding(Level.CRITICAL, f"daemon heartbeat stale: no word since {_local(health.updated)}", down)]  # fmt: skip
     failing = signin_failing_minutes(health, now)
     if failing is not None:

@@ -36,7 +36,12 @@ def check_health(args: argparse.Namespace) -> int:
         if not config.alerts.address:
             print("conduct: --alert: no [alerts] address in the configuration", file=sys.stderr)
         else:
-            sent = send_alerts(config, report, clock, frozenset(Incident))
+            try:
+                sent = send_alerts(config, report, clock, frozenset(Incident))
+            except (OSError, ValueError) as exc:
+                # The line above is monitoring's answer: a fault here must not change it.
+                print(f"conduct: --alert: {exc}", file=sys.stderr)
+                return int(report.level)
             if sent.error:
                 print(f"conduct: cannot email {config.alerts.address}: {sent.error}", file=sys.stderr)
     return int(report.level)

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
+from filelock import Timeout
+
 from casework.clock import Clock
 from casework.config import Config
 from casework.health import HealthReport, Incident, alert_moves
@@ -95,6 +97,20 @@ def send_alerts(
     if not config.alerts.address or config.mail is None:
         return AlertsSent()
     alerts = AlertLog(config.store.data_dir)
+    try:
+        return _send_locked(config, report, clock, handled, alerts)
+    except Timeout:
+        return AlertsSent(error="another sender has held the alert lock for minutes")
+
+
+def _send_locked(
+    config: Config,
+    report: HealthReport,
+    clock: Clock,
+    handled: frozenset[Incident],
+    alerts: AlertLog,
+) -> AlertsSent:
+    assert config.mail is not None
     sent: list[str] = []
     with alerts.locked():
         records = alerts.read()

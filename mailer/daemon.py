@@ -17,6 +17,7 @@ from filelock import FileLock, Timeout
 
 from casework.clock import Clock, process_clock
 from casework.config import Config, Operator, load_config
+from casework.health import ONCE_DETAIL
 from casework.mailrecords import DaemonState
 from casework.outbox import LetterStatus
 from casework.tomlread import ConfigError
@@ -217,7 +218,7 @@ class Daemon:
             for w in watchers:
                 w.stop()
             self._drop_session()
-            self.set_health(DaemonState.STOPPED, detail="stopped")
+            self.set_health(DaemonState.STOPPED, detail=ONCE_DETAIL if once else "stopped")
             lock.release()
 
     def _loop(self, once: bool) -> int:

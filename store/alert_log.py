@@ -52,9 +52,12 @@ class AlertLog:
         """The incidents alerted and not yet resolved (none when the file is missing)."""
         try:
             docs = json.loads(self.path.read_bytes())
+            records = [from_json(AlertRecord, d) for d in docs]
         except FileNotFoundError:
             return {}
-        records = (from_json(AlertRecord, d) for d in docs)
+        except (ValueError, KeyError, TypeError):
+            # A damaged record: telling IT support again beats never telling them.
+            return {}
         return {r.incident: r for r in records}
 
     def write(self, records: dict[Incident, AlertRecord]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from casework.health import (
+    ONCE_DETAIL,
     Counts,
     Incident,
     Level,
@@ -87,3 +88,16 @@ def test_an_incident_alerts_once_and_resolves_only_when_known_to_be_over() -> No
     down = assess(_health(DaemonState.STOPPED), FIXED, Counts())
     assert alert_moves(down, frozenset(), frozenset({Incident.SIGNIN_FAILING})).alert == ()
     assert alert_moves(down, frozenset(), ALL).alert == (Incident.DAEMON_DOWN,)
+
+
+def test_a_daemon_run_from_cron_is_healthy_while_its_last_pass_is_recent() -> None:
+    def once(minutes: float, failing: float | None = None) -> Health:
+        h = _health(DaemonState.STOPPED, ago=minutes * 60, failing_min=failing)
+        return Health(h.state, h.updated, pid=1, detail=ONCE_DETAIL, login_failing_since=h.login_failing_since)  # fmt: skip
+
+    assert assess(once(30), FIXED, Counts()).level is Level.OK
+    assert assess(once(30), FIXED, Counts()).line().startswith("CONDUCT OK - daemon last pass (--once) at ")
+    late = assess(once(61), FIXED, Counts())
+    assert late.level is Level.CRITICAL and late.incidents == {Incident.DAEMON_DOWN}
+    refused = assess(once(5, failing=40), FIXED, Counts())
+    assert refused.level is Level.CRITICAL and refused.incidents == {Incident.SIGNIN_FAILING}
