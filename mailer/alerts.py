@@ -24,6 +24,7 @@ from mailer.credentials import SignIn
 from mailer.errors import MailError
 from mailer.smtp_send import open_smtp
 from store.alert_log import AlertLog, AlertRecord
+from store.db import Store
 from store.health_report import health_report
 
 log = logging.getLogger("conduct.alerts")
@@ -142,7 +143,7 @@ def _send_locked(
     return AlertsSent(tuple(sent))
 
 
-def daemon_alerts(config: Config, clock: Clock, *, stopping: bool = False) -> None:
+def daemon_alerts(config: Config, store: Store, *, stopping: bool = False) -> None:
     """The daemon's look at the alerts, each heartbeat: its own sign-in, and "resolved".
 
     The daemon also says "resolved" for a daemon-down alert once it runs again; only
@@ -152,11 +153,11 @@ def daemon_alerts(config: Config, clock: Clock, *, stopping: bool = False) -> No
     if not config.alerts.address:
         return
     try:
-        report = health_report(config, clock)
+        report = health_report(config, store.clock, store)
         handled = {Incident.SIGNIN_FAILING}
         if report.finding(Incident.DAEMON_DOWN) is None and not stopping:
             handled.add(Incident.DAEMON_DOWN)
-        send_alerts(config, report, clock, frozenset(handled))
+        send_alerts(config, report, store.clock, frozenset(handled))
     except Exception:
         # An alert that cannot go must never stop the daemon: it is tried again next beat.
         log.exception("alerts: cannot look at or send the alerts")

@@ -127,7 +127,7 @@ class Daemon:
 
     def check_alerts(self) -> None:
         """Email the alert address when sign-in has failed too long, and when that clears."""
-        daemon_alerts(self.config, self.clock, stopping=self.stop.is_set())
+        daemon_alerts(self.config, self.book.store, stopping=self.stop.is_set())
 
     # -- signals and watchers -----------------------------------------------------------
 

@@ -45,7 +45,7 @@ class AlertLog:
     @contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the alert lock: decide, send and record without another sender in between."""
-        with FileLock(str(self.root / ALERTS_LOCK), timeout=LOCK_TIMEOUT_S, mode=0o600):
+        with FileLock(str(self.root / ALERTS_LOCK), timeout=LOCK_TIMEOUT_S):
             yield
 
     def read(self) -> dict[Incident, AlertRecord]:

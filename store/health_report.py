@@ -22,13 +22,13 @@ def counts(store: Store) -> Counts:
     return Counts(failed, unknown, len(MailLog(store).quarantined()))
 
 
-def health_report(config: Config, clock: Clock) -> HealthReport:
+def health_report(config: Config, clock: Clock, store: Store | None = None) -> HealthReport:
     """The report for this school now; critical when its data directory cannot be read."""
     root = config.store.data_dir
     if not root.is_dir():
         return unreadable(f"{root} does not exist")
     try:
-        store = Store(root, clock)
+        store = store or Store(root, clock)
         return assess(
             daemon_health(store),
             clock.now(),
