@@ -24,6 +24,7 @@ import pytest
 from casework.clock import CLOCK_ENV, Clock
 from casework.config import Config, load_config
 from casework.mailrecords import DaemonState
+from casework.outbox import LetterStatus
 from mailer.daemon import Daemon
 from store.casebook import Casebook
 from store.maillog import MailLog
@@ -31,6 +32,7 @@ from tests.support.clock import FIXED
 from tests.support.mailfixtures import loopback_mail_toml, unique_folder
 from tests.support.mailservers.dovecot import Dovecot
 from tests.support.mailservers.smtp import RecordingSmtp
+from tests.support.outbox_letters import queued_letter
 from tests.support.school import write_config
 from tests.support.waiting import wait_until
 
@@ -220,3 +222,27 @@ def test_a_refused_password_warns_then_alerts_after_half_an_hour_once_across_a_r
         assert health(path, clock.at)[0] == 0
     _, resolved = mails(smtp_server)
     assert resolved["Subject"].startswith("[Conduct Desk] RESOLVED: the school mailbox refuses")
+
+
+def test_a_letter_the_server_refused_is_a_warning_and_no_alert(
+    tmp_path: Path,
+    dovecot: Dovecot,
+    smtp_server: RecordingSmtp,
+    smtp_password_env: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(IMAP_ENV, "secret")
+    path = _school(tmp_path, dovecot, smtp_server, smtp_password_env)
+    config = load_config(path)
+    clock = MovableClock(FIXED)
+    with daemon_running(config, clock.clock, DaemonState.IDLE) as daemon:
+        smtp_server.knobs.rcpt_reply_next = "550 5.1.1 The email account does not exist"
+        outbox, letter = queued_letter(config)
+        wait_until(
+            lambda: outbox.get(letter.case_ref, letter.id).status is LetterStatus.FAILED,
+            "the letter failed",
+        )
+        code, line = health(path, FIXED + timedelta(seconds=5))
+        assert (code, line) == (1, "CONDUCT WARNING - 1 failed letter")
+        beats(daemon)
+    assert smtp_server.messages == []  # a warning is for monitoring, not an alert email
