@@ -4,7 +4,8 @@ Pure: the daemon's health record, the clock and a few counts in; findings out. T
 thresholds (documented in the README, "Monitoring"):
 
 - critical (2): the daemon is not running (killed, crashed or stopped), has never run, or
-  its heartbeat is stale (no word for more than ``STALE_SECONDS``); the mailbox's sign-in
+  its heartbeat is stale (no word for more than ``STALE_SECONDS``; a daemon run from cron
+  with ``--once``: no pass for ``ONCE_STALE_MINUTES``); the mailbox's sign-in
   has been failing for longer than ``[alerts] signin_minutes`` (30 by default); the data
   directory cannot be read.
 - warning (1): sign-in failing for less than that; the daemon backing off (the server
@@ -91,7 +92,9 @@ class HealthReport:
         worst = sorted(self.findings, key=lambda f: -f.level)
         problems = "; ".join(f.text for f in worst if f.level > Level.OK)
         head = f"CONDUCT {self.level.name}"
-        return f"{head} - {problems}" if problems else f"{head} - daemon {self.daemon}"
+        text = f"{head} - {problems}" if problems else f"{head} - daemon {self.daemon}"
+        # A server's error may span lines; monitoring reads exactly one.
+        return " ".join(text.split())
 
     def finding(self, incident: Incident) -> Finding | None:
         """The finding behind an incident, if it is open."""

@@ -24,7 +24,8 @@ def check_health(args: argparse.Namespace) -> int:
         config = load_config(find_config(args.config))
     except ConfigError as exc:
         first = exc.problems[0] if exc.problems else "cannot be read"
-        print(f"CONDUCT CRITICAL - the configuration has {len(exc.problems)} problem(s): {first}")
+        line = f"CONDUCT CRITICAL - the configuration has {len(exc.problems)} problem(s): {first}"
+        print(" ".join(line.split()))
         return int(Level.CRITICAL)
     clock = process_clock()
     report = health_report(config, clock)

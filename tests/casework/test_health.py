@@ -101,3 +101,12 @@ def test_a_daemon_run_from_cron_is_healthy_while_its_last_pass_is_recent() -> No
     assert late.level is Level.CRITICAL and late.incidents == {Incident.DAEMON_DOWN}
     refused = assess(once(5, failing=40), FIXED, Counts())
     assert refused.level is Level.CRITICAL and refused.incidents == {Incident.SIGNIN_FAILING}
+
+
+def test_an_error_over_several_lines_still_makes_one_line() -> None:
+    health = Health(
+        DaemonState.BACKING_OFF, FIXED, pid=1, last_error="connection reset\r\n* BYE going away"
+    )
+    assert assess(health, FIXED, Counts()).line() == (
+        "CONDUCT WARNING - mail server trouble, backing off: connection reset * BYE going away"
+    )
