@@ -108,7 +108,12 @@ def gate_changed_since(cases: Iterable[Case], since: date, today: date) -> bool:
         was_active = ban.status in (BanStatus.PROVISIONAL, BanStatus.CONFIRMED, BanStatus.LIFTED)
         if not now and was_active and ban.starts_on <= since and since <= ban.ends_on < today:
             return True
-        if not now and ban.status is BanStatus.LIFTED and ban.starts_on <= since <= ban.ends_on:
+        # A notice of intent lifted before its first day was never on the list (the dated
+        # record, where there is one, says when it was lifted).
+        lifted_on: date | None = getattr(ban, "lifted_on", None)
+        never_began = lifted_on is not None and lifted_on < ban.starts_on
+        lifted = ban.status is BanStatus.LIFTED and not never_began
+        if not now and lifted and ban.starts_on <= since <= ban.ends_on:
             return True
     return False
 
