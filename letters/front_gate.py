@@ -9,13 +9,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import jinja2
 
 from casework.gate import GateEntry
 from letters.render import LETTER_VARIANT
-from letters.templating import TEMPLATES
 
+# Beside the letters' templates, not among them: the list is no letter (no kind, no Welsh
+# twin, not a school's override), and only this module reads it.
+TEMPLATES = Path(__file__).parent / "gate_templates"
 TEMPLATE = "front-gate.html.j2"
 STYLESHEET = "front-gate.css"
 
