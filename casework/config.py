@@ -12,6 +12,7 @@ from typing import Any
 
 from casework.kinds import LANGUAGES
 from casework.mailauth import OAuth, parse_oauth
+from casework.ops import Alerts, FrontGate, parse_alerts, parse_front_gate
 from casework.periods import Periods as Periods  # re-exported: letters and workflow read it here
 from casework.policy import PRESETS, Policy, load_preset, parse_policy
 from casework.retention import DEFAULT_SCHEDULE, RetentionSchedule, parse_retention
@@ -157,6 +158,8 @@ class Config:
     letters: LetterSettings
     retention: RetentionSchedule = DEFAULT_SCHEDULE
     calendar: SchoolCalendar = SchoolCalendar()
+    alerts: Alerts = Alerts()
+    front_gate: FrontGate = FrontGate()
 
 
 def find_config(explicit: str | None) -> Path:
@@ -194,11 +197,24 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     letters = _letters(top.sub("letters"), base, school, store)
     retention = parse_retention(top.sub("retention"))
     calendar = _calendar(top.sub("calendar"), base)
+    alerts = parse_alerts(top.sub("alerts"))
+    front_gate = parse_front_gate(top.sub("front_gate"))
     top.finish()
     if problems or policy is None:
         raise ConfigError(problems)
     return Config(
-        path, school, operator, policy, periods, mail, store, letters, retention, calendar
+        path,
+        school,
+        operator,
+        policy,
+        periods,
+        mail,
+        store,
+        letters,
+        retention,
+        calendar=calendar,
+        alerts=alerts,
+        front_gate=front_gate,
     )
 
 
