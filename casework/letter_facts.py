@@ -59,7 +59,8 @@ def _refusal(kind: str, ban: Ban) -> str:
     if kind == "ban-provisional":
         if ban.kind is not BanKind.PROVISIONAL:
             return "its letter is ban-intent"
-        return "" if ban.status is BanStatus.PROVISIONAL else _current_letter(ban)
+        fits = ban.status is BanStatus.PROVISIONAL and not ban.review_log
+        return "" if fits else _current_letter(ban)
     if kind == "ban-intent":
         if ban.kind is not BanKind.INTENT:
             return "its letter is ban-provisional"
@@ -116,7 +117,8 @@ def letter_facts(
     if rec.children:
         children = "; ".join(c.described for c in rec.children)
         facts.append(Fact("Children", children, who, "P on the case edits the person"))
-    facts += _incident_facts(ctx, case, typed)
+    if ctx.kind not in BAN_LETTERS:  # a ban letter states its reasons, not the incident
+        facts += _incident_facts(ctx, case, typed)
     if ctx.meeting_date is not None or "meeting_date" in typed:
         facts += _meeting_facts(ctx, case, typed)
     if ctx.ban is not None and ctx.kind in BAN_LETTERS:
@@ -194,7 +196,8 @@ def _ban_facts(ctx: LetterContext, case: Case) -> list[Fact]:
         Fact("Reasons", ban.reasons, "the headteacher's words, recorded with the ban", "b on the case"),
         Fact(
             "Ban dates",
-            f"{ban.starts_on.isoformat()} to {ban.ends_on.isoformat()}, review by {ban.review_on.isoformat()}",
+            f"{ban.starts_on.isoformat()} to {ban.ends_on.isoformat()}"
+            + ("" if ban.lifted_on else f", review by {ban.review_on.isoformat()}"),
             src,
             "the ban's steps on the case (b, v, l)",
         ),

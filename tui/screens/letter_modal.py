@@ -16,7 +16,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Label, Static
 
 from casework.letter_context import build_context
-from casework.letter_facts import Fact, letter_facts
+from casework.letter_facts import Fact, ban_letter_refusal, letter_facts
 from casework.outbox import LetterMove, LetterStatus, draft_refusal, moves_for, needs_approval
 from store.casebook import CaseFile
 from tui import forms
@@ -62,6 +62,9 @@ SETTABLE: Mapping[str, Field] = {
     "lifted_on": Field("lifted_on", "Lifted on", "date", required=True),
 }
 
+
+# Fields a ban letter takes from the ban's record when it holds them (casework.ban_record).
+RECORDED = ("outcome", "next_review_on", "lifted_on")
 
 # What each key does to the draft once kept, and how the office is told.
 KEEP_MOVES: Mapping[LetterMove | None, tuple[LetterMove, ...]] = {
@@ -138,6 +141,8 @@ def letter_fields(
         if name not in SETTABLE:
             continue
         value = ctx.get(name)
+        if name in RECORDED and value:
+            continue  # the ban's record says it: the letter follows, nothing to ask
         if value is not None and hasattr(value, "isoformat"):
             shown = value.isoformat()[:5] if name == "meeting_time" else value.isoformat()
         else:
@@ -309,7 +314,7 @@ class LetterModal(ModalScreen[None]):
         def corrected(answers: FormResult | None) -> None:
             if answers is None:
                 return
-            self.fields.update(any_field(answers))
+            self.fields.update(changed_fields(fields, answers))
             self.preview, self.busy = None, True
             self.query_one("#letter-status", Static).update(Text("Preparing the letter…"))
             self.render_letter()
@@ -359,17 +364,30 @@ class LetterModal(ModalScreen[None]):
 
 
 def kind_options(desk: Desk, file: CaseFile) -> tuple[str | None, tuple[tuple[str, str], ...]]:
-    """The suggested kind and every kind, the suggested one first."""
+    """The suggested kind and every kind that fits the case, the suggested one first.
+
+    A ban letter is offered only for a ban in the state it describes (casework.letter_facts).
+    """
     from letters.kinds import kinds_for
 
     kinds = kinds_for(desk.config.policy.letter_kinds)
     suggested = suggested_kind(desk, file)
-    names = sorted(kinds, key=lambda k: k != suggested)
+    fitting = [k for k in kinds if ban_letter_refusal(k, file.case) is None]
+    if suggested not in fitting:
+        suggested = None
+    names = sorted(fitting, key=lambda k: k != suggested)
     options = tuple(
         (k, f"{kinds[k].english_title}" + ("  [suggested]" if k == suggested else ""))
         for k in names
     )
     return suggested, options
+
+
+def changed_fields(asked: list[Field], answers: Mapping[str, Any]) -> dict[str, str]:
+    """What the office typed for the letter: answers that differ from what the case gave the
+    form (an answer left as prefilled stays the case's fact, and the preview says so)."""
+    prefilled = {f.name: str(f.value) for f in asked}
+    return {k: v for k, v in any_field(answers).items() if v.strip() != prefilled.get(k, "").strip()}
 
 
 def any_field(values: Mapping[str, Any]) -> dict[str, str]:
@@ -385,9 +403,10 @@ def draft_letter(screen: Screen[Any], desk: Desk, file: CaseFile) -> None:
         return
     suggested, options = kind_options(desk, file)
 
-    def preview(kind: str, answers: FormResult | None) -> None:
+    def preview(kind: str, asked: list[Field], answers: FormResult | None) -> None:
         if answers is not None:
-            screen.app.push_screen(LetterModal(desk, file, kind, any_field(answers)))
+            typed = changed_fields(asked, answers)
+            screen.app.push_screen(LetterModal(desk, file, kind, typed))
 
     def kind_chosen(answers: FormResult | None) -> None:
         if answers is None:
@@ -395,8 +414,10 @@ def draft_letter(screen: Screen[Any], desk: Desk, file: CaseFile) -> None:
         kind = answers["kind"]
         fields = letter_fields(desk, file, kind)
         if fields:
-            screen.app.push_screen(forms.letter_details(kind, fields), partial(preview, kind))
+            screen.app.push_screen(
+                forms.letter_details(kind, fields), partial(preview, kind, fields)
+            )
         else:
-            preview(kind, {})
+            preview(kind, [], {})
 
     screen.app.push_screen(forms.letter_kind(suggested, options), kind_chosen)
