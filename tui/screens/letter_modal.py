@@ -14,6 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Label, Static
+from textual.worker import Worker, WorkerState
 
 from casework.letter_context import build_context
 from casework.letter_facts import Fact, ban_letter_refusal, letter_facts
@@ -360,7 +361,13 @@ class LetterModal(ModalScreen[None]):
         finally:
             self.busy = False
         self.app.call_from_thread(self.notify, f"{ref}: {self.kind} letter {words}")
-        self.app.call_from_thread(self.dismiss, None)
+        # The modal closes once this worker has finished (on_worker_state_changed): closing it
+        # from inside the worker would cancel the worker that is closing it.
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Close once the letter is kept."""
+        if event.worker.group == "letter-keep" and event.state is WorkerState.SUCCESS:
+            self.dismiss(None)
 
 
 def kind_options(desk: Desk, file: CaseFile) -> tuple[str | None, tuple[tuple[str, str], ...]]:
