@@ -10,15 +10,15 @@ import logging
 import signal
 import threading
 import time
-from dataclasses import replace
 from types import FrameType
 
 from filelock import FileLock, Timeout
 
 from casework.clock import Clock, process_clock
-from casework.config import Config, Operator, load_config
+from casework.config import Config, load_config
 from casework.mailrecords import DaemonState
 from casework.outbox import LetterStatus
+from casework.staff import Actor
 from casework.tomlread import ConfigError
 from mailer.backoff import backoff_delay
 from mailer.credentials import SignIn
@@ -36,12 +36,16 @@ from mailer.sender import next_due, recover_sending, send_pending
 from mailer.watchers import FileWatcher, Watcher
 from store.casebook import Casebook
 from store.db import StoreError
+
+from store.files import file_mode
 from store.inbox import DAEMON, Inbox
 from store.maillog import HEALTH_FILE, MailLog
 from store.outbox import Outbox
 from store.watch import StoreWatcher
 
 log = logging.getLogger("conduct.mailer")
+# The daemon records what the mail brings and what it sends, never a decision.
+DAEMON_ACTOR = Actor(DAEMON, None, service=True)
 
 LOGIN_FAILED_MIN_WAIT_S = 60.0
 # A server that keeps saying "token expired" to fresh tokens is refusing us: after this many
@@ -67,7 +71,7 @@ class Daemon:
         response_timeout: float = RESPONSE_TIMEOUT_SECONDS,
         liveness: float = LIVENESS_SECONDS,
     ) -> None:
-        self.config = self._as_daemon(config)
+        self.config = config
         self.clock = clock or process_clock()
         self.stop = stop or threading.Event()
         self.wake = threading.Event()
@@ -84,12 +88,9 @@ class Daemon:
         # One SignIn for the daemon's life: it holds the OAuth token and renews it.
         return SignIn(config.mail, clock=self.clock.now) if config.mail is not None else None
 
-    @staticmethod
-    def _as_daemon(config: Config) -> Config:
-        return replace(config, operator=Operator(DAEMON, "office"))
-
     def _open_store(self) -> None:
-        self.book = Casebook(self.config, clock=self.clock)
+        # The daemon records what the mail brings and what it sends, never a decision.
+        self.book = Casebook(self.config, clock=self.clock, actor=DAEMON_ACTOR)
         self.inbox = Inbox(self.book)
         self.outbox = Outbox(self.book)
         self.maillog = MailLog(self.book.store)
@@ -163,7 +164,7 @@ class Daemon:
         """Re-read config.toml; a bad edit is logged and the running configuration kept."""
         self.reload_requested.clear()
         try:
-            fresh = self._as_daemon(load_config(self.config.path))
+            fresh = load_config(self.config.path)
         except ConfigError as exc:
             log.error(
                 "config.toml changed but has problems; keeping the running configuration:\n%s", exc
@@ -187,7 +188,7 @@ class Daemon:
         if self.config.mail is None:
             log.error("no [mail] section in %s: nothing to watch", self.config.path)
             return 2
-        lock = FileLock(str(self.book.store.root / "daemon.lock"), timeout=0, mode=0o600)
+        lock = FileLock(str(self.book.store.root / "daemon.lock"), timeout=0, mode=file_mode())
         try:
             lock.acquire()
         except Timeout:
