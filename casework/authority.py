@@ -9,6 +9,7 @@ store calls them before it writes, so no way round them exists.
 
 from __future__ import annotations
 
+from casework.outbox import DEFAULT_APPROVERS
 from casework.policy import Policy, Step
 from casework.staff import Actor, Role, not_on_register
 
@@ -19,7 +20,6 @@ DECIDERS = frozenset({Role.HEADTEACHER, Role.DEPUTY})
 CASEWORKERS = frozenset(
     {Role.OFFICE, Role.HEADTEACHER, Role.DEPUTY, Role.SENIOR_STAFF, Role.DSL}
 )
-DEFAULT_APPROVERS = tuple(sorted(r.value for r in DECIDERS))
 
 
 class AuthorityError(ValueError):

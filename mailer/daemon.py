@@ -36,7 +36,6 @@ from mailer.sender import next_due, recover_sending, send_pending
 from mailer.watchers import FileWatcher, Watcher
 from store.casebook import Casebook
 from store.db import StoreError
-
 from store.files import file_mode
 from store.inbox import DAEMON, Inbox
 from store.maillog import HEALTH_FILE, MailLog
