@@ -24,6 +24,7 @@ from casework.outbox import LetterMove, LetterRecord, allowed_moves
 from casework.payloads import PayloadError
 from casework.policy import BanAction, Policy, Step
 from casework.recording import recorded_payload
+from store.access import view_case
 from store.casebook import Casebook, CaseFile
 from tui import columns, forms, ladder_forms
 from tui.case_text import ladder_text, person_text, summary_text
@@ -103,6 +104,7 @@ class CaseScreen(Screen[None]):
         self.ref = ref.upper()
         self.file: CaseFile | None = None
         self._announce = False
+        self._viewed = False  # a restricted case's opening is recorded once, not each refresh
 
     # -- layout and data ----------------------------------------------------------------
 
@@ -132,10 +134,15 @@ class CaseScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="case-load")
     def load(self) -> None:
-        """Read the case file and its letters in a thread."""
-        file = self.desk.book.file(self.ref)
+        """Read the case (as this member of staff may see it) and its letters in a thread."""
+        seen = view_case(self.desk.book, self.ref, "case screen", record=not self._viewed)
+        self._viewed = True
+        if seen.file is None:
+            notice = Text(seen.notice)
+            self.app.call_from_thread(self.query_one("#case-summary", Static).update, notice)
+            return
         letters = self.desk.book.letters(self.ref)
-        self.app.call_from_thread(self.show, file, letters)
+        self.app.call_from_thread(self.show, seen.file, letters)
 
     def show(self, file: CaseFile, letters: list[LetterRecord]) -> None:
         """Put the case on screen, keeping each table's cursor."""
@@ -383,7 +390,7 @@ class CaseScreen(Screen[None]):
 
         row = self._evidence()
         if row is not None:
-            self.app.push_screen(EvidenceModal(self.desk, row.sha256, row.name, row.name))
+            self.app.push_screen(EvidenceModal(self.desk, row.sha256, row.name, row.name, self.ref))
 
     @on(RecordTable.RowChosen, "#evidence-table")
     def _evidence_chosen(self) -> None:
