@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "restore": "backup_cmd",
     "case": "case_cmd",
     "staff": "staff_cmd",
+    "digest": "staff_cmd",
     "demo": "demo_cmd",
     "daemon": "daemon_cmd",
     "quarantine": "daemon_cmd",

@@ -13,7 +13,8 @@ ROLES = [r.value for r in Role]
 
 
 def register(sub: Any) -> None:
-    """Add `staff` and its actions to the parser."""
+    """Add `staff` (and `digest`) to the parser."""
+    register_digest(sub)
     p = sub.add_parser("staff", help="the staff register: who each OS account is, and their role")
     ss = p.add_subparsers(dest="staff_command", metavar="ACTION", required=True)
 
@@ -38,6 +39,24 @@ def register(sub: Any) -> None:
     r = ss.add_parser("remove", help="take an account off the register (headteacher only)")
     r.add_argument("account")
     r.set_defaults(handler=staff_remove)
+
+
+def register_digest(sub: Any) -> None:
+    """Add `digest` to the parser."""
+    d = sub.add_parser("digest", help="the daily digest the head and the office receive")
+    d.add_argument("--print", action="store_true", required=True, help="print today's digest")
+    d.set_defaults(handler=digest_print)
+
+
+def digest_print(args: argparse.Namespace, config: Config) -> int:
+    """Print today's digest, as the daemon sends it."""
+    from casework.digest import digest_text
+    from store.casebook import Casebook
+    from store.staff_mail import digest_facts
+
+    subject, body = digest_text(digest_facts(Casebook(config)))
+    print(f"Subject: {subject}\n\n{body}", end="")
+    return 0
 
 
 def _book(config: Config) -> Any:

@@ -33,6 +33,7 @@ from mailer.errors import (
 from mailer.imap_conn import LIVENESS_SECONDS, RESPONSE_TIMEOUT_SECONDS, ImapSession, connect
 from mailer.ingest import ingest_pending
 from mailer.sender import next_due, recover_sending, send_pending
+from mailer.staff_notify import next_staff_due, staff_pass
 from mailer.watchers import FileWatcher, Watcher
 from store.casebook import Casebook
 from store.db import StoreError
@@ -332,13 +333,15 @@ class Daemon:
         return max(MIN_WAIT_S, min(known)) if known else None
 
     def _until_letter_due(self) -> float | None:
+        """Seconds until the next letter's retry or the next staff message (the digest)."""
         try:
-            due = next_due(self.outbox)
+            dues = [next_due(self.outbox), next_staff_due(self.book, self.config)]
         except StoreError:
             return None
-        if due is None:
+        known = [d for d in dues if d is not None]
+        if not known:
             return None
-        return max(0.0, (due - self.clock.now()).total_seconds())
+        return max(0.0, (min(known) - self.clock.now()).total_seconds())
 
     @staticmethod
     def _until_relogin(session: ImapSession) -> float | None:
@@ -388,6 +391,7 @@ class Daemon:
                 sent.retrying,
                 sent.failed,
             )
+        self._tell_staff()
 
     def _send_without_imap(self) -> None:
         # SMTP may work while IMAP is down: letters should not wait for the inbox.
@@ -395,6 +399,17 @@ class Daemon:
             send_pending(self.outbox, self.config, None, signin=self.signin)
         except (StoreError, OSError) as exc:
             log.warning("outbox pass failed: %s", exc)
+        self._tell_staff()
+
+    def _tell_staff(self) -> None:
+        # Notices, approval reminders and the digest: a failure here never stops the mail.
+        try:
+            told = staff_pass(self.book, self.config, signin=self.signin)
+        except (StoreError, OSError) as exc:
+            log.warning("staff messages pass failed: %s", exc)
+            return
+        for error in told.errors:
+            log.warning("staff messages: %s", error)
 
     def _drop_session(self) -> None:
         if self._session is not None:
