@@ -289,9 +289,9 @@ def move(
     """
     if not case.is_open:
         raise CaseRuleError(f"{case.ref} is closed; reopen it first")
+    check_move(policy, case, to_step, reason)
     check_step(policy, to_step, actor)
     by = actor.name
-    check_move(policy, case, to_step, reason)
     fields = {k: v for k, v in (fields or {}).items()}
     step = policy.step(to_step)
     allowed = step_fields(step)

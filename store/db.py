@@ -192,7 +192,11 @@ class Store:
         self.group = layout.install_group(root)
         share_with_group(self.group is not None)
         make_dir(root)
-        os.chmod(root, dir_mode() | (stat.S_ISGID if self.group is not None else 0))
+        want = dir_mode() | (stat.S_ISGID if self.group is not None else 0)
+        st = root.stat()
+        # Only its owner may set the folder's mode; the other members of a group find it set.
+        if stat.S_IMODE(st.st_mode) != want and st.st_uid == os.geteuid():
+            os.chmod(root, want)
         for sub in (*layout.SHARD_DIRS, "tmp", "vault"):
             make_dir(root / sub)
         self._lock = FileLock(root / "store.lock", timeout=LOCK_TIMEOUT_S, mode=file_mode())

@@ -74,6 +74,10 @@ class StaffBook:
             register = self._check(tx)
             if register.get(member.account) is not None:
                 raise StaffError(f"{member.account} is already on the staff register: use staff edit")
+            if member.role is not Role.HEADTEACHER and not register.holders(Role.HEADTEACHER):
+                raise StaffError(
+                    "put the headteacher on the register first: only they manage staff"
+                )
             tx.table(META, "staff").insert(_doc(member))
             tx.note(f"staff add {member.account} role={member.role} email={member.email}")
         return member
