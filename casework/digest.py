@@ -102,9 +102,9 @@ def meetings_tomorrow(facts: DigestFacts) -> Section | None:
         for case in facts.cases
         if case.is_open
         for m in case.meetings
-        if m.at.astimezone().date() == tomorrow and not m.outcome
+        if m.at.date() == tomorrow and not m.outcome  # a meeting's time is the school's local time
     )
-    lines = tuple(f"{ref}: {at.astimezone():%H:%M}, {place}" for at, ref, place in rows)
+    lines = tuple(f"{ref}: {at:%H:%M}, {place}" for at, ref, place in rows)
     return Section(f"Meetings on {tomorrow:%A %d %B}", lines) if lines else None
 
 
