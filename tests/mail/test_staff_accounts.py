@@ -23,15 +23,19 @@ import pytest
 
 from casework.clock import Clock
 from casework.config import load_config
+from casework.outbox import LetterMove
 from casework.policy import preset_text
-from casework.staff import Actor, Role
+from casework.staff import Actor, Role, StaffMember
 from conduct.cli import main
-from mailer.daemon import DAEMON_ACTOR
+from mailer.daemon import DAEMON_ACTOR, Daemon
 from mailer.staff_notify import staff_pass
 from store.casebook import Casebook
 from store.outbox import Outbox
+from store.staff import StaffBook
 from tests.support.accounts import Accounts, need_root, run_as, staff_accounts
 from tests.support.clock import FIXED
+from tests.support.mailfixtures import message, school_config, unique_folder
+from tests.support.mailservers.dovecot import Dovecot
 from tests.support.mailservers.smtp import RecordingSmtp
 from tests.support.school import SCHOOL
 
@@ -234,3 +238,32 @@ def test_a_single_user_install_still_works_with_its_user_as_head(tmp_path: Path)
     assert main(["--config", str(config), "case", "step", "C-2026-0001", "ban-intent", "--set", "reasons=r"]) == 0
     assert stat.S_IMODE((tmp_path / "s" / "data" / "meta.json").stat().st_mode) == 0o600
     assert os.geteuid() >= 0
+
+
+def test_the_daemon_tells_staff_once_across_a_restart(
+    tmp_path: Path, dovecot: Dovecot, smtp_server: RecordingSmtp, imap_password_env: str, smtp_password_env: str
+) -> None:
+    folder = unique_folder()
+    dovecot.deliver(message("Lunch menu"), folder=folder)  # the watched folder exists
+    imap = dovecot.imap_settings(imap_password_env, folder=folder)
+    config = school_config(tmp_path, imap, smtp_server.smtp_settings(smtp_password_env))
+    head = Casebook(config, actor=Actor("hhead", Role.HEADTEACHER))
+    staff = StaffBook(head.store, head.actor)
+    staff.add(StaffMember("hhead", "Mrs Helen Head", EMAIL["head"], Role.HEADTEACHER))
+    staff.add(StaffMember("ooffice", "Olive Office", EMAIL["office"], Role.OFFICE))
+    office = Casebook(config, actor=Actor("ooffice", Role.OFFICE))
+    case = office.open_case(name="Pat Parent", behaviours=["swearing"], summary="Swore")
+    outbox = Outbox(office)
+    letter = outbox.add_draft(case.ref, "warning", b"%PDF-1.4 stand-in")
+    outbox.move(case.ref, letter.id, LetterMove.SUBMIT)
+
+    # Two runs of the real daemon, each a new process's worth of state: told once.
+    for _ in range(2):
+        assert Daemon(config).run(once=True) == 0
+    got = _messages(smtp_server)
+    assert sorted(s for _, s, _ in got) == [
+        "1 letter(s) waiting for your approval",
+        "Conduct Desk daily digest, Tuesday 10 March 2026",
+    ]
+    assert {r for r, s, _ in got if "approval" in s} == {(EMAIL["head"],)}
+    assert {r for r, s, _ in got if "digest" in s} == {tuple(sorted((EMAIL["head"], EMAIL["office"])))}
