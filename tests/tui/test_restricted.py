@@ -1,0 +1,52 @@
+"""A restricted case on the dashboard: the office sees only that it exists; the DSL sees it, once logged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Static
+
+from casework.config import load_config
+from casework.events import EventType
+from casework.staff import Actor, Role
+from store.casebook import Casebook
+from store.listing import read_listing
+from tests.support.clock import FIXED_CLOCK
+from tests.support.pilot import settle
+from tests.support.school import write_config
+from tui.app import ConductApp
+from tui.screens.case import CaseScreen
+from tui.screens.dashboard import DashboardScreen
+
+OFFICE = Actor("ooffice", Role.OFFICE)
+DSL = Actor("ddsl", Role.DSL)
+
+
+async def _open(config_path: Path, actor: Actor, ref: str) -> str:
+    config = load_config(config_path)
+    app = ConductApp(config, book=Casebook(config, clock=FIXED_CLOCK, actor=actor), watch=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        screen.open_case(ref)
+        await settle(pilot)
+        assert isinstance(app.screen, CaseScreen)
+        return str(app.screen.query_one("#case-summary", Static).render())
+
+
+async def test_the_office_sees_that_it_exists_and_the_dsl_sees_it_logged(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "warning-first")
+    book = Casebook(load_config(path), clock=FIXED_CLOCK)
+    case = book.open_case(name="Sam Sender", behaviours=["threats"], summary="Threatened a teacher")
+    office_lines = read_listing(Casebook(book.config, clock=FIXED_CLOCK, actor=OFFICE), FIXED_CLOCK.today()).cases
+    assert [(x.people, x.summary) for x in office_lines] == [(("restricted record",), "restricted record")]
+
+    shown = await _open(path, OFFICE, case.ref)
+    assert "restricted record" in shown and "Threatened" not in shown
+    assert not [e for e in book.file(case.ref).events if e.type is EventType.RESTRICTED_VIEWED]
+
+    shown = await _open(path, DSL, case.ref)
+    assert "Sam Sender" in shown
+    views = [e for e in book.file(case.ref).events if e.type is EventType.RESTRICTED_VIEWED]
+    assert [(e.actor, e.summary) for e in views] == [("ddsl", "Restricted record viewed (case screen): the case")]
