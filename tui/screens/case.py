@@ -18,6 +18,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
+from casework.authority import may_take_step
 from casework.bans import BanStatus
 from casework.ladder import StepOrderError, in_order
 from casework.outbox import LetterMove, LetterRecord, allowed_moves
@@ -138,11 +139,15 @@ class CaseScreen(Screen[None]):
         seen = view_case(self.desk.book, self.ref, "case screen", record=not self._viewed)
         self._viewed = True
         if seen.file is None:
-            notice = Text(seen.notice)
-            self.app.call_from_thread(self.query_one("#case-summary", Static).update, notice)
+            self.app.call_from_thread(self.withhold, seen.notice)
             return
         letters = self.desk.book.letters(self.ref)
         self.app.call_from_thread(self.show, seen.file, letters)
+
+    def withhold(self, notice: str) -> None:
+        """A restricted case this person may not see: that it exists, and whom to ask."""
+        self.query_one("#case-summary", Static).update(Text(notice))
+        self.query_one("#timeline-table", RecordTable).set_rows([], empty="Restricted record.")
 
     def show(self, file: CaseFile, letters: list[LetterRecord]) -> None:
         """Put the case on screen, keeping each table's cursor."""
@@ -245,6 +250,10 @@ class CaseScreen(Screen[None]):
             if action == "split_email":
                 return row is not None and row.is_email and case.is_open
             return row is not None
+        if action in ("impose_ban", "review_ban", "lift_ban") and not any(
+            may_take_step(s, self.desk.actor) for s in self.policy.steps if s.ban is not None
+        ):
+            return False  # ban decisions are others' (the head's or deputy's): not offered
         if action in ("review_ban", "lift_ban") or parameters == ("representations",):
             return case.is_open and any(b.status is not BanStatus.LIFTED for b in case.bans)
         if action in ("back", "tab", "note"):
@@ -271,7 +280,7 @@ class CaseScreen(Screen[None]):
     def action_take_step(self) -> None:
         """Choose a step (the suggested one first) and move the case to it."""
         if self.file is not None:
-            self.ask(ladder_forms.take_step(self.policy, self.file), self._step_chosen)
+            self.ask(ladder_forms.take_step(self.policy, self.file, self.desk.actor), self._step_chosen)
 
     def _step_chosen(self, answers: FormResult) -> None:
         self.begin_step(answers["step"])
