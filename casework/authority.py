@@ -48,6 +48,11 @@ def may_take_step(step: Step, actor: Actor) -> bool:
     return actor.role is not None and actor.role in step_takers(step)
 
 
+def decides_bans(policy: Policy, actor: Actor) -> bool:
+    """Whether ``actor`` may take any of the policy's ban steps (the dashboard's ban keys)."""
+    return any(may_take_step(s, actor) for s in policy.steps if s.ban is not None)
+
+
 def check_step(policy: Policy, step_id: str, actor: Actor) -> None:
     """Raise AuthorityError unless ``actor`` may take the step ``step_id``."""
     step = policy.step(step_id)

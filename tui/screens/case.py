@@ -18,7 +18,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
-from casework.authority import may_take_step
+from casework.authority import decides_bans
 from casework.bans import BanStatus
 from casework.ladder import StepOrderError, in_order
 from casework.outbox import LetterMove, LetterRecord, allowed_moves
@@ -106,6 +106,7 @@ class CaseScreen(Screen[None]):
         self.file: CaseFile | None = None
         self._announce = False
         self._viewed = False  # a restricted case's opening is recorded once, not each refresh
+        self._decides_bans = decides_bans(desk.config.policy, desk.actor)
 
     # -- layout and data ----------------------------------------------------------------
 
@@ -250,9 +251,7 @@ class CaseScreen(Screen[None]):
             if action == "split_email":
                 return row is not None and row.is_email and case.is_open
             return row is not None
-        if action in ("impose_ban", "review_ban", "lift_ban") and not any(
-            may_take_step(s, self.desk.actor) for s in self.policy.steps if s.ban is not None
-        ):
+        if action in ("impose_ban", "review_ban", "lift_ban") and not self._decides_bans:
             return False  # ban decisions are others' (the head's or deputy's): not offered
         if action in ("review_ban", "lift_ban") or parameters == ("representations",):
             return case.is_open and any(b.status is not BanStatus.LIFTED for b in case.bans)
