@@ -10,7 +10,6 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-import os
 import re
 import shutil
 import stat
@@ -142,6 +141,13 @@ def test_each_account_may_do_what_its_role_allows_and_is_told_what_concerns_it(
     outsider = run_as(acc["outsider"], config, "case", "list")
     assert outsider.code == 1 and "ermission denied" in outsider.err
 
+    # No configuration makes the office someone else: a copy naming the head is refused.
+    mine = school_dir / "out" / "mine.toml"
+    mine.write_text(config.read_text() + f'\n[operator]\nname = "{head}"\nrole = "headteacher"\n')
+    mine.chmod(0o644)
+    posing = run_as(office, mine, "staff", "list")
+    assert posing.code == 1 and "operator: no longer used" in posing.err
+
     # The office opens a case and takes the ordinary steps; the actor is the office's account.
     opened = run_as(office, config, "case", "open", "--name", "Pat Parent", "--email", "pat@example.org",
                     "--behaviour", "swearing", "--summary", "Swore at the gate", "--json")
@@ -237,7 +243,6 @@ def test_a_single_user_install_still_works_with_its_user_as_head(tmp_path: Path)
                  "--summary", "x"]) == 0
     assert main(["--config", str(config), "case", "step", "C-2026-0001", "ban-intent", "--set", "reasons=r"]) == 0
     assert stat.S_IMODE((tmp_path / "s" / "data" / "meta.json").stat().st_mode) == 0o600
-    assert os.geteuid() >= 0
 
 
 def test_the_daemon_tells_staff_once_across_a_restart(
