@@ -9,7 +9,7 @@ the stored document.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -226,6 +226,9 @@ def read_listing(book: Casebook, today: date) -> Listing:
         letters = Letters(tx).with_status(LetterStatus.AWAITING_APPROVAL, *OUTBOX_STATUSES)
         messages = Messages(tx).all()
     lines = tuple(line for line, _ in pairs)
+    withheld = {line.ref for line in lines if "restricted" in line.flags}
+    if withheld:  # a restricted case's letters do not name the person either
+        letters = [replace(x, recipient_name=RESTRICTED_WORDS) if x.case_ref in withheld else x for x in letters]
     bans = tuple(standing_bans((c for _, c in pairs if c is not None), today))
     approvals = tuple(x for x in letters if x.status is LetterStatus.AWAITING_APPROVAL)
     waiting = tuple(x for x in letters if x.status is not LetterStatus.AWAITING_APPROVAL)

@@ -8,9 +8,11 @@ from textual.widgets import Static
 
 from casework.config import load_config
 from casework.events import EventType
+from casework.outbox import LetterMove
 from casework.staff import Actor, Role
 from store.casebook import Casebook
 from store.listing import read_listing
+from store.outbox import Outbox
 from tests.support.clock import FIXED_CLOCK
 from tests.support.pilot import settle
 from tests.support.school import write_config
@@ -39,8 +41,14 @@ async def test_the_office_sees_that_it_exists_and_the_dsl_sees_it_logged(tmp_pat
     path = write_config(tmp_path, "warning-first")
     book = Casebook(load_config(path), clock=FIXED_CLOCK)
     case = book.open_case(name="Sam Sender", behaviours=["threats"], summary="Threatened a teacher")
-    office_lines = read_listing(Casebook(book.config, clock=FIXED_CLOCK, actor=OFFICE), FIXED_CLOCK.today()).cases
-    assert [(x.people, x.summary) for x in office_lines] == [(("restricted record",), "restricted record")]
+    dsl_outbox = Outbox(Casebook(book.config, clock=FIXED_CLOCK, actor=DSL))
+    waiting = dsl_outbox.add_draft(case.ref, "warning", b"%PDF-1.4 stand-in")
+    dsl_outbox.move(case.ref, waiting.id, LetterMove.SUBMIT)
+    office_sees = read_listing(Casebook(book.config, clock=FIXED_CLOCK, actor=OFFICE), FIXED_CLOCK.today())
+    assert [(x.people, x.summary) for x in office_sees.cases] == [(("restricted record",), "restricted record")]
+    assert [x.recipient_name for x in office_sees.approvals] == ["restricted record"]
+    dsl_sees = read_listing(Casebook(book.config, clock=FIXED_CLOCK, actor=DSL), FIXED_CLOCK.today())
+    assert [x.people for x in dsl_sees.cases] == [("Sam Sender",)]
 
     shown = await _open(path, OFFICE, case.ref)
     assert "restricted record" in shown and "Threatened" not in shown
