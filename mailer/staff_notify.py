@@ -58,6 +58,8 @@ def staff_pass(
     register = load_register(book.store)
     notices = send_due_notices(book, config, register)
     counts.notices, counts.errors = notices.sent, list(notices.errors)
+    if not register.members:
+        return counts  # nobody on the staff register (a single-user install): nobody to tell
     sent = SentLog(book.store, book.actor.name)
     counts.reminders = _approval_reminders(book, config, register, sent, signin, counts)
     counts.digests = _digest(book, config, register, sent, signin, sections, counts)
@@ -86,11 +88,11 @@ def _approval_reminders(
         if not fresh or (last is not None and now - last.at < window):
             continue
         to = tuple(m.email for m in register.holders(*roles))
+        keys = tuple(prefix + x.id for x in fresh)
         if not to:
-            counts.errors.append(f"letters wait for approval but nobody holds {', '.join(roles)}")
+            _nobody(sent, keys, now, f"letters wait for approval but nobody holds {', '.join(roles)}", counts)
             continue
         subject, body = approval_text(letters, now)
-        keys = tuple(prefix + x.id for x in fresh)
         done += _send(book, config, sent, keys, to, subject, body, signin, counts)
     return done
 
@@ -117,10 +119,17 @@ def _digest(
         return 0
     to = tuple(dict.fromkeys(m.email for m in register.holders(*DIGEST_ROLES)))
     if not to:
-        counts.errors.append("the digest has nobody to go to: no headteacher or office on the register")
+        _nobody(sent, (key,), now, "the digest has nobody to go to: no headteacher or office on the register", counts)
         return 0
     subject, body = digest_text(digest_facts(book), sections)
     return _send(book, config, sent, (key,), to, subject, body, signin, counts)
+
+
+def _nobody(sent: SentLog, keys: tuple[str, ...], now: datetime, why: str, counts: StaffCounts) -> None:
+    """Nobody holds the role: recorded as failed once (so said once), not tried every pass."""
+    if sent.claim(keys, (), now):
+        sent.finish(keys, error=why)
+        counts.errors.append(why)
 
 
 def next_staff_due(book: Casebook, config: Config) -> datetime | None:
