@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 
 from casework.bans import BanStatus
 from casework.cases import Case
+from casework.gate import gate_changed_since
 from casework.mailrecords import Health, MailRecord
 from casework.outbox import LetterRecord, LetterStatus
 
@@ -133,6 +134,14 @@ def quarantined_mail(facts: DigestFacts) -> Section | None:
     return Section("Quarantined mail", lines)
 
 
+def front_gate_changed(facts: DigestFacts) -> Section | None:
+    """The front gate's list of bans in force changed since yesterday: reception needs a new one."""
+    if not gate_changed_since(facts.cases, facts.today - timedelta(days=1), facts.today):
+        return None
+    line = "a ban joined or left the list since yesterday: print it again (`conduct bans --pdf FILE`)"
+    return Section("The front gate's list changed", (line,))
+
+
 def mailbox_health(facts: DigestFacts) -> Section:
     """The mailbox's health as the daemon last wrote it."""
     if facts.health is None:
@@ -161,6 +170,7 @@ SECTIONS: tuple[SectionFn, ...] = (
     letters_waiting,
     letters_failed,
     quarantined_mail,
+    front_gate_changed,
     mailbox_health,
     audit_head,
 )

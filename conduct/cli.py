@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "case": "case_cmd",
     "staff": "staff_cmd",
     "digest": "staff_cmd",
+    "bans": "bans_cmd",
     "demo": "demo_cmd",
     "daemon": "daemon_cmd",
     "quarantine": "daemon_cmd",

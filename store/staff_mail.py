@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from tinydb import Query
 
 from casework.digest import DigestFacts
+from casework.health import daemon_summary
 from casework.outbox import LetterStatus
 from store.casebook import Casebook
 from store.db import META, Store
@@ -110,9 +111,10 @@ def digest_facts(book: Casebook) -> DigestFacts:
         waiting = tuple(quarantined(Messages(tx).all()))
         chain = next(iter(tx.docs(META, CHAIN)), None)
     health = checked(MailLog(book.store).health())
-    words = ""
-    if health is not None:
-        words = health.state.value + (f" ({health.last_error})" if health.last_error else "")
+    # The same words as `conduct check` (casework.health); the error too, when there is one.
+    words = daemon_summary(health, book.clock.now()) if health is not None else ""
+    if health is not None and health.last_error:
+        words += f"; last error: {health.last_error}"
     return DigestFacts(
         school=book.config.school.name,
         today=today,

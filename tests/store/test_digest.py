@@ -53,7 +53,7 @@ def test_the_digest_says_what_the_store_holds(seeded: tuple[Casebook, dict[str, 
     assert f"Meetings on Wednesday 11 March\n  - {meet}: 15:30, Head's office" in body
     assert f"  - {meet}: warning letter, waiting since 10 Mar" in body
     assert f"  - {later}: information-request letter failed" in body
-    assert "Nothing to report on: quarantined mail." in body
+    assert "Nothing to report on: quarantined mail, front gate changed." in body
     assert "no report from the mail daemon" in body
     meta = json.loads((book.store.root / "meta.json").read_text())
     head = meta["chain"]["1"]["head"]
@@ -72,3 +72,12 @@ def test_a_section_is_a_pure_function_others_add() -> None:
     _, body = digest_text(facts, (*SECTIONS, bans_changed))
     assert "The front gate's list changed\n  - 2 bans in force" in body
     assert "Nothing to report on: reviews due, representations deadlines" in body
+
+
+def test_a_ban_starting_today_tells_the_office_the_front_gate_list_changed(book: Casebook) -> None:
+    case = book.open_case(name="Pat Parent", behaviours=["swearing"], summary="Swore")
+    before = digest_text(digest_facts(book))[1]
+    assert "front gate changed" in before.split("Nothing to report on:")[1]
+    book.step(case.ref, "ban-provisional", fields={"reasons": "Swearing", "starts_on": "2026-03-10"})
+    after = digest_text(digest_facts(book))[1]
+    assert "The front gate's list changed\n  - a ban joined or left the list since yesterday" in after
