@@ -24,7 +24,8 @@ OFFICE = Actor("ooffice", Role.OFFICE)
 DSL = Actor("ddsl", Role.DSL)
 
 
-async def _open(config_path: Path, actor: Actor, ref: str) -> str:
+async def _open(config_path: Path, actor: Actor, ref: str) -> tuple[str, bool]:
+    """What the case screen's summary says, and whether it offers the ban key."""
     config = load_config(config_path)
     app = ConductApp(config, book=Casebook(config, clock=FIXED_CLOCK, actor=actor), watch=False)
     async with app.run_test(size=(140, 40)) as pilot:
@@ -34,7 +35,8 @@ async def _open(config_path: Path, actor: Actor, ref: str) -> str:
         screen.open_case(ref)
         await settle(pilot)
         assert isinstance(app.screen, CaseScreen)
-        return str(app.screen.query_one("#case-summary", Static).render())
+        ban_key = "b" in app.screen.active_bindings and app.screen.active_bindings["b"].enabled
+        return str(app.screen.query_one("#case-summary", Static).render()), ban_key
 
 
 async def test_the_office_sees_that_it_exists_and_the_dsl_sees_it_logged(tmp_path: Path) -> None:
@@ -50,11 +52,13 @@ async def test_the_office_sees_that_it_exists_and_the_dsl_sees_it_logged(tmp_pat
     dsl_sees = read_listing(Casebook(book.config, clock=FIXED_CLOCK, actor=DSL), FIXED_CLOCK.today())
     assert [x.people for x in dsl_sees.cases] == [("Sam Sender",)]
 
-    shown = await _open(path, OFFICE, case.ref)
+    shown, _ = await _open(path, OFFICE, case.ref)
     assert "restricted record" in shown and "Threatened" not in shown
     assert not [e for e in book.file(case.ref).events if e.type is EventType.RESTRICTED_VIEWED]
 
-    shown = await _open(path, DSL, case.ref)
+    shown, ban_key = await _open(path, DSL, case.ref)
     assert "Sam Sender" in shown
+    assert not ban_key  # ban decisions are the head's or the deputy's: not offered to the DSL
     views = [e for e in book.file(case.ref).events if e.type is EventType.RESTRICTED_VIEWED]
     assert [(e.actor, e.summary) for e in views] == [("ddsl", "Restricted record viewed (case screen): the case")]
+    assert (await _open(path, Actor("hhead", Role.HEADTEACHER), case.ref))[1]  # the head's
