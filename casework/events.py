@@ -28,6 +28,7 @@ from casework.payloads import (
     ParentContacted,
     Payload,
     PayloadError,
+    RecordViewed,
     ReferralMade,
     Reopened,
     Representations,
@@ -91,6 +92,7 @@ PAYLOADS: Mapping[EventType, type[Payload]] = MappingProxyType(
         EventType.NOTICE_DUE: NoticeDue,
         EventType.NOTICE_SENT: NoticeMoved,
         EventType.NOTICE_FAILED: NoticeMoved,
+        EventType.RESTRICTED_VIEWED: RecordViewed,
     }
 )
 
