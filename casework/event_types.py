@@ -50,6 +50,8 @@ class EventType(StrEnum):
     NOTICE_DUE = "notice-due"
     NOTICE_SENT = "notice-sent"
     NOTICE_FAILED = "notice-failed"
+    # Someone saw a restricted case (criminal-offence data) or its evidence in full.
+    RESTRICTED_VIEWED = "restricted-viewed"
 
 
 # Events a person records by hand from the command line or the dashboard.

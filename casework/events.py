@@ -29,6 +29,7 @@ from casework.payloads import (
     Payload,
     PayloadError,
     PersonChanged,
+    RecordViewed,
     ReferralMade,
     Reopened,
     Representations,
@@ -97,6 +98,7 @@ PAYLOADS: Mapping[EventType, type[Payload]] = MappingProxyType(
         EventType.NOTICE_DUE: NoticeDue,
         EventType.NOTICE_SENT: NoticeMoved,
         EventType.NOTICE_FAILED: NoticeMoved,
+        EventType.RESTRICTED_VIEWED: RecordViewed,
     }
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from casework.bans import BanStatus
+from casework.staff import Role
 from tests.support.pilot import fill, press, settle
 from tests.tui.test_ladders import open_new_case
 from tui.screens.case import CaseScreen
@@ -14,7 +15,7 @@ from tui.screens.form_modal import FormModal
 async def test_after_a_review_that_lifts_the_ban_the_step_form_cannot_crash(
     make_app: Any,
 ) -> None:
-    app, _ = make_app("warning-first")
+    app, _ = make_app("warning-first", role=Role.HEADTEACHER)
     book = app.desk.book
     async with app.run_test(size=(100, 30)) as pilot:
         ref = await open_new_case(pilot, ["swearing"])
@@ -43,7 +44,7 @@ async def test_after_a_review_that_lifts_the_ban_the_step_form_cannot_crash(
 
 
 async def test_a_case_whose_ban_a_review_lifted_still_reaches_ban_lifted(make_app: Any) -> None:
-    app, _ = make_app("warning-first")
+    app, _ = make_app("warning-first", role=Role.HEADTEACHER)
     book = app.desk.book
     async with app.run_test(size=(100, 30)) as pilot:
         ref = await open_new_case(pilot, ["swearing"])
@@ -61,7 +62,7 @@ async def test_a_case_whose_ban_a_review_lifted_still_reaches_ban_lifted(make_ap
 
 
 async def test_a_ban_can_be_reviewed_twice(make_app: Any) -> None:
-    app, _ = make_app("warning-first")
+    app, _ = make_app("warning-first", role=Role.HEADTEACHER)
     book = app.desk.book
     async with app.run_test(size=(100, 30)) as pilot:
         ref = await open_new_case(pilot, ["swearing"])

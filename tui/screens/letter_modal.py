@@ -16,6 +16,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Label, Static
 from textual.worker import Worker, WorkerState
 
+from casework.authority import approvers_for
 from casework.letter_context import build_context
 from casework.letter_facts import Fact, ban_letter_refusal, letter_facts
 from casework.outbox import LetterMove, LetterStatus, draft_refusal, moves_for, needs_approval
@@ -194,11 +195,13 @@ class LetterModal(ModalScreen[None]):
         person = file.people[0] if file.people else None
         # A letter for the post with no address on it may be kept, never sent.
         self.unaddressed = person is None or (person.by_post and not person.address)
+        policy = desk.config.policy
         self.moves = moves_for(
             LetterStatus.DRAFTED,
-            needs_approval(desk.config.policy, kind),
+            needs_approval(policy, kind),
             desk.actor,
-            self.unaddressed,
+            unaddressed=self.unaddressed,
+            approvers=approvers_for(policy, kind),
         )
 
     def compose(self) -> ComposeResult:
