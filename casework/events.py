@@ -20,6 +20,7 @@ from casework.payloads import (
     EvidenceAdded,
     HarassmentFlag,
     Incident,
+    LegalHold,
     LetterMoved,
     MeetingOutcome,
     MeetingScheduled,
@@ -71,6 +72,8 @@ class EventType(StrEnum):
     EMAIL_SPLIT = "email-split"
     CASE_CLOSED = "case-closed"
     CASE_REOPENED = "case-reopened"
+    LEGAL_HOLD = "legal-hold"
+    HOLD_RELEASED = "legal-hold-released"
 
 
 # Events a person records by hand from the command line or the dashboard.
@@ -125,6 +128,8 @@ PAYLOADS: Mapping[EventType, type[Payload]] = MappingProxyType(
         EventType.EMAIL_SPLIT: EmailSplit,
         EventType.CASE_CLOSED: Closed,
         EventType.CASE_REOPENED: Reopened,
+        EventType.LEGAL_HOLD: LegalHold,
+        EventType.HOLD_RELEASED: LegalHold,
     }
 )
 

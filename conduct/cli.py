@@ -11,7 +11,18 @@ from casework.ladder import StepOrderError
 from casework.outbox import LetterStateError
 from casework.tomlread import ConfigError
 from casework.workflow import CaseRuleError
-from conduct import admin_cmd, backup_cmd, case_cmd, daemon_cmd, demo, letter_cmd, mail_cmd, tui_cmd
+from conduct import (
+    admin_cmd,
+    backup_cmd,
+    case_cmd,
+    daemon_cmd,
+    demo,
+    letter_cmd,
+    mail_cmd,
+    retention_cmd,
+    sar_cmd,
+    tui_cmd,
+)
 from store.casebook import NotFound
 from store.db import StoreError
 from store.files import describe_os_error
@@ -53,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     daemon_cmd.register(sub)
     letter_cmd.register(sub)
     mail_cmd.register(sub)
+    retention_cmd.register(sub)
+    sar_cmd.register(sub)
     tui_cmd.register(sub)
     return parser
 

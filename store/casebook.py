@@ -173,7 +173,9 @@ class Casebook:
         )
         cases.put(case)
         Events(tx).add(event)
-        tx.note(f"{ref} opened about {person.id}")
+        # Audit notes name references, event ids and hashes only: a person id is made from a
+        # name, and the log outlives every disposal.
+        tx.note(f"{ref} opened")
         return case
 
     def record(self, ref: str, events: Sequence[Event]) -> Case:
@@ -341,7 +343,7 @@ class Casebook:
         )
         with self.store.transaction(self.actor.name) as tx:
             People(tx).put(person)
-            tx.note(f"person {person.id} saved")
+            tx.note("person saved")
             cases = Cases(tx)
             for case in cases.all():
                 subjects = tuple(
@@ -380,7 +382,7 @@ class Casebook:
             placeholder=display == TO_BE_IDENTIFIED,
         )
         people.put(person)
-        tx.note(f"person {person.id} added")
+        tx.note("person added")
         return person
 
 

@@ -19,11 +19,13 @@ from casework.mailrecords import Health, MailRecord
 from casework.outbox import LetterRecord, LetterStatus
 from casework.policy import Policy
 from casework.rules import Due, next_due
+from casework.sar_requests import requests_due
 from casework.serial import from_json
 from store.casebook import Casebook
 from store.liveness import checked
 from store.maillog import MailLog, Messages, clashed, quarantined, skipped
 from store.records import Cases, Letters
+from store.sar_records import Requests
 
 # Letters the office watches after approval: on their way, failed, or to be posted.
 OUTBOX_STATUSES = (
@@ -84,6 +86,8 @@ class Counts:
     bans_in_force: int
     reviews_due: int
     awaiting_approval: int
+    # Subject access requests due within a week or overdue (casework.sar_requests).
+    sar_due: int = 0
 
 
 @dataclass(frozen=True)
@@ -185,6 +189,7 @@ def read_listing(book: Casebook, today: date) -> Listing:
         pairs = [_line_from_doc(policy, labels, d, today) for d in Cases(tx).raw()]
         letters = Letters(tx).with_status(LetterStatus.AWAITING_APPROVAL, *OUTBOX_STATUSES)
         messages = Messages(tx).all()
+        requests = Requests(tx).all()
     lines = tuple(line for line, _ in pairs)
     bans = tuple(standing_bans((c for _, c in pairs if c is not None), today))
     approvals = tuple(x for x in letters if x.status is LetterStatus.AWAITING_APPROVAL)
@@ -196,6 +201,7 @@ def read_listing(book: Casebook, today: date) -> Listing:
         bans_in_force=sum(1 for b in bans if b.in_force),
         reviews_due=sum(1 for b in bans if b.ban.review_on <= today),
         awaiting_approval=len(approvals),
+        sar_due=len(requests_due(requests, today)),
     )
     # A daemon killed with SIGKILL leaves "idle" behind: check its process still runs.
     health = checked(MailLog(book.store).health())

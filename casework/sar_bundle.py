@@ -1,0 +1,186 @@
+"""A subject access bundle as data: its items, the other people in them, and the school's
+decision about each (disclose, redact or withhold), applied to the bundle's text only.
+
+Pure: the store gathers the items, the letters layer lays them out; this module decides what
+each item says once the decisions are applied. Stored evidence is never changed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """Who another identifiable person is, as far as the records tell."""
+
+    STAFF = "staff"
+    PARENT = "parent"  # another parent, carer or visitor
+    CHILD = "child"
+    OTHER = "other"  # named in the records (a target, a witness) and known as nothing else
+
+
+class Action(StrEnum):
+    """What the school decided to do with another person's information."""
+
+    DISCLOSE = "disclose"
+    REDACT = "redact"
+    WITHHOLD = "withhold"
+
+
+# The starting point the school reviews; each is only a default with its usual reason.
+DEFAULTS: Mapping[Role, tuple[Action, str]] = {
+    Role.STAFF: (Action.DISCLOSE, "staff acting in their professional role (to be confirmed)"),
+    Role.PARENT: (Action.REDACT, "another parent: no consent to disclose (to be confirmed)"),
+    Role.CHILD: (Action.REDACT, "a child: no consent to disclose (to be confirmed)"),
+    Role.OTHER: (Action.REDACT, "a third party: no consent to disclose (to be confirmed)"),
+}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One entry of the bundle: a case summary, an event, a letter, an email, an attachment."""
+
+    number: int
+    kind: str
+    title: str
+    case_ref: str
+    at: datetime | None
+    body: str
+    original: str = ""  # the original file's name in originals/ ("" when there is none)
+    sha256: str = ""  # of the original
+
+
+@dataclass(frozen=True)
+class Party:
+    """Another identifiable person: a name and the addresses they are known by."""
+
+    name: str
+    role: Role
+    addresses: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """How a worklist row is matched to this person."""
+        return self.name.strip().lower()
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One row of the redaction worklist: a person, where they appear, the decision, why."""
+
+    id: str  # R1, R2, ...: the mark left in the bundle where they are redacted
+    name: str
+    role: Role
+    action: Action
+    reason: str
+    items: tuple[int, ...]  # bundle item numbers they appear in
+
+
+class WorklistError(ValueError):
+    """A worklist row that cannot be used; names the row and the field."""
+
+
+def _pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
+    words = sorted({t.strip() for t in terms if len(t.strip()) >= 2}, key=len, reverse=True)
+    if not words:
+        return None
+    # Whole words only, any case: "Ann" must not match "Annual".
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)", re.I)
+
+
+def mentions(items: Sequence[Item], party: Party) -> tuple[int, ...]:
+    """The items whose title or text names the person or one of their addresses."""
+    pattern = _pattern((party.name, *party.addresses))
+    if pattern is None:
+        return ()
+    return tuple(i.number for i in items if pattern.search(i.title) or pattern.search(i.body))
+
+
+def worklist(
+    items: Sequence[Item], parties: Iterable[Party], earlier: Mapping[str, WorkItem] = {}
+) -> list[WorkItem]:
+    """Everyone else the bundle names, with the decision recorded earlier or the default."""
+    merged: dict[str, Party] = {}
+    for p in parties:
+        if not p.name.strip():
+            continue
+        known = merged.get(p.key)
+        addresses = tuple(dict.fromkeys((*(known.addresses if known else ()), *p.addresses)))
+        # A person known as staff anywhere is staff; else the first role seen stands.
+        role = (
+            Role.STAFF
+            if Role.STAFF in (p.role, known and known.role)
+            else (known.role if known else p.role)
+        )
+        merged[p.key] = Party(known.name if known else p.name.strip(), role, addresses)
+    rows: list[WorkItem] = []
+    for party in sorted(merged.values(), key=lambda p: (p.role.value, p.key)):
+        where = mentions(items, party)
+        if not where:
+            continue
+        before = earlier.get(party.key)
+        action, reason = (before.action, before.reason) if before else DEFAULTS[party.role]
+        rows.append(WorkItem(f"R{len(rows) + 1}", party.name, party.role, action, reason, where))
+    return rows
+
+
+def apply_decisions(
+    items: Sequence[Item], rows: Sequence[WorkItem], parties: Iterable[Party]
+) -> tuple[list[Item], int]:
+    """The items as disclosed: redacted names marked, withheld items replaced by a notice.
+
+    Returns the items and how many redactions were made. An item that carries any redaction
+    or withholding loses its original file (the original would disclose what was redacted).
+    """
+    addresses: dict[str, tuple[str, ...]] = {}
+    for p in parties:
+        addresses[p.key] = (*addresses.get(p.key, ()), *p.addresses)
+    withheld = {n: r for r in rows if r.action is Action.WITHHOLD for n in r.items}
+    count = 0
+    out: list[Item] = []
+    for item in items:
+        if item.number in withheld:
+            row = withheld[item.number]
+            notice = f"[Withheld ({row.id}): {row.reason}]"
+            out.append(replace(item, title=f"{item.kind} withheld", body=notice, original=""))
+            count += 1
+            continue
+        title, body, touched = item.title, item.body, False
+        for row in rows:
+            if row.action is not Action.REDACT or item.number not in row.items:
+                continue
+            pattern = _pattern((row.name, *addresses.get(row.name.strip().lower(), ())))
+            if pattern is None:
+                continue
+            mark = f"[redacted {row.id}]"
+            title, n1 = pattern.subn(mark, title)
+            body, n2 = pattern.subn(mark, body)
+            count += n1 + n2
+            touched = touched or bool(n1 + n2)
+        out.append(replace(item, title=title, body=body, original="" if touched else item.original))
+    return out, count
+
+
+def parse_action(row: int, value: str) -> Action:
+    """A worklist cell read as an action, or a WorklistError naming the row."""
+    try:
+        return Action(value.strip().lower())
+    except ValueError:
+        raise WorklistError(
+            f"worklist row {row}: action: expected disclose, redact or withhold, got {value!r}"
+        ) from None
+
+
+def parse_role(row: int, value: str) -> Role:
+    """A worklist cell read as a role, or a WorklistError naming the row."""
+    try:
+        return Role(value.strip().lower())
+    except ValueError:
+        choices = ", ".join(r.value for r in Role)
+        raise WorklistError(
+            f"worklist row {row}: role: expected one of {choices}, got {value!r}"
+        ) from None
