@@ -100,25 +100,43 @@ def mentions(items: Sequence[Item], party: Party) -> tuple[int, ...]:
     return tuple(i.number for i in items if pattern.search(i.title) or pattern.search(i.body))
 
 
+# When the records know a person in two ways, the stronger tells who they are.
+_RANK = {Role.STAFF: 0, Role.PARENT: 1, Role.CHILD: 2, Role.OTHER: 3}
+
+
+def merge_parties(parties: Iterable[Party]) -> list[Party]:
+    """One party per person: the same name (any case) or a shared email address."""
+    merged: list[Party] = []
+    for p in parties:
+        if not p.name.strip():
+            continue
+        mine = {a.lower() for a in p.addresses} | {p.name.strip().lower()}
+        same = next(
+            (
+                k
+                for k, q in enumerate(merged)
+                if q.key == p.key or mine & ({a.lower() for a in q.addresses} | {q.key})
+            ),
+            None,
+        )
+        if same is None:
+            merged.append(Party(p.name.strip(), p.role, p.addresses))
+            continue
+        q = merged[same]
+        # A real name beats an address used as a name.
+        name = q.name if "@" not in q.name or "@" in p.name else p.name.strip()
+        role = min(q.role, p.role, key=_RANK.__getitem__)
+        merged[same] = Party(name, role, tuple(dict.fromkeys((*q.addresses, *p.addresses))))
+    return merged
+
+
 def worklist(
     items: Sequence[Item], parties: Iterable[Party], earlier: Mapping[str, WorkItem] = {}
 ) -> list[WorkItem]:
     """Everyone else the bundle names, with the decision recorded earlier or the default."""
-    merged: dict[str, Party] = {}
-    for p in parties:
-        if not p.name.strip():
-            continue
-        known = merged.get(p.key)
-        addresses = tuple(dict.fromkeys((*(known.addresses if known else ()), *p.addresses)))
-        # A person known as staff anywhere is staff; else the first role seen stands.
-        role = (
-            Role.STAFF
-            if Role.STAFF in (p.role, known and known.role)
-            else (known.role if known else p.role)
-        )
-        merged[p.key] = Party(known.name if known else p.name.strip(), role, addresses)
     rows: list[WorkItem] = []
-    for party in sorted(merged.values(), key=lambda p: (p.role.value, p.key)):
+    people = merge_parties(parties)
+    for party in sorted(people, key=lambda p: (_RANK[p.role], p.key)):
         where = mentions(items, party)
         if not where:
             continue
@@ -136,9 +154,7 @@ def apply_decisions(
     Returns the items and how many redactions were made. An item that carries any redaction
     or withholding loses its original file (the original would disclose what was redacted).
     """
-    addresses: dict[str, tuple[str, ...]] = {}
-    for p in parties:
-        addresses[p.key] = (*addresses.get(p.key, ()), *p.addresses)
+    addresses = {p.key: p.addresses for p in merge_parties(parties)}
     withheld = {n: r for r in rows if r.action is Action.WITHHOLD for n in r.items}
     count = 0
     out: list[Item] = []

@@ -247,7 +247,7 @@ def _email(c: _Collector, ref: str, event: Event) -> None:
         "email",
         data.title or "(no subject)",
         ref,
-        event.at,
+        msg.date or data.date or event.at,  # when it was written, not when it was filed
         "\n".join(head) + msg.text,
         (f"{data.title or 'email'}.eml", data.sha256),
     )
