@@ -5,9 +5,9 @@ people the records name. Emails go through the daemon's own ingest route."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
-from datetime import datetime, timedelta, UTC
 
 from casework.events import EventType
 from casework.people import Child
@@ -145,5 +145,3 @@ def seed(book: Casebook) -> Seeded:
         tuple(refs), other.ref, tuple(subjects), tuple(attachments), tuple(cc_other), person_id
     )
 
-
-__all__ = ["UTC", "Seeded", "seed"]
