@@ -92,12 +92,21 @@ def _pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)", re.I)
 
 
-def mentions(items: Sequence[Item], party: Party) -> tuple[int, ...]:
-    """The items whose title or text names the person or one of their addresses."""
-    pattern = _pattern((party.name, *party.addresses))
+def mentions(
+    items: Sequence[Item], party: Party, lowered: Sequence[str] | None = None
+) -> tuple[int, ...]:
+    """The items whose title or text names the person or one of their addresses.
+
+    ``lowered`` (each item's title and body in lower case) lets a caller with many people
+    skip the items that cannot match before any pattern is built.
+    """
+    texts = lowered if lowered is not None else [f"{i.title}\n{i.body}".lower() for i in items]
+    terms = [t.strip().lower() for t in (party.name, *party.addresses) if len(t.strip()) >= 2]
+    maybe = [i for i, text in zip(items, texts, strict=True) if any(t in text for t in terms)]
+    pattern = _pattern(terms) if maybe else None
     if pattern is None:
         return ()
-    return tuple(i.number for i in items if pattern.search(i.title) or pattern.search(i.body))
+    return tuple(i.number for i in maybe if pattern.search(i.title) or pattern.search(i.body))
 
 
 # When the records know a person in two ways, the stronger tells who they are.
@@ -107,26 +116,23 @@ _RANK = {Role.STAFF: 0, Role.PARENT: 1, Role.CHILD: 2, Role.OTHER: 3}
 def merge_parties(parties: Iterable[Party]) -> list[Party]:
     """One party per person: the same name (any case) or a shared email address."""
     merged: list[Party] = []
+    index: dict[str, int] = {}  # a name key or an address -> its place in ``merged``
     for p in parties:
         if not p.name.strip():
             continue
-        mine = {a.lower() for a in p.addresses} | {p.name.strip().lower()}
-        same = next(
-            (
-                k
-                for k, q in enumerate(merged)
-                if q.key == p.key or mine & ({a.lower() for a in q.addresses} | {q.key})
-            ),
-            None,
-        )
+        tokens = [p.key, *(a.lower() for a in p.addresses)]
+        same = next((index[t] for t in tokens if t in index), None)
         if same is None:
+            same = len(merged)
             merged.append(Party(p.name.strip(), p.role, p.addresses))
-            continue
-        q = merged[same]
-        # A real name beats an address used as a name.
-        name = q.name if "@" not in q.name or "@" in p.name else p.name.strip()
-        role = min(q.role, p.role, key=_RANK.__getitem__)
-        merged[same] = Party(name, role, tuple(dict.fromkeys((*q.addresses, *p.addresses))))
+        else:
+            q = merged[same]
+            # A real name beats an address used as a name.
+            name = q.name if "@" not in q.name or "@" in p.name else p.name.strip()
+            role = min(q.role, p.role, key=_RANK.__getitem__)
+            merged[same] = Party(name, role, tuple(dict.fromkeys((*q.addresses, *p.addresses))))
+        for t in (*tokens, merged[same].key):
+            index.setdefault(t, same)
     return merged
 
 
@@ -136,8 +142,9 @@ def worklist(
     """Everyone else the bundle names, with the decision recorded earlier or the default."""
     rows: list[WorkItem] = []
     people = merge_parties(parties)
+    lowered = [f"{i.title}\n{i.body}".lower() for i in items]
     for party in sorted(people, key=lambda p: (_RANK[p.role], p.key)):
-        where = mentions(items, party)
+        where = mentions(items, party, lowered)
         if not where:
             continue
         before = earlier.get(party.key)
