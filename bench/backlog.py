@@ -4,7 +4,7 @@ The messages are appended to a private Dovecot first (not timed); then `conduct 
 --once` runs in a child process, timed from start to exit, and its peak RSS is read from
 the kernel. Target: <= 20 s and <= 250 MB.
 
-Run: .venv/bin/python bench/backlog.py [--count 1000]
+Run from the repository root: .venv/bin/python -m bench.backlog [--count 1000]
 """
 
 from __future__ import annotations
@@ -18,10 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from mailbench import PASSWORD_ENV, ROOT, report, school, start_dovecot
-
+from bench.mailbench import bench_dovecot, report, school
 from store.casebook import Casebook
-from tests.support.mailfixtures import loopback_mail_toml
 
 # BACKLOG_PROFILE=FILE runs the daemon under cProfile, to see where the time goes.
 PROFILE = (
@@ -36,22 +34,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000)
     args = parser.parse_args()
-    dovecot = start_dovecot()
+    dovecot = bench_dovecot()
     work = Path(tempfile.mkdtemp(prefix="conduct-backlog-"))
     try:
         config = school(dovecot, work)
         with dovecot.client() as c:
             for n in range(args.count):
                 c.append("INBOX", report(n), flags=(b"\\Flagged",))
-        cfg = work / "config.toml"
-        imap = config.mail.imap if config.mail else None
-        assert imap is not None
-        cfg.write_text(
-            cfg.read_text()
-            + loopback_mail_toml(
-                imap_port=imap.port, imap_user="office", imap_env=PASSWORD_ENV, smtp_port=1
-            )
-        )
+        cfg = config.path
         started = time.perf_counter()
         done = subprocess.run(
             [
@@ -64,7 +54,6 @@ def main() -> None:
                 "daemon",
                 "--once",
             ],
-            cwd=ROOT,
             env={**os.environ},
             capture_output=True,
             text=True,

@@ -1,11 +1,11 @@
 """Backup benchmark: time and size of `conduct backup` (plain and encrypted) and of a verified
 restore, for a store of 1,000 cases.
 
-The store: 1,000 cases of 10 events each (bench/store_bench.py's seed), and in the evidence
+The store: 1,000 cases of 10 events each (bench/school.py's seed), and in the evidence
 vault, per case, two emails (about 4 KB of text each) and two letter PDFs (17 KB each, as
 WeasyPrint writes them: already compressed), and a 200 KB photo for every fourth case.
 
-Run: .venv/bin/python bench/backup_bench.py [--cases 1000]
+Run from the repository root: .venv/bin/python -m bench.backup_bench [--cases 1000]
 """
 
 from __future__ import annotations
@@ -13,22 +13,17 @@ from __future__ import annotations
 import argparse
 import random
 import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from store_bench import config_for, seed  # noqa: E402
-
-from store.backup import take_backup  # noqa: E402
-from store.db import Store  # noqa: E402
-from store.openpgp import read_public_key  # noqa: E402
-from store.restore import restore  # noqa: E402
-from store.vault import Vault  # noqa: E402
+from bench.school import school_config, seed
+from store.backup import take_backup
+from store.db import Store
+from store.openpgp import read_public_key
+from store.restore import restore
+from store.vault import Vault
 
 WORDS = [
     "the",
@@ -127,13 +122,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
         root = Path(tmp)
-        config = config_for(root)
-        config_path = root / "config.toml"
-        config_path.write_text(
-            '[school]\nname = "Bench Primary"\naddress = ["1 Bench Road"]\n'
-            'headteacher = "Ms Head"\nchair_of_governors = "Mr Chair"\n'
-            '[policy]\npreset = "warning-first"\n'
-        )
+        config = school_config(root)
+        config_path = config.path
         t = time.perf_counter()
         seed(config, args.cases)
         files, size = fill_vault(config.store.data_dir, args.cases)

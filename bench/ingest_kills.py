@@ -20,8 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from mailbench import PASSWORD_ENV, school, start_dovecot
-
+from bench.mailbench import PASSWORD_ENV, bench_dovecot, school
 from tests.support.mailfixtures import loopback_mail_toml
 from tests.support.torture import DAEMON_CMD, ROOT, accounted_for, mailbox, run_with_kills
 
@@ -32,7 +31,7 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=100)
     parser.add_argument("--seed", type=int, default=9)
     args = parser.parse_args()
-    dovecot = start_dovecot()
+    dovecot = bench_dovecot()
     work = Path(tempfile.mkdtemp(prefix="conduct-kills-"))
     try:
         config = school(dovecot, work)

@@ -1,6 +1,7 @@
 """Letter rendering speed: our Renderer against bare WeasyPrint on the same HTML, and a batch.
 
-Run: ``.venv/bin/python bench/letters_bench.py [--rounds N] [--batch N] [--workers N]``.
+Run from the repository root:
+``.venv/bin/python -m bench.letters_bench [--rounds N] [--batch N] [--workers N]``.
 Prints figures; it is not a timed test.
 """
 
@@ -14,8 +15,9 @@ from collections.abc import Callable
 
 from weasyprint import HTML
 
-from letters import KINDS, LetterJob, Renderer, render_batch
-from letters.render import STYLESHEET, TEMPLATES
+from letters.batch import LetterJob, render_batch
+from letters.kinds import KINDS
+from letters.render import STYLESHEET, TEMPLATES, Renderer
 from letters.samples import SAMPLE_LOGO, sample_context
 
 PRESETS = ("meeting-first", "warning-first")

@@ -3,43 +3,38 @@
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
-from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "support")]
+from casework.config import Config, load_config
+from tests.support.mailfixtures import loopback_mail_toml, start_dovecot
+from tests.support.school import write_config
 
-from mailservers.dovecot import Dovecot  # noqa: E402
-
-from casework.config import Config, Mail, Smtp, load_config  # noqa: E402
-from tests.support.school import write_config  # noqa: E402
+if TYPE_CHECKING:
+    from tests.support.mailservers.dovecot import Dovecot
 
 PASSWORD_ENV = "CONDUCT_BENCH_IMAP_PASSWORD"
+PASSWORD = "bench-secret"
 
 
-def start_dovecot() -> Dovecot:
-    """A private Dovecot on loopback with one user."""
-    os.environ[PASSWORD_ENV] = "bench-secret"
-    return Dovecot.create({"office": "bench-secret"})
+def bench_dovecot() -> Dovecot:
+    """A private Dovecot on loopback with one user, office."""
+    os.environ[PASSWORD_ENV] = PASSWORD
+    return start_dovecot({"office": PASSWORD})
 
 
 def school(dovecot: Dovecot, workdir: Path | None = None, folder: str = "INBOX") -> Config:
-    """A warning-first school whose inbox is the bench Dovecot."""
+    """A warning-first school (config.toml in ``workdir``) whose inbox is the bench Dovecot."""
     base = workdir or Path(tempfile.mkdtemp(prefix="conduct-bench-"))
-    config = load_config(write_config(base, "warning-first"))
-    imap = dovecot.imap_settings(PASSWORD_ENV, folder=folder)
-    smtp = Smtp(
-        host="127.0.0.1",
-        port=1,
-        security="plain",
-        user="office",
-        secret=imap.secret,
-        from_address="office@stockham.sch.uk",
-        from_name="Office",
+    mail = loopback_mail_toml(
+        imap_port=dovecot.port,
+        imap_user="office",
+        imap_env=PASSWORD_ENV,
+        smtp_port=1,
+        folder=folder,
     )
-    return replace(config, mail=Mail(imap=imap, smtp=smtp))
+    return load_config(write_config(base, "warning-first", mail))
 
 
 def report(n: int) -> bytes:

@@ -19,31 +19,27 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import threading
 import time
 from dataclasses import replace
 from pathlib import Path
 
-from mailbench import ROOT, report
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
-sys.path.insert(0, str(ROOT / "tests" / "mail"))
-
-from cryptography.hazmat.primitives import serialization  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
-from mailservers.dovecot import Dovecot  # noqa: E402
-from mailservers.exchange_proxy import ExchangeProxy  # noqa: E402
-from mailservers.smtp import RecordingSmtp  # noqa: E402
-from mailservers.token_server import ISSUER, TokenServer  # noqa: E402
-from oauth_support import MAILBOX, oauth_school  # noqa: E402
-
-from casework.mailrecords import DaemonState  # noqa: E402
-from casework.outbox import LetterStatus  # noqa: E402
-from mailer.daemon import Daemon  # noqa: E402
-from store.casebook import Casebook  # noqa: E402
-from store.maillog import MailLog  # noqa: E402
-from store.outbox import Outbox  # noqa: E402
+from bench.mailbench import report
+from casework.mailrecords import DaemonState
+from casework.outbox import LetterStatus
+from mailer.daemon import Daemon
+from store.casebook import Casebook
+from store.maillog import MailLog
+from store.outbox import Outbox
+from tests.support.mailservers.dovecot import Dovecot
+from tests.support.mailservers.exchange_proxy import ExchangeProxy
+from tests.support.mailservers.smtp import RecordingSmtp
+from tests.support.mailservers.token_server import ISSUER, TokenServer
+from tests.support.oauth import MAILBOX, oauth_school
 
 
 def queue_letter(book: Casebook, n: int) -> tuple[str, str]:

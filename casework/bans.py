@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
-from casework.config import Periods
+from casework.periods import Periods
 
 
 class BanKind(StrEnum):

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from casework.kinds import LANGUAGES
 from casework.mailauth import OAuth, parse_oauth
+from casework.periods import Periods as Periods  # re-exported: letters and workflow read it here
 from casework.policy import PRESETS, Policy, load_preset, parse_policy
 from casework.retention import DEFAULT_SCHEDULE, RetentionSchedule, parse_retention
 from casework.staff import Role
@@ -40,16 +42,6 @@ class Operator:
 
     name: str
     role: str = "office"
-
-
-@dataclass(frozen=True)
-class Periods:
-    """Day counts the school sets; DfE guidance sets none."""
-
-    representations_days: int = 10
-    ban_length_days: int = 90
-    ban_review_days: int = 28
-    meeting_notice_days: int = 5
 
 
 @dataclass(frozen=True)
@@ -142,6 +134,9 @@ class LetterSettings:
     signatory: str
     signatory_role: str
     print_queue: Path
+    # The language of letters to anyone whose record says none: "en", "cy", or "cy+en"
+    # (Welsh and English together, as schools in Wales may choose).
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -384,6 +379,7 @@ def _letters(r: TableReader, base: Path, school: School, store: StoreSettings) -
         signatory=r.text("signatory", None) or school.headteacher,
         signatory_role=r.text("signatory_role", "Headteacher"),
         print_queue=_path(r, "print_queue", base, None) or store.data_dir / "print-queue",
+        language=r.choice("language", LANGUAGES, "en"),
     )
     if settings.template_dir is not None and not settings.template_dir.is_dir():
         r.problems.append(

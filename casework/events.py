@@ -6,10 +6,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from casework.event_types import EventType as EventType  # re-exported: the name callers use
 from casework.payloads import (
     BanDecision,
     BanImposed,
@@ -24,6 +24,8 @@ from casework.payloads import (
     LetterMoved,
     MeetingOutcome,
     MeetingScheduled,
+    NoticeDue,
+    NoticeMoved,
     ParentContacted,
     Payload,
     PayloadError,
@@ -36,47 +38,6 @@ from casework.payloads import (
 )
 from casework.serial import from_json
 
-
-class EventType(StrEnum):
-    """What happened."""
-
-    CASE_OPENED = "case-opened"
-    INCIDENT = "incident"
-    EVIDENCE_ADDED = "evidence-added"
-    STATEMENT_TAKEN = "statement-taken"
-    PARENT_CONTACTED = "parent-contacted"
-    LETTER_DRAFTED = "letter-drafted"
-    LETTER_SUBMITTED = "letter-submitted"
-    LETTER_APPROVED = "letter-approved"
-    LETTER_QUEUED = "letter-queued"
-    LETTER_SENT = "letter-sent"
-    LETTER_FAILED = "letter-failed"
-    LETTER_OUTCOME_UNKNOWN = "letter-outcome-unknown"
-    LETTER_TO_POST = "letter-to-post"
-    LETTER_POSTED = "letter-posted"
-    MEETING_SCHEDULED = "meeting-scheduled"
-    MEETING_ATTENDED = "meeting-attended"
-    MEETING_REFUSED = "meeting-refused"
-    MEETING_NO_SHOW = "meeting-no-show"
-    DECISION = "decision"
-    BAN_IMPOSED = "ban-imposed"
-    REPRESENTATIONS_RECEIVED = "representations-received"
-    BAN_CONFIRMED = "ban-confirmed"
-    BAN_REVIEWED = "ban-reviewed"
-    BAN_LIFTED = "ban-lifted"
-    REFERRAL = "referral"
-    NOTE = "note"
-    COMPLAINT_RAISED = "complaint-raised"
-    STEP_CHANGED = "step-changed"
-    HARASSMENT_FLAGGED = "harassment-flagged"
-    EMAIL_SPLIT = "email-split"
-    CASE_CLOSED = "case-closed"
-    CASE_REOPENED = "case-reopened"
-    LEGAL_HOLD = "legal-hold"
-    HOLD_RELEASED = "legal-hold-released"
-
-
-# Events a person records by hand from the command line or the dashboard.
 RECORDABLE = (
     EventType.INCIDENT,
     EventType.STATEMENT_TAKEN,
@@ -128,6 +89,9 @@ PAYLOADS: Mapping[EventType, type[Payload]] = MappingProxyType(
         EventType.EMAIL_SPLIT: EmailSplit,
         EventType.CASE_CLOSED: Closed,
         EventType.CASE_REOPENED: Reopened,
+        EventType.NOTICE_DUE: NoticeDue,
+        EventType.NOTICE_SENT: NoticeMoved,
+        EventType.NOTICE_FAILED: NoticeMoved,
         EventType.LEGAL_HOLD: LegalHold,
         EventType.HOLD_RELEASED: LegalHold,
     }

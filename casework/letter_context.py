@@ -5,198 +5,70 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
-from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from casework.bans import Ban
 from casework.cases import Case, Meeting
 from casework.config import Config, Periods
-from casework.people import Person
-
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
+from casework.kinds import (
+    DATE_FIELDS,
+    KNOWN_FIELDS,
+    LANGUAGES,
+    MEETING_WITH,
+    NAMED_ROLES,
+    ROLE_PHRASES,
+    ROLE_TITLES,
+    TEXT_FIELDS,
 )
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+from casework.letter_info import (
+    BanInfo,
+    BehaviourInfo,
+    CaseInfo,
+    ChildInfo,
+    IncidentInfo,
+    PolicyInfo,
+    RecipientInfo,
+    RoleInfo,
+    SchoolInfo,
+    Signatory,
+    uk_date,
+    uk_day,
+    uk_time,
+)
+from casework.people import Person
+from casework.policy_terms import Complaints, Terms, Wording
 
-MEETING_WITH = ("senior", "chair", "formal")
 REVIEW_OUTCOMES = ("continued", "lifted")
 MEETING_OUTCOMES = ("refused", "no-show")
 REPRESENTATIONS = ("received", "none")
-
-# Free fields (``--set key=value``) the letters read. Anything else in ``fields`` is kept in
-# ``LetterContext.fields`` but never changes a letter; the same fields also feed case moves.
-DATE_FIELDS = ("incident_date", "meeting_date", "reply_by", "next_review_on", "lifted_on")
-TEXT_FIELDS = (
-    "incident_summary",
-    "incident_place",
-    "meeting_with",
-    "meeting_place",
-    "meeting_attendees",
-    "meeting_outcome",
-    "outcome",
-    "representations",
-    "representations_summary",
-    "contact",
-)
-KNOWN_FIELDS = (*DATE_FIELDS, "meeting_time", "meeting_duration", *TEXT_FIELDS)
+# Re-exported: the names letters and the dashboard have always imported from here.
+__all__ = [
+    "DATE_FIELDS",
+    "KNOWN_FIELDS",
+    "MEETING_WITH",
+    "TEXT_FIELDS",
+    "BanInfo",
+    "BehaviourInfo",
+    "CaseInfo",
+    "ChildInfo",
+    "IncidentInfo",
+    "LetterContext",
+    "LetterFieldError",
+    "PolicyInfo",
+    "RecipientInfo",
+    "RoleInfo",
+    "SchoolInfo",
+    "Signatory",
+    "build_context",
+    "uk_date",
+    "uk_day",
+    "uk_time",
+]
 
 
 class LetterFieldError(ValueError):
     """A field given for a letter that cannot be used: names the field and what was expected."""
-
-
-def uk_date(value: date | None) -> str:
-    """``3 March 2026``: the date as UK letters write it (empty for None)."""
-    if value is None:
-        return ""
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
-
-
-def uk_day(value: date | None) -> str:
-    """``Tuesday 3 March 2026``: a date with its weekday, for appointments."""
-    if value is None:
-        return ""
-    return f"{WEEKDAYS[value.weekday()]} {uk_date(value)}"
-
-
-def uk_time(value: time | None) -> str:
-    """``10am``, ``3:30pm``, ``midday``: times as GOV.UK style writes them."""
-    if value is None:
-        return ""
-    if value.hour == 12 and value.minute == 0:
-        return "midday"
-    hour = value.hour % 12 or 12
-    suffix = "am" if value.hour < 12 else "pm"
-    return f"{hour}{suffix}" if value.minute == 0 else f"{hour}:{value.minute:02d}{suffix}"
-
-
-@dataclass(frozen=True)
-class SchoolInfo:
-    """The school as the letterhead shows it."""
-
-    name: str
-    address: tuple[str, ...]
-    phone: str
-    email: str
-    website: str
-    logo: Path | None
-    headteacher: str
-    chair_of_governors: str
-
-    @property
-    def logo_url(self) -> str:
-        """The logo as a file: URL, or empty when the school has none."""
-        return self.logo.as_uri() if self.logo is not None and self.logo.is_absolute() else ""
-
-
-@dataclass(frozen=True)
-class Signatory:
-    """Who signs the letter."""
-
-    name: str
-    role: str
-
-
-@dataclass(frozen=True)
-class ChildInfo:
-    """A pupil named in the letter, with their class."""
-
-    name: str
-    class_name: str = ""
-
-    @property
-    def described(self) -> str:
-        """``Amy Smith (Oak Class)``, or the name alone when no class is known."""
-        return f"{self.name} ({self.class_name})" if self.class_name else self.name
-
-
-@dataclass(frozen=True)
-class RecipientInfo:
-    """The parent or carer the letter is addressed to."""
-
-    name: str
-    address: tuple[str, ...] = ()
-    email: str | None = None
-    children: tuple[ChildInfo, ...] = ()
-
-    @property
-    def salutation(self) -> str:
-        """``Dear Jane Smith``; a generic greeting when the person is not yet identified."""
-        return f"Dear {self.name}" if self.name else "Dear Parent or Carer"
-
-
-@dataclass(frozen=True)
-class BehaviourInfo:
-    """A part of the code of conduct, with the policy's own words."""
-
-    id: str
-    label: str
-    online: bool = False
-
-
-@dataclass(frozen=True)
-class IncidentInfo:
-    """An incident the case records."""
-
-    occurred_on: date
-    target: str
-    behaviours: tuple[str, ...]
-    published_on: date | None = None
-
-
-@dataclass(frozen=True)
-class CaseInfo:
-    """The case as a letter refers to it."""
-
-    ref: str
-    summary: str
-    step: str
-    opened_on: date
-    behaviours: tuple[BehaviourInfo, ...]
-    incidents: tuple[IncidentInfo, ...]
-
-
-@dataclass(frozen=True)
-class BanInfo:
-    """The current ban (``case.bans[-1]``), with its dates."""
-
-    kind: str
-    status: str
-    imposed_on: date
-    starts_on: date
-    ends_on: date
-    review_on: date
-    reasons: str
-    scope: str
-    representations_deadline: date | None
-    representations_to: str
-    collection_arrangements: str
-    reviews: tuple[str, ...] = ()
-
-    @property
-    def provisional(self) -> bool:
-        """Barred now, pending representations."""
-        return self.kind == "provisional"
-
-
-@dataclass(frozen=True)
-class PolicyInfo:
-    """The few policy facts letters quote."""
-
-    police: str
-    legal: str
-    final_decision: str
 
 
 @dataclass(frozen=True)
@@ -224,18 +96,39 @@ class LetterContext:
     meeting_outcome: str = ""
     reply_by: date | None = None
     contact: str = ""
+    # The office's own words for how to get in touch ("contact"), empty when ``contact`` is
+    # the built-in English phrase: a letter in another language words its own from ``school``.
+    contact_given: str = ""
     outcome: str = ""
     next_review_on: date | None = None
     lifted_on: date | None = None
     representations: str = ""
     representations_summary: str = ""
     fields: Mapping[str, str] = field(default_factory=dict)
+    # The letter's language ("en", "cy", "cy+en") and print size, from the person's record.
+    language: str = "en"
+    large_print: bool = False
+    # Who decided what the letter announces, and whether that is the signatory ("I").
+    decided_by: RoleInfo = RoleInfo("headteacher", "", "Headteacher", "the headteacher")
+    signatory_decides: bool = True
+    # Where representations (or an appeal) go, from the ban, else the policy.
+    representations_to: RoleInfo = RoleInfo("headteacher", "", "Headteacher", "the headteacher")
+    # The policy's own words for a ban and its outcomes, by language (unset: built-in).
+    wording: tuple[tuple[str, Wording], ...] = ()
+    complaints: Complaints = Complaints()
 
     def as_mapping(self) -> dict[str, Any]:
-        """The context as a flat mapping of top-level names, the way templates read it."""
+        """The context as a flat mapping of top-level names, the way templates read it.
+
+        Everything in it is plain data: strings, numbers, dates, tuples, read-only mappings
+        and frozen dataclasses of those (a school's template runs in a sandbox, but a
+        ``pathlib.Path`` or a function in here would still let it read or write files).
+        """
         # Not dataclasses.asdict: the nested dataclasses stay objects so templates can use
-        # their properties (``recipient.salutation``, ``school.logo_url``).
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+        # their properties (``recipient.salutation``, ``ban.provisional``).
+        out = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        out["fields"] = MappingProxyType(dict(self.fields))
+        return out
 
 
 def build_context(
@@ -251,9 +144,13 @@ def build_context(
     Fields given by the office always win; otherwise the case supplies what it records.
     Nothing here checks that a kind has what it needs: ``letters`` does that before rendering.
     """
-    fields = {k: v.strip() for k, v in fields.items()}
     school = config.school
     policy = config.policy
+    step = policy.letter_step(case.step, kind)
+    terms = policy.terms_for(step.id if step else None)
+    # The step's letter_options are the letter's default fields; the office's own win.
+    fields = {**dict(step.letter_options if step else ()), **fields}
+    fields = {k: v.strip() for k, v in fields.items()}
     behaviours = tuple(_behaviour(config, b) for b in case.behaviours)
     incidents = tuple(
         IncidentInfo(
@@ -265,10 +162,10 @@ def build_context(
         for i in case.incidents
     )
     latest_incident = max(case.incidents, key=lambda i: i.occurred_on, default=None)
-    ban = _ban_info(case.bans[-1], school.headteacher) if case.bans else None
+    ban = _ban_info(case.bans[-1]) if case.bans else None
     meeting = _meeting_for(kind, case.meetings)
-    meeting_with = fields.get("meeting_with") or _step_option(config, case, "meeting_with")
-    signatory = Signatory(config.letters.signatory, config.letters.signatory_role)
+    meeting_with = fields.get("meeting_with", "")
+    signatory = _signatory(config, terms)
     attendees = _attendees(fields, meeting, meeting_with, config, signatory)
     contact = fields.get("contact") or _contact(school.phone, school.email)
     return LetterContext(
@@ -280,7 +177,6 @@ def build_context(
             phone=school.phone,
             email=school.email,
             website=school.website,
-            logo=school.logo,
             headteacher=school.headteacher,
             chair_of_governors=school.chair_of_governors,
         ),
@@ -315,6 +211,7 @@ def build_context(
         ),
         reply_by=_date(fields, "reply_by"),
         contact=contact,
+        contact_given=fields.get("contact", ""),
         outcome=_choice("outcome", fields.get("outcome") or _review_outcome(ban), REVIEW_OUTCOMES),
         next_review_on=_date(fields, "next_review_on")
         or (ban.review_on if ban and ban.status != "lifted" else None),
@@ -326,6 +223,15 @@ def build_context(
         ),
         representations_summary=fields.get("representations_summary", ""),
         fields=dict(fields),
+        language=_language(config, person, fields.get("language", "")),
+        large_print=_large_print(person, fields.get("large_print", "")),
+        decided_by=_role(config, terms.decided_by or "headteacher"),
+        signatory_decides=terms.decided_by == terms.signed_by,
+        representations_to=_role(
+            config, (ban.representations_to if ban else "") or terms.representations_to or ""
+        ),
+        wording=policy.wording,
+        complaints=policy.complaints,
     )
 
 
@@ -350,7 +256,43 @@ def _recipient(case: Case, person: Person | None) -> RecipientInfo:
     )
 
 
-def _ban_info(ban: Ban, headteacher: str) -> BanInfo:
+def _language(config: Config, person: Person | None, asked: str) -> str:
+    """The office's choice for this letter, else the person's record, else the school's."""
+    if asked:
+        return _choice("language", asked, LANGUAGES)
+    wanted = person.language if person is not None else ""
+    return wanted if wanted in LANGUAGES else config.letters.language
+
+
+def _large_print(person: Person | None, asked: str) -> bool:
+    """A large-print copy on request (``large_print=yes``), else as the person's record says."""
+    if asked:
+        value = asked.lower()
+        if value not in ("yes", "no", "true", "false"):
+            raise LetterFieldError(f"large_print: expected yes or no, got {asked!r}")
+        return value in ("yes", "true")
+    return person.large_print if person is not None else False
+
+
+def _signatory(config: Config, terms: Terms) -> Signatory:
+    if terms.signed_by == "chair":
+        return Signatory(config.school.chair_of_governors, ROLE_TITLES["chair"])
+    return Signatory(config.letters.signatory, config.letters.signatory_role)
+
+
+def _role(config: Config, value: str) -> RoleInfo:
+    """A role from the policy as a letter names it; words the school wrote stay as they are."""
+    names = {"headteacher": config.school.headteacher, "chair": config.school.chair_of_governors}
+    if value in ROLE_PHRASES:
+        name = names.get(value, "") if value in NAMED_ROLES else ""
+        return RoleInfo(value, name, ROLE_TITLES.get(value, ""), ROLE_PHRASES[value])
+    # DfE guidance: representations normally go to the headteacher, who signs the ban.
+    if not value:
+        return _role(config, "headteacher")
+    return RoleInfo("", value, "", value)
+
+
+def _ban_info(ban: Ban) -> BanInfo:
     return BanInfo(
         kind=ban.kind.value,
         status=ban.status.value,
@@ -361,8 +303,7 @@ def _ban_info(ban: Ban, headteacher: str) -> BanInfo:
         reasons=ban.reasons,
         scope=ban.scope,
         representations_deadline=ban.representations_deadline,
-        # DfE guidance: representations normally go to the headteacher, who signs the ban.
-        representations_to=ban.representations_to or f"{headteacher}, Headteacher",
+        representations_to=ban.representations_to,
         collection_arrangements=ban.collection_arrangements,
         reviews=ban.reviews,
     )
@@ -376,14 +317,6 @@ def _meeting_for(kind: str, meetings: tuple[Meeting, ...]) -> Meeting | None:
         pending = [m for m in meetings if not m.outcome]
         return pending[-1] if pending else None
     return meetings[-1]
-
-
-def _step_option(config: Config, case: Case, name: str) -> str:
-    try:
-        step = config.policy.step(case.step)
-    except KeyError:
-        return ""
-    return dict(step.letter_options).get(name, "")
 
 
 def _attendees(

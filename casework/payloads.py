@@ -303,3 +303,25 @@ class EmailSplit(Payload):
     message_id: str
     evidence_event: str
     to_case: str
+
+
+@dataclass(frozen=True)
+class NoticeDue(Payload):
+    """A step told people inside the school: a short notice is due to these roles or addresses."""
+
+    step: str
+    step_label: str
+    to: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not self.to:
+            raise PayloadError("notice-due: to names nobody")
+
+
+@dataclass(frozen=True)
+class NoticeMoved(Payload):
+    """A notice sent (to these addresses) or failed (with the server's reply)."""
+
+    notice_id: str
+    recipients: tuple[str, ...] = ()
+    error: str = ""

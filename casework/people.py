@@ -16,6 +16,12 @@ class Channel(StrEnum):
     POST = "post"
 
 
+class FormatNeed(StrEnum):
+    """A way a person needs letters made (Equality Act 2010: a reasonable adjustment)."""
+
+    LARGE_PRINT = "large-print"
+
+
 @dataclass(frozen=True)
 class Child:
     """A pupil connected to a parent."""
@@ -38,11 +44,20 @@ class Person:
     # Seed 000, appendix: the date the parent signed the code of conduct agreement.
     signed_code_on: date | None = None
     placeholder: bool = False
+    # The language letters are written in ("en", "cy", or "cy+en" for both); empty: the
+    # school's own ([letters] language).
+    language: str = ""
+    format_needs: tuple[FormatNeed, ...] = ()
 
     @property
     def email(self) -> str | None:
         """The first address, where letters go."""
         return self.emails[0] if self.emails else None
+
+    @property
+    def large_print(self) -> bool:
+        """Letters to this person are printed large (16pt and up)."""
+        return FormatNeed.LARGE_PRINT in self.format_needs
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
+from casework.policy_check import check_policy
+from casework.policy_terms import (
+    DEFAULT_TERMS,
+    Complaints,
+    CustomKind,
+    Terms,
+    Wording,
+    defaults_table,
+    read_complaints,
+    read_kind,
+    read_notify,
+    read_terms,
+    read_wording,
+)
 from casework.tomlread import ConfigError, Problem, TableReader
+
+PRESET_DIR = Path(__file__).resolve().parent / "presets"
 
 
 class Route(StrEnum):
@@ -54,6 +71,10 @@ class Step:
     referral: str | None = None
     ban: BanAction | None = None
     closes: bool = False
+    # Roles inside the school (or addresses) told by a short internal notice when the step
+    # is taken; a step may notify, write to the parent, both, or neither.
+    notify: tuple[str, ...] = ()
+    terms: Terms = Terms()
 
 
 @dataclass(frozen=True)
@@ -67,10 +88,13 @@ class Policy:
     steps: tuple[Step, ...]
     first_step: str
     route_steps: tuple[tuple[str, str], ...] = ()
-    immediate_ban: bool = True
     final_decision: str = "headteacher"
     police: str = "the police"
     legal: str = "the school's legal advisors"
+    defaults: Terms = Terms()
+    wording: tuple[tuple[str, Wording], ...] = ()
+    complaints: Complaints = Complaints()
+    letter_kinds: tuple[CustomKind, ...] = ()
 
     def step(self, step_id: str) -> Step:
         """The step with this id; KeyError names it when there is none."""
@@ -102,6 +126,34 @@ class Policy:
         """The step a behaviour of this route leads to first (police, legal), if any."""
         return dict(self.route_steps).get(route.value)
 
+    def terms_for(self, step_id: str | None) -> Terms:
+        """Who signs, decides and hears representations at a step: the step, else the policy."""
+        base = self.defaults.over(DEFAULT_TERMS)
+        if step_id is None:
+            return base
+        try:
+            return self.step(step_id).terms.over(base)
+        except KeyError:
+            return base
+
+    def words(self, language: str) -> Wording:
+        """The policy's words for a ban and its outcomes in one language (unset: built-in)."""
+        return dict(self.wording).get(language, Wording())
+
+    def letter_kind(self, kind_id: str) -> CustomKind | None:
+        """The school's own letter kind with this id, if it has one."""
+        return next((k for k in self.letter_kinds if k.id == kind_id), None)
+
+    def letter_step(self, current: str, kind: str) -> Step | None:
+        """The step a letter of ``kind`` belongs to: the current one if it writes it, else the first."""
+        try:
+            step = self.step(current)
+            if step.letter == kind:
+                return step
+        except KeyError:
+            pass
+        return next((s for s in self.steps if s.letter == kind), None)
+
 
 PRESETS = ("meeting-first", "warning-first")
 
@@ -112,13 +164,43 @@ def load_preset(name: str) -> Policy:
         raise ConfigError(
             [Problem("policy.preset", f"expected one of {', '.join(PRESETS)}, got {name!r}")]
         )
-    text = resources.files("casework").joinpath("presets", f"{name}.toml").read_text("utf-8")
-    return read_policy(tomllib.loads(text), path="policy")
+    data = tomllib.loads(preset_text(name))
+    return read_policy(data["policy"], path="policy")
 
 
 def preset_text(name: str) -> str:
-    """The TOML source of a preset, for a school that wants to edit its own copy."""
-    return resources.files("casework").joinpath("presets", f"{name}.toml").read_text("utf-8")
+    """The TOML source of a preset: a ``[policy]`` section that can be pasted into config.toml."""
+    # Beside this file, read directly: importlib.resources costs more start-up than the read.
+    return (PRESET_DIR / f"{name}.toml").read_text("utf-8")
+
+
+def new_policy_text(preset: str, policy_id: str, name: str | None = None) -> str:
+    """A preset's TOML as the start of a school's own policy: its id and name, checked valid.
+
+    The text is a ``[policy]`` section that can replace the one in config.toml as it is.
+    """
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", policy_id):
+        raise ConfigError(
+            [Problem("id", f"expected lower-case letters, digits and hyphens, got {policy_id!r}")]
+        )
+    source = preset_text(preset)
+    preset_name = read_policy(tomllib.loads(source)["policy"]).name
+    title = name or f"{preset_name}, adapted"
+    text = re.sub(r'^id = ".*"$', f"id = {_toml_string(policy_id)}", source, count=1, flags=re.M)
+    text = re.sub(r'^name = ".*"$', f"name = {_toml_string(title)}", text, count=1, flags=re.M)
+    header = (
+        f"# Policy {policy_id!r}, started from the {preset} preset by `conduct policy new`.\n"
+        "# Replace the [policy] section of config.toml with everything below, edit it, then run\n"
+        "# `conduct check`. id, name and first_step are required; so are the behaviours and the\n"
+        "# steps. Comments in the file say what each key does.\n"
+    )
+    text = header + text
+    read_policy(tomllib.loads(text)["policy"])  # what we hand over is valid, or we say why
+    return text
+
+
+def _toml_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def read_policy(table: dict[str, Any], path: str = "policy") -> Policy:
@@ -142,6 +224,17 @@ def parse_policy(r: TableReader) -> Policy:
         (route.value, routes.text(route.value)) for route in Route if routes.has(route.value)
     )
     routes.finish()
+    if r.has("immediate_ban"):
+        # Removed: it was read and never used. The ladder says it: a ban step listed in the
+        # first step's ``next`` may come without going through the others (seed 000, note 1).
+        r._used.add("immediate_ban")
+        r.problems.append(
+            Problem(
+                r.key("immediate_ban"),
+                "no longer used: a ban that may come first is a ban step listed in the "
+                "earlier steps' next; remove this line",
+            )
+        )
     policy = Policy(
         id=r.text("id"),
         name=r.text("name"),
@@ -150,12 +243,15 @@ def parse_policy(r: TableReader) -> Policy:
         steps=steps,
         first_step=r.text("first_step"),
         route_steps=route_steps,
-        immediate_ban=r.flag("immediate_ban", True),
         final_decision=r.text("final_decision", "headteacher"),
         police=r.text("police", "the police"),
         legal=r.text("legal", "the school's legal advisors"),
+        defaults=defaults_table(r.sub("defaults")),
+        wording=read_wording(r.sub("wording")),
+        complaints=read_complaints(r.sub("complaints")),
+        letter_kinds=tuple(read_kind(k) for k in r.tables("letter_kinds", [])),
     )
-    _check_references(policy, r)
+    check_policy(policy, r)
     return policy
 
 
@@ -186,6 +282,8 @@ def _step(r: TableReader) -> Step:
         referral=r.choice("referral", ("police", "legal"), None) if r.has("referral") else None,
         ban=_ban_action(r),
         closes=r.flag("closes", False),
+        notify=read_notify(r),
+        terms=read_terms(r),
     )
     r.finish()
     return s
@@ -199,33 +297,3 @@ def _ban_action(r: TableReader) -> BanAction | None:
         return None
     value = r.choice("ban", BAN_STEP_ACTIONS, None)
     return BanAction(value) if value else None
-
-
-def _check_references(policy: Policy, r: TableReader) -> None:
-    ids = [s.id for s in policy.steps]
-    for dup in {i for i in ids if ids.count(i) > 1}:
-        r.problems.append(Problem(r.key("steps"), f"step id {dup!r} is used twice"))
-    bids = [b.id for b in policy.all_behaviours]
-    for dup in {i for i in bids if bids.count(i) > 1}:
-        r.problems.append(Problem(r.key("behaviours"), f"behaviour id {dup!r} is used twice"))
-    known = set(ids)
-    if policy.steps and policy.first_step not in known:
-        r.problems.append(
-            Problem(r.key("first_step"), f"expected one of the step ids, got {policy.first_step!r}")
-        )
-    for i, s in enumerate(policy.steps):
-        for n in s.next:
-            if n not in known:
-                r.problems.append(
-                    Problem(f"{r.key('steps')}[{i}].next", f"names unknown step {n!r}")
-                )
-        for event, target in s.when:
-            if target not in known:
-                r.problems.append(
-                    Problem(f"{r.key('steps')}[{i}].when.{event}", f"names unknown step {target!r}")
-                )
-    for route, target in policy.route_steps:
-        if target not in known:
-            r.problems.append(
-                Problem(f"{r.key('routes')}.{route}", f"names unknown step {target!r}")
-            )

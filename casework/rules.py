@@ -8,6 +8,7 @@ from datetime import date
 
 from casework.bans import BanStatus
 from casework.cases import Case, IncidentMark
+from casework.policy import Policy, Route
 
 HARASSMENT = "harassment"
 
@@ -40,6 +41,23 @@ def limitation_date(published_on: date) -> date:
         return published_on.replace(year=published_on.year + 1, day=28)
 
 
+def defamation_limit(policy: Policy, case: Case, mark: IncidentMark) -> date | None:
+    """The last day to start a defamation claim, for a published incident that may be one.
+
+    Only behaviours on the policy's defamation route count (a posted photo of a pupil is
+    not a libel); an incident that names no behaviours is judged by the case's.
+    """
+    if mark.published_on is None:
+        return None
+    for bid in mark.behaviours or case.behaviours:
+        try:
+            if policy.behaviour(bid).route is Route.DEFAMATION:
+                return limitation_date(mark.published_on)
+        except KeyError:
+            continue
+    return None
+
+
 @dataclass(frozen=True)
 class Due:
     """The next thing that falls due on a case."""
@@ -48,8 +66,11 @@ class Due:
     what: str
 
 
-def next_due(case: Case, today: date) -> Due | None:
-    """The earliest open date on a case: a meeting, a deadline, a review or a time limit."""
+def next_due(case: Case, today: date, policy: Policy) -> Due | None:
+    """The earliest open date on a case: a meeting, a deadline, a review or a time limit.
+
+    A defamation time limit counts only for incidents on the policy's defamation route.
+    """
     dues: list[Due] = []
     for meeting in case.meetings:
         if not meeting.outcome:
@@ -64,8 +85,7 @@ def next_due(case: Case, today: date) -> Due | None:
             dues.append(Due(ban.representations_deadline, "representations due"))
         dues.append(Due(ban.review_on, "ban review"))
     for mark in case.incidents:
-        if mark.published_on is not None:
-            limit = limitation_date(mark.published_on)
-            if limit >= today:
-                dues.append(Due(limit, "defamation time limit"))
+        limit = defamation_limit(policy, case, mark)
+        if limit is not None and limit >= today:
+            dues.append(Due(limit, "defamation time limit"))
     return min(dues, key=lambda d: d.on) if dues else None

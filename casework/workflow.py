@@ -25,6 +25,7 @@ from casework.payloads import (
     Incident,
     LegalHold,
     MeetingScheduled,
+    NoticeDue,
     Payload,
     ReferralBody,
     ReferralMade,
@@ -70,6 +71,16 @@ def open_case(
     )
     event = make_event(ref, actor, EventType.CASE_OPENED, f"Case opened: {summary}", opened, at=at)
     return _opened(event, opened), event
+
+
+def step_notices(policy: Policy, case: Case, step_id: str, *, actor: str, at: datetime) -> list[Event]:
+    """The notice a step makes due to people inside the school (none if it notifies nobody)."""
+    step = policy.step(step_id)
+    if not step.notify:
+        return []
+    due = NoticeDue(step=step.id, step_label=step.label, to=step.notify)
+    words = f"Notice due to {', '.join(step.notify)}: {step.label}"
+    return [make_event(case.ref, actor, EventType.NOTICE_DUE, words, due, at=at)]
 
 
 def _opened(event: Event, data: CaseOpened) -> Case:
@@ -303,6 +314,12 @@ def move(
     events = [make_event(case.ref, actor, EventType.STEP_CHANGED, summary, changed, at=at)]
     if step.ban:
         new_id = ban_id or f"{case.ref}-B{len(case.bans) + 1}"
+        terms = policy.terms_for(to_step)
+        if terms.representations_days is not None:
+            periods = replace(periods, representations_days=terms.representations_days)
+        # The policy's default texts, unless the office wrote the ban's own.
+        defaults = {"scope": terms.scope, "collection_arrangements": terms.collection_arrangements}
+        fields = {**{k: v for k, v in defaults.items() if v}, **{k: v for k, v in fields.items() if v}}
         events.append(_ban_event(case, step.ban, actor, at, today, periods, fields, new_id))
     if step.referral:
         to = ReferralBody(step.referral)
@@ -311,6 +328,7 @@ def move(
         referral = ReferralMade(to=to, on=today, reference=reference, body=who)
         words = f"Referred to {who}" + (f" (reference {reference})" if reference else "")
         events.append(make_event(case.ref, actor, EventType.REFERRAL, words, referral, at=at))
+    events += step_notices(policy, case, to_step, actor=actor, at=at)
     if step.closes:
         outcome = (fields.get("outcome") or reason or "closed").strip()
         events.append(

@@ -6,16 +6,16 @@ import argparse
 import os
 import re
 import sys
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from casework.config import Config, load_config
-from casework.policy import PRESETS, preset_text
+from casework.config import Config, find_config, load_config
+from casework.policy import PRESETS, new_policy_text, preset_text
 from casework.retention import RecordClass
+from casework.tomlread import ConfigError
 from conduct import audit_cmd
-from store.db import Store, StoreError
-from store.files import make_dir
+
+LANGUAGE_NAMES = {"en": "English", "cy": "Welsh", "cy+en": "Welsh and English"}
 
 
 def register(sub: Any) -> None:
@@ -37,17 +37,36 @@ def register(sub: Any) -> None:
     p = sub.add_parser("policy", help="the policy ladder")
     policy_sub = p.add_subparsers(dest="policy_command", metavar="ACTION", required=True)
     s = policy_sub.add_parser("show", help="print the ladder and behaviours in effect")
-    s.add_argument("--toml", metavar="PRESET", choices=PRESETS, help="print a preset's TOML source")
-    s.set_defaults(handler=policy_show)
+    s.add_argument(
+        "--toml",
+        metavar="PRESET",
+        choices=PRESETS,
+        help="print a preset's TOML source (a [policy] section; needs no config.toml)",
+    )
+    s.set_defaults(handler=policy_show, needs_config=False)
+    n = policy_sub.add_parser(
+        "new",
+        help="write a complete, valid starting policy to paste into config.toml as [policy]",
+    )
+    n.add_argument("id", help="your policy's id: lower-case letters, digits and hyphens")
+    n.add_argument("--from", dest="preset", choices=PRESETS, required=True, help="the preset to start from")
+    n.add_argument("--name", help="your policy's name (default: from the preset's)")
+    n.add_argument("--out", type=Path, metavar="FILE", help="write it to FILE (default: print it)")
+    n.set_defaults(handler=policy_new, needs_config=False)
 
 
 def reference_config() -> str:
     """The commented reference config.toml shipped with Conduct Desk."""
+    from importlib import resources
+
     return resources.files("conduct").joinpath("reference_config.toml").read_text("utf-8")
 
 
 def init(args: argparse.Namespace) -> int:
     """Write DIR/config.toml for a preset and create the data directory."""
+    from store.db import Store
+    from store.files import make_dir
+
     target: Path = args.dir
     config_path = target / "config.toml"
     if config_path.exists():
@@ -71,13 +90,23 @@ def init(args: argparse.Namespace) -> int:
 
 
 def check(args: argparse.Namespace, config: Config) -> int:
-    """Report the configuration in effect (a bad one never gets this far)."""
+    """Report the configuration in effect; the letters' templates are checked too."""
+    from letters.check import check_letters
+
+    problems = check_letters(config)
+    if problems:
+        raise ConfigError(problems)
     print(f"{config.path}: OK")
     print(f"  school: {config.school.name}")
+    letters = sum(1 for s in config.policy.steps if s.letter)
+    notices = sum(1 for s in config.policy.steps if s.notify)
     print(
         f"  policy: {config.policy.id} ({len(config.policy.steps)} steps, "
-        f"{len(config.policy.all_behaviours)} behaviours)"
+        f"{len(config.policy.all_behaviours)} behaviours, {letters} letters, "
+        f"{notices} internal notices, {len(config.policy.letter_kinds)} letter kinds of "
+        f"its own); every template compiles"
     )
+    print(f"  letters: in {LANGUAGE_NAMES[config.letters.language]} unless a person's record says otherwise")
     print(f"  data:   {config.store.data_dir}")
     schedule = config.retention
     state = "confirmed by the school" if schedule.confirmed else "NOT yet confirmed by the school"
@@ -104,6 +133,7 @@ def _daemon_line(config: Config) -> str:
     """What the daemon's health record says, checked against the process table."""
     from casework.clock import process_clock
     from casework.mailrecords import DaemonState
+    from store.db import Store, StoreError
     from store.liveness import daemon_health
 
     try:
@@ -127,12 +157,12 @@ def _daemon_line(config: Config) -> str:
     return line
 
 
-def policy_show(args: argparse.Namespace, config: Config) -> int:
-    """Print the ladder in effect, or a preset's TOML."""
+def policy_show(args: argparse.Namespace) -> int:
+    """Print the ladder in effect, or a preset's TOML (which needs no configuration)."""
     if args.toml:
         print(preset_text(args.toml), end="")
         return 0
-    policy = config.policy
+    policy = load_config(find_config(args.config)).policy
     print(f"{policy.name} [{policy.id}]; the final decision rests with the {policy.final_decision}")
     print("\nSteps:")
     for step in policy.steps:
@@ -141,6 +171,8 @@ def policy_show(args: argparse.Namespace, config: Config) -> int:
             extra.append(f"letter {step.letter}")
         if step.approval:
             extra.append("headteacher approves")
+        if step.notify:
+            extra.append(f"notifies {', '.join(step.notify)}")
         if step.id == policy.first_step:
             extra.append("first")
         print(f"  {step.id:<22} {step.label}" + (f" ({', '.join(extra)})" if extra else ""))
@@ -150,4 +182,24 @@ def policy_show(args: argparse.Namespace, config: Config) -> int:
     for b in policy.all_behaviours:
         kind = "online, " if b.online else ""
         print(f"  {b.id:<26} [{kind}{b.route.value}] {b.label}")
+    if policy.complaints.route or policy.complaints.url:
+        print("\nRaising a concern or complaint:")
+        for i, line in enumerate(policy.complaints.route, 1):
+            print(f"  {i}. {line}")
+        if policy.complaints.url:
+            print(f"  The complaints procedure: {policy.complaints.url}")
+    return 0
+
+
+def policy_new(args: argparse.Namespace) -> int:
+    """Print (or write) a preset renamed as the school's own policy, checked before it is shown."""
+    text = new_policy_text(args.preset, args.id, args.name)
+    if args.out is not None:
+        if args.out.exists():
+            print(f"conduct: {args.out} already exists; not overwriting it", file=sys.stderr)
+            return 1
+        args.out.write_text(text, encoding="utf-8")
+        print(f"Wrote {args.out}: replace the [policy] section of config.toml with it.")
+        return 0
+    print(text, end="")
     return 0

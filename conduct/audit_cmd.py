@@ -8,8 +8,6 @@ import sys
 from typing import Any
 
 from casework.config import Config
-from store.db import Store
-from store.integrity import repair, verify
 
 HASH = re.compile(r"^[0-9a-f]{64}$")
 
@@ -42,6 +40,9 @@ def audit_verify(args: argparse.Namespace, config: Config) -> int:
         raise ValueError(
             f"--against expects a SHA-256 head hash (64 hex digits), got {args.against!r}"
         )
+    from store.db import Store
+    from store.integrity import verify
+
     store = Store(config.store.data_dir)
     report = verify(store, against)
     for note in report.notes:
@@ -60,6 +61,9 @@ def audit_verify(args: argparse.Namespace, config: Config) -> int:
 
 def audit_repair(args: argparse.Namespace, config: Config) -> int:
     """Set aside a damaged end of the log and record the repair."""
+    from store.db import Store
+    from store.integrity import repair
+
     # Not upgraded first: an upgrade is a write, and a damaged log refuses writes.
     store = Store(config.store.data_dir, upgrade=False)
     done = repair(store, config.operator.name)

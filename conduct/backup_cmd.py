@@ -9,12 +9,6 @@ from typing import Any
 
 from casework.clock import process_clock
 from casework.config import Config
-from store.backup import take_backup
-from store.backup_manifest import BackupError
-from store.db import META, Store
-from store.openpgp import OpenPgpError, read_public_key
-from store.restore import RestoreError, restore
-from store.storecheck import human_size
 
 
 def register(sub: Any) -> None:
@@ -66,6 +60,12 @@ def register(sub: Any) -> None:
 
 def backup(args: argparse.Namespace, config: Config) -> int:
     """Take a backup and say what it holds."""
+    from store.backup import take_backup
+    from store.backup_manifest import BackupError
+    from store.db import META, Store
+    from store.openpgp import OpenPgpError, read_public_key
+    from store.storecheck import human_size
+
     try:
         key = read_public_key(args.encrypt_to) if args.encrypt_to else None
         data_dir = config.store.data_dir
@@ -113,6 +113,9 @@ def backup(args: argparse.Namespace, config: Config) -> int:
 
 def restore_cmd(args: argparse.Namespace) -> int:
     """Restore a backup, verify it, and say what it holds."""
+    from store.openpgp import OpenPgpError
+    from store.restore import RestoreError, restore
+
     try:
         result = restore(args.src, args.dir, gnupg_home=args.gnupg_home)
     except RestoreError as exc:

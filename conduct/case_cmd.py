@@ -12,12 +12,12 @@ from casework.cases import Severity
 from casework.config import Config
 from casework.events import RECORDABLE, EventType
 from casework.payloads import EvidenceAdded, EvidenceKind, LegalHold
+from casework.policy_terms import complaint_guidance
 from casework.recording import recordable_fields, recorded_payload
 from casework.rules import next_due
 from casework.workflow import CaseRuleError
 from conduct import views
 from conduct.sets import add_set_option, parse_sets
-from store.casebook import Casebook
 
 
 def register(sub: Any) -> None:
@@ -104,6 +104,8 @@ def register(sub: Any) -> None:
 
 def case_open(args: argparse.Namespace, config: Config) -> int:
     """Open a case; print its reference."""
+    from store.casebook import Casebook
+
     case = Casebook(config).open_case(
         name=args.name,
         email=args.email,
@@ -118,6 +120,8 @@ def case_open(args: argparse.Namespace, config: Config) -> int:
 
 def case_list(args: argparse.Namespace, config: Config) -> int:
     """List cases, newest activity first."""
+    from store.casebook import Casebook
+
     book = Casebook(config)
     cases = book.cases(args.status)
     cases.sort(key=lambda c: c.last_activity, reverse=True)
@@ -130,7 +134,7 @@ def case_list(args: argparse.Namespace, config: Config) -> int:
         return 0
     print(f"{'REFERENCE':<13} {'PERSON':<22} {'STEP':<20} {'LAST ACTIVITY':<17} NEXT DUE")
     for c in cases:
-        due = next_due(c, today)
+        due = next_due(c, today, config.policy)
         due_text = f"{due.on.isoformat()} {due.what}" if due else ""
         person = ", ".join(s.name for s in c.subjects)[:22]
         print(f"{c.ref:<13} {person:<22} {c.step:<20} {c.last_activity:%Y-%m-%d %H:%M}  {due_text}")
@@ -139,6 +143,8 @@ def case_list(args: argparse.Namespace, config: Config) -> int:
 
 def case_show(args: argparse.Namespace, config: Config) -> int:
     """Show a case, its timeline and evidence."""
+    from store.casebook import Casebook
+
     book = Casebook(config)
     file = book.file(args.ref)
     letters = book.letters(file.case.ref)
@@ -152,18 +158,25 @@ def case_show(args: argparse.Namespace, config: Config) -> int:
 
 def case_step(args: argparse.Namespace, config: Config) -> int:
     """Move a case on the ladder."""
+    from store.casebook import Casebook
+
     case = Casebook(config).step(
         args.ref, args.step, reason=args.reason, fields=parse_sets(args.set)
     )
-    label = config.policy.step(case.step).label
+    step = config.policy.step(case.step)
     print(
-        f"{case.ref}: now at {case.step} ({label})" + ("; case closed" if not case.is_open else "")
+        f"{case.ref}: now at {case.step} ({step.label})"
+        + ("; case closed" if not case.is_open else "")
     )
+    if step.notify:
+        print(f"  an internal notice is due to {', '.join(step.notify)}")
     return 0
 
 
 def case_note(args: argparse.Namespace, config: Config) -> int:
     """Add a note."""
+    from store.casebook import Casebook
+
     case = Casebook(config).note(args.ref, args.text)
     print(f"{case.ref}: note added")
     return 0
@@ -171,6 +184,8 @@ def case_note(args: argparse.Namespace, config: Config) -> int:
 
 def case_record(args: argparse.Namespace, config: Config) -> int:
     """Record an event of one of the recordable types."""
+    from store.casebook import Casebook
+
     book = Casebook(config)
     etype = EventType(args.type)
     payload = recorded_payload(
@@ -181,11 +196,17 @@ def case_record(args: argparse.Namespace, config: Config) -> int:
         f"{case.ref}: {etype.value} recorded"
         + (" (harassment flag raised)" if "harassment" in case.flags else "")
     )
+    if etype is EventType.COMPLAINT_RAISED:
+        # The policy's own route for a concern, so the office can tell the parent where it goes.
+        for line in complaint_guidance(config.policy.complaints):
+            print(f"  {line}")
     return 0
 
 
 def case_evidence(args: argparse.Namespace, config: Config) -> int:
     """Store a file in the vault and add it to the case's timeline."""
+    from store.casebook import Casebook
+
     book = Casebook(config)
     try:
         data = args.file.read_bytes()
@@ -202,6 +223,8 @@ def case_evidence(args: argparse.Namespace, config: Config) -> int:
 
 def case_reopen(args: argparse.Namespace, config: Config) -> int:
     """Reopen a closed case."""
+    from store.casebook import Casebook
+
     case = Casebook(config).reopen(args.ref, args.reason)
     print(f"{case.ref}: reopened")
     return 0
@@ -209,6 +232,8 @@ def case_reopen(args: argparse.Namespace, config: Config) -> int:
 
 def case_hold(args: argparse.Namespace, config: Config) -> int:
     """Put a case under legal hold."""
+    from store.casebook import Casebook
+
     book = Casebook(config)
     case = book.get(args.ref)
     if case.hold:
@@ -220,6 +245,8 @@ def case_hold(args: argparse.Namespace, config: Config) -> int:
 
 def case_release(args: argparse.Namespace, config: Config) -> int:
     """Release a case's legal hold."""
+    from store.casebook import Casebook
+
     book = Casebook(config)
     case = book.get(args.ref)
     if not case.hold:

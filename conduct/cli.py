@@ -5,47 +5,85 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from importlib import import_module
+from typing import Any
 
 from casework.config import Config, find_config, load_config
-from casework.ladder import StepOrderError
-from casework.outbox import LetterStateError
 from casework.tomlread import ConfigError
-from casework.workflow import CaseRuleError
-from conduct import (
-    admin_cmd,
-    backup_cmd,
-    case_cmd,
-    daemon_cmd,
-    demo,
-    letter_cmd,
-    mail_cmd,
-    retention_cmd,
-    sar_cmd,
-    tui_cmd,
-)
-from store.casebook import NotFound
-from store.db import StoreError
-from store.files import describe_os_error
-from store.records import BadReference
-from store.vault import VaultError
+from conduct import tui_cmd
+
+# Each command and the module (in conduct/) whose register() adds it with its siblings,
+# in the order --help lists them. Only the module of the command asked for is imported,
+# and a command module holds only its arguments at module level: each handler imports
+# what it works with (the store, the mailer, Textual, WeasyPrint) when it runs, so a
+# command never pays for another's libraries. tests/cli/test_startup.py keeps it so.
+COMMANDS: dict[str, str] = {
+    "init": "admin_cmd",
+    "check": "admin_cmd",
+    "audit": "admin_cmd",
+    "policy": "admin_cmd",
+    "backup": "backup_cmd",
+    "restore": "backup_cmd",
+    "case": "case_cmd",
+    "demo": "demo_cmd",
+    "daemon": "daemon_cmd",
+    "quarantine": "daemon_cmd",
+    "letter": "letter_cmd",
+    "mail": "mail_cmd",
+    "retention": "retention_cmd",
+    "sar": "sar_cmd",
+    "tui": "tui_cmd",
+}
 
 Handler = Callable[[argparse.Namespace, Config], int]
 
-# Mistakes a person can make, reported in one line without a traceback.
-USER_ERRORS = (
-    NotFound,
-    BadReference,
-    CaseRuleError,
-    StepOrderError,
-    LetterStateError,
-    StoreError,
-    VaultError,
-    ValueError,
-)
+
+def user_errors() -> tuple[type[Exception], ...]:
+    """Mistakes a person can make, reported in one line without a traceback."""
+    # Imported once something has gone wrong: they live in modules a command may not need.
+    from casework.ladder import StepOrderError
+    from casework.outbox import LetterStateError
+    from casework.workflow import CaseRuleError
+    from store.casebook import NotFound
+    from store.db import StoreError
+    from store.records import BadReference
+    from store.vault import VaultError
+
+    return (
+        NotFound,
+        BadReference,
+        CaseRuleError,
+        StepOrderError,
+        LetterStateError,
+        StoreError,
+        VaultError,
+        ValueError,
+    )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole command line, with --help on every command."""
+def command_word(argv: Sequence[str]) -> str | None:
+    """The command asked for: the first word that is not an option or the --config path."""
+    words = iter(argv)
+    for word in words:
+        if word == "--config":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def asks_for_help(argv: Sequence[str]) -> bool:
+    """True for -h, --help or an abbreviation of it (argparse accepts --he)."""
+    return any(w == "-h" or (len(w) > 2 and "--help".startswith(w)) for w in argv)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, with --help on every command; only ``command``'s part if given.
+
+    argparse takes about 0.3 ms per parser and the whole line has 30, and each command's
+    module imports the domain types its arguments name; a word that is not a command gets
+    the whole line (and argparse's error).
+    """
     parser = argparse.ArgumentParser(
         prog="conduct",
         description="Conduct Desk: the school office's casework for breaches of the "
@@ -57,23 +95,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="config.toml to use (default: $CONDUCT_CONFIG, else ./config.toml)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    admin_cmd.register(sub)
-    backup_cmd.register(sub)
-    case_cmd.register(sub)
-    demo.register(sub)
-    daemon_cmd.register(sub)
-    letter_cmd.register(sub)
-    mail_cmd.register(sub)
-    retention_cmd.register(sub)
-    sar_cmd.register(sub)
-    tui_cmd.register(sub)
+    modules = [COMMANDS[command]] if command in COMMANDS else COMMANDS.values()
+    for module in dict.fromkeys(modules):
+        register: Callable[[Any], None] = import_module(f"conduct.{module}").register
+        register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `conduct` console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    if argv is None:
+        argv = sys.argv[1:]
+    command = command_word(argv)
+    if command is None and not asks_for_help(argv):
+        command = "tui"  # bare `conduct`: only the dashboard's part of the line is needed
+    args = build_parser(command).parse_args(argv)
     # Bare `conduct` opens the dashboard: the office manager's everyday command.
     handler: Callable[..., int] = tui_cmd.handler if args.command is None else args.handler
     try:
@@ -86,15 +122,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    except USER_ERRORS as exc:
-        print(f"conduct: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        # A full disk, a missing directory, a file that cannot be read: one line, the file named.
-        print(f"conduct: {describe_os_error(exc)}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        if isinstance(exc, user_errors()):
+            print(f"conduct: {exc}", file=sys.stderr)
+            return 1
+        if isinstance(exc, OSError):
+            # A full disk, a missing directory, a file that cannot be read: one line, the
+            # file named.
+            from store.files import describe_os_error
+
+            print(f"conduct: {describe_os_error(exc)}", file=sys.stderr)
+            return 1
+        raise
 
 
 if __name__ == "__main__":

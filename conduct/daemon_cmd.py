@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from casework.config import Config
-from mailer.daemon import Daemon, DaemonLocked
-from mailer.ingest import STREAM_OVER, Fate, ingest_raw, ingest_vaulted
-from store.casebook import Casebook, NotFound
-from store.inbox import Inbox
-from store.maillog import MailLog
-from store.vault_stream import blob_size
 
 
 def register(sub: Any) -> None:
@@ -39,6 +32,8 @@ def register(sub: Any) -> None:
 
 def setup_logging(log_file: Path | None, verbose: bool) -> None:
     """Log lines with time and level, to stderr or a file."""
+    import logging
+
     if log_file is not None:
         # The log names parents and subjects: private, like everything else of the school's.
         os.close(os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
@@ -57,6 +52,8 @@ def setup_logging(log_file: Path | None, verbose: bool) -> None:
 
 def daemon(args: argparse.Namespace, config: Config) -> int:
     """Run the daemon in the foreground."""
+    from mailer.daemon import Daemon, DaemonLocked
+
     setup_logging(args.log, args.verbose)
     runner = Daemon(config)
     runner.install_signals()
@@ -69,6 +66,9 @@ def daemon(args: argparse.Namespace, config: Config) -> int:
 
 def quarantine_list(args: argparse.Namespace, config: Config) -> int:
     """Print what is waiting in quarantine."""
+    from store.casebook import Casebook
+    from store.maillog import MailLog
+
     items = MailLog(Casebook(config).store).quarantined()
     if not items:
         print("Quarantine is empty.")
@@ -85,6 +85,12 @@ def quarantine_list(args: argparse.Namespace, config: Config) -> int:
 
 def quarantine_retry(args: argparse.Namespace, config: Config) -> int:
     """Parse and ingest a quarantined message again, from the vault."""
+    from mailer.ingest import STREAM_OVER, Fate, ingest_raw, ingest_vaulted
+    from store.casebook import Casebook, NotFound
+    from store.inbox import Inbox
+    from store.maillog import MailLog
+    from store.vault_stream import blob_size
+
     book = Casebook(config)
     inbox = Inbox(book)
     matches = [r for r in MailLog(book.store).quarantined() if r.quarantine_id == args.id]

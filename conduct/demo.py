@@ -18,7 +18,6 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 from casework.config import Config, load_config
 from conduct.admin_cmd import reference_config
@@ -32,28 +31,6 @@ from store.files import make_dir
 DEMO_SCHOOL = "Exampleton Primary School (demo)"
 PASSWORD_ENV = "CONDUCT_DEMO_PASSWORD"
 DEMO_PASSWORD = "demo-pass"  # only ever used on loopback, for the demo's own servers
-
-
-def register(sub: Any) -> None:
-    """Add `demo` to the parser."""
-    p = sub.add_parser("demo", help="a fictional school with live mail, in a throwaway workspace")
-    p.add_argument(
-        "--dir", type=Path, help="workspace to create or reuse (default: a temporary one)"
-    )
-    p.add_argument(
-        "--headless",
-        type=float,
-        metavar="SECONDS",
-        help="run the servers and the daemon for SECONDS without the dashboard, then stop",
-    )
-    p.add_argument(
-        "--speed",
-        type=float,
-        default=1.0,
-        metavar="N",
-        help="deliver the demo's emails N times faster (default 1: over about a minute)",
-    )
-    p.set_defaults(handler=demo, needs_config=False)
 
 
 def demo_config_text(imap_port: int, smtp_port: int) -> str:

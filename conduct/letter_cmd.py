@@ -7,13 +7,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from casework.config import Config
+from casework.config import Config, find_config, load_config
 from casework.letter_context import KNOWN_FIELDS, LetterFieldError
 from casework.outbox import LetterMove, LetterStatus
 from conduct.sets import add_set_option, parse_sets
-from store.casebook import Casebook
-from store.files import write_private
-from store.outbox import Outbox
 
 # The moves a person makes from the command line (the sender's own moves are the daemon's).
 MOVE_HELP = {
@@ -59,19 +56,25 @@ def register(sub: Any) -> None:
 
 
 def kinds(args: argparse.Namespace) -> int:
-    """List the kinds with their required fields."""
-    from letters.kinds import KINDS
+    """List the kinds with their required fields: ours, and the school's own if it has a config."""
+    from letters.kinds import KINDS, kinds_for
 
+    path = find_config(args.config)
+    found = kinds_for(load_config(path).policy.letter_kinds) if path.exists() else KINDS
     if args.json:
         print(
             json.dumps(
-                {k.name: {"title": k.title, "required": list(k.required)} for k in KINDS.values()},
+                {
+                    k.name: {"title": k.english_title, "required": list(k.required), "own": k.own}
+                    for k in found.values()
+                },
                 indent=2,
             )
         )
         return 0
-    for k in KINDS.values():
-        print(f"{k.name:<20} {k.title}")
+    for k in found.values():
+        own = " (the school's own)" if k.own else ""
+        print(f"{k.name:<20} {k.english_title}{own}")
         print(f"{'':<20} requires: {', '.join(k.required)}")
     return 0
 
@@ -80,6 +83,9 @@ def render(args: argparse.Namespace, config: Config) -> int:
     """Render, keep in the vault, record the draft, write the PDF."""
     from letters.compose import compose
     from letters.render import renderer_for
+    from store.casebook import Casebook
+    from store.files import write_private
+    from store.outbox import Outbox
 
     fields = parse_sets(args.set)
     unknown = sorted(set(fields) - set(KNOWN_FIELDS))
@@ -122,6 +128,9 @@ def render(args: argparse.Namespace, config: Config) -> int:
 
 def list_letters(args: argparse.Namespace, config: Config) -> int:
     """Print letters with their state."""
+    from store.casebook import Casebook
+    from store.outbox import Outbox
+
     book = Casebook(config)
     if args.ref:
         letters = book.letters(args.ref)
@@ -140,6 +149,9 @@ def list_letters(args: argparse.Namespace, config: Config) -> int:
 
 def move_letter(args: argparse.Namespace, config: Config) -> int:
     """Submit, approve, queue, retry or mark posted: the rules in casework.outbox decide."""
+    from store.casebook import Casebook
+    from store.outbox import Outbox
+
     outbox = Outbox(Casebook(config))
     letter = outbox.move(args.ref, args.letter_id, args.move)
     print(f"{letter.case_ref}: letter {letter.id} is now {letter.status.value}")

@@ -13,17 +13,6 @@ from typing import Any
 from casework.clock import process_clock
 from casework.config import Config, Imap, Secret, Smtp
 from casework.mailauth import MICROSOFT_AUTHORITY, OAuth, default_scopes, exchange_resource
-from mailer.errors import MailError
-from mailer.mail_connect import (
-    app_keys,
-    connected_mail,
-    google_checklist,
-    microsoft_checklist,
-    microsoft_script,
-    wait_until_working,
-    write_mail_config,
-)
-from mailer.oauth import device_sign_in
 
 GOOGLE_SERVERS = ("imap.gmail.com", "smtp.gmail.com")
 
@@ -107,6 +96,8 @@ def _servers(
 
 
 def _finish(args: argparse.Namespace, config: Config, oauth: OAuth, imap: Imap, smtp: Smtp) -> int:
+    from mailer.mail_connect import connected_mail, wait_until_working, write_mail_config
+
     mail = connected_mail(config.mail, oauth, imap, smtp, None)
     print(f"\nTrying IMAP and SMTP sign-in for {args.mailbox} ...", flush=True)
     result = wait_until_working(
@@ -140,6 +131,10 @@ def _finish(args: argparse.Namespace, config: Config, oauth: OAuth, imap: Imap, 
 
 def connect_microsoft(args: argparse.Namespace, config: Config) -> int:
     """App-only with a certificate (default) or a member of staff's device-code sign-in."""
+    from mailer.errors import MailError
+    from mailer.mail_connect import app_keys, microsoft_checklist, microsoft_script
+    from mailer.oauth import device_sign_in
+
     authority = (args.authority or f"{MICROSOFT_AUTHORITY}/{args.tenant}").rstrip("/")
     resource_host = exchange_resource(authority).split("://", 1)[1]
     smtp_host = (
@@ -229,6 +224,8 @@ Then: conduct mail connect microsoft --mailbox {args.mailbox} --tenant {args.ten
 
 def connect_google(args: argparse.Namespace, config: Config) -> int:
     """A Workspace service account with domain-wide delegation for https://mail.google.com/."""
+    from mailer.mail_connect import google_checklist
+
     try:
         info = json.loads(args.service_account.read_text(encoding="utf-8"))
         client_id, email = str(info["client_id"]), str(info["client_email"])

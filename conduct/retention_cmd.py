@@ -7,7 +7,6 @@ from typing import Any
 
 from casework.config import Config
 from casework.retention_due import held, review_of, reviews_due
-from store.casebook import Casebook
 
 
 def register(sub: Any) -> None:
@@ -35,6 +34,8 @@ def register(sub: Any) -> None:
 
 def retention_due(args: argparse.Namespace, config: Config) -> int:
     """List closed cases whose review date has come (longest overdue first), and holds."""
+    from store.casebook import Casebook
+
     book = Casebook(config)
     today = book.clock.today()
     cases = book.cases("all")
@@ -66,6 +67,7 @@ def retention_due(args: argparse.Namespace, config: Config) -> int:
 
 def retention_dispose(args: argparse.Namespace, config: Config) -> int:
     """Dispose of the named cases in one recorded transaction."""
+    from store.casebook import Casebook
     from store.disposal import dispose
 
     book = Casebook(config)

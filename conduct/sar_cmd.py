@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from casework.config import Config
 from casework.fields import parse_date
 from casework.sar import StopReason
 from casework.sar_requests import SarRequest, Via, open_requests
-from store.casebook import Casebook
-from store.sar_book import SarBook
+
+if TYPE_CHECKING:
+    from store.casebook import Casebook
+    from store.sar_book import SarBook
 
 
 def register(sub: Any) -> None:
@@ -66,6 +68,15 @@ def register(sub: Any) -> None:
     x.set_defaults(handler=sar_export)
 
 
+def _books(config: Config) -> tuple[Casebook, SarBook]:
+    # The store is loaded when a handler runs, not when the parser is built.
+    from store.casebook import Casebook
+    from store.sar_book import SarBook
+
+    book = Casebook(config)
+    return book, SarBook(book)
+
+
 def _day(book: Casebook, key: str, value: str | None) -> Any:
     return parse_date(key, value) if value else book.clock.today()
 
@@ -79,8 +90,8 @@ def _say(request: SarRequest, book: Casebook) -> None:
 
 def sar_open(args: argparse.Namespace, config: Config) -> int:
     """Record a subject access request."""
-    book = Casebook(config)
-    request = SarBook(book).open(
+    book, sars = _books(config)
+    request = sars.open(
         args.person, parse_date("--received", args.received), Via(args.via)
     )
     _say(request, book)
@@ -89,24 +100,24 @@ def sar_open(args: argparse.Namespace, config: Config) -> int:
 
 def sar_stop(args: argparse.Namespace, config: Config) -> int:
     """Stop a request's clock."""
-    book = Casebook(config)
-    request = SarBook(book).stop(args.request, StopReason(args.reason), _day(book, "--on", args.on))
+    book, sars = _books(config)
+    request = sars.stop(args.request, StopReason(args.reason), _day(book, "--on", args.on))
     _say(request, book)
     return 0
 
 
 def sar_restart(args: argparse.Namespace, config: Config) -> int:
     """Restart a request's clock."""
-    book = Casebook(config)
-    request = SarBook(book).restart(args.request, _day(book, "--on", args.on))
+    book, sars = _books(config)
+    request = sars.restart(args.request, _day(book, "--on", args.on))
     _say(request, book)
     return 0
 
 
 def sar_extend(args: argparse.Namespace, config: Config) -> int:
     """Extend a request."""
-    book = Casebook(config)
-    request = SarBook(book).extend(
+    book, sars = _books(config)
+    request = sars.extend(
         args.request, args.months, args.reason, _day(book, "--on", args.on)
     )
     _say(request, book)
@@ -115,8 +126,8 @@ def sar_extend(args: argparse.Namespace, config: Config) -> int:
 
 def sar_list(args: argparse.Namespace, config: Config) -> int:
     """Open requests, soonest due first."""
-    book = Casebook(config)
-    requests = SarBook(book).all()
+    book, sars = _books(config)
+    requests = sars.all()
     rows = open_requests(requests, book.clock.today())
     if not rows:
         print("No open subject access request.")
@@ -132,6 +143,7 @@ def sar_list(args: argparse.Namespace, config: Config) -> int:
 def sar_export(args: argparse.Namespace, config: Config) -> int:
     """Write the bundle and the worklist; with --final, record the disclosure."""
     from conduct.sar_export import export
+    from store.casebook import Casebook
 
     book = Casebook(config)
     done = export(

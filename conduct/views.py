@@ -4,23 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from casework.cases import Case
 from casework.config import Config
 from casework.events import EventType
 from casework.outbox import LetterRecord
 from casework.payloads import EvidenceAdded, LetterMoved
-from casework.rules import limitation_date, next_due
+from casework.rules import defamation_limit, next_due
 from casework.serial import to_json
-from store.casebook import CaseFile
+
+if TYPE_CHECKING:
+    from store.casebook import CaseFile
 
 JSON_VERSION = 1
 
 
 def case_summary(config: Config, case: Case, today: date) -> dict[str, Any]:
     """One case as a `case list --json` row."""
-    due = next_due(case, today)
+    due = next_due(case, today, config.policy)
     return {
         "ref": case.ref,
         "status": case.status.value,
@@ -91,7 +93,7 @@ def case_text(config: Config, file: CaseFile, letters: Sequence[LetterRecord], t
         lines.append(f"  suggested:  {file.suggestion.step} ({file.suggestion.why})")
     if c.flags:
         lines.append(f"  flags:      {', '.join(c.flags)}")
-    due = next_due(c, today)
+    due = next_due(c, today, config.policy)
     if due:
         lines.append(f"  next due:   {due.on.isoformat()} {due.what}")
     for p in file.people:
@@ -111,11 +113,13 @@ def case_text(config: Config, file: CaseFile, letters: Sequence[LetterRecord], t
             )
         )
     for mark in c.incidents:
-        if mark.published_on:
+        limit = defamation_limit(config.policy, c, mark)
+        if mark.published_on and limit:
             lines.append(
-                f"  published {mark.published_on}: a defamation claim must start by "
-                f"{limitation_date(mark.published_on)}"
+                f"  published {mark.published_on}: a defamation claim must start by {limit}"
             )
+        elif mark.published_on:
+            lines.append(f"  published {mark.published_on}")
     for r in c.referrals:
         lines.append(
             f"  referral:   {r.to} on {r.on}"

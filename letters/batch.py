@@ -5,13 +5,14 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from casework.letter_context import LetterContext
-from letters.render import RenderedLetter, Renderer
+from letters.kinds import KINDS, LetterKind
+from letters.render import RenderedLetter, Renderer, load_weasyprint
 
 
 @dataclass(frozen=True)
@@ -26,9 +27,11 @@ class LetterJob:
 _worker: Renderer | None = None
 
 
-def _start_worker(template_dir: Path | None, logo: Path | None) -> None:
+def _start_worker(
+    template_dir: Path | None, logo: Path | None, kinds: Mapping[str, LetterKind]
+) -> None:
     global _worker
-    _worker = Renderer(template_dir, logo)
+    _worker = Renderer(template_dir, logo, kinds=kinds)
 
 
 def _render_job(job: LetterJob) -> RenderedLetter:
@@ -53,6 +56,7 @@ def render_batch(
     template_dir: Path | None = None,
     logo: Path | None = None,
     workers: int | None = None,
+    kinds: Mapping[str, LetterKind] = KINDS,
 ) -> list[RenderedLetter]:
     """Render every job, in order, across ``workers`` processes (default: one per CPU).
 
@@ -60,13 +64,16 @@ def render_batch(
     """
     count = workers or os.cpu_count() or 1
     if count <= 1 or len(jobs) < 4:
-        renderer = Renderer(template_dir, logo)
+        renderer = Renderer(template_dir, logo, kinds=kinds)
         return [renderer.render(j.kind, j.context, archive=j.archive) for j in jobs]
+    method = _start_method()
+    if method == "fork":
+        load_weasyprint()  # once here, inherited by every worker
     with ProcessPoolExecutor(
         max_workers=count,
-        mp_context=multiprocessing.get_context(_start_method()),
+        mp_context=multiprocessing.get_context(method),
         initializer=_start_worker,
-        initargs=(template_dir, logo),
+        initargs=(template_dir, logo, dict(kinds)),
     ) as pool:
         # One job at a time keeps both workers busy to the end; a letter is ~30 kB to send back.
         return list(pool.map(_render_job, jobs, chunksize=1))

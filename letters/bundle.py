@@ -2,8 +2,9 @@
 bytes out.
 
 The letters' conventions: a Jinja2 template with autoescape (nothing from the records is ever
-markup or template source), WeasyPrint fetching nothing but the package's own assets, no
-embedded files.
+markup or template source), WeasyPrint (imported when the bundle is laid out) fetching nothing
+but the package's own assets, no embedded files, and a tagged PDF/UA-1 that a screen reader
+can follow.
 """
 
 from __future__ import annotations
@@ -14,13 +15,11 @@ from dataclasses import dataclass
 from datetime import date
 
 import jinja2
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
 
 from casework.letter_context import uk_date
 from casework.sar_bundle import Item
-from letters.fetcher import LocalAssetFetcher
-from letters.render import TEMPLATES
+from letters.render import LETTER_VARIANT
+from letters.templating import TEMPLATES
 
 TEMPLATE = "sar-bundle.html.j2"
 STYLESHEET = "sar-bundle.css"
@@ -85,6 +84,11 @@ def render_bundle(
         originals=originals,
         redactions=redactions,
     )
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    from letters.fetcher import LocalAssetFetcher
+
     fetcher = LocalAssetFetcher([TEMPLATES], [])
     fonts = FontConfiguration()
     css = CSS(
@@ -96,5 +100,5 @@ def render_bundle(
     document = HTML(string=html, base_url=TEMPLATES.as_uri() + "/", url_fetcher=fetcher).render(
         font_config=fonts, stylesheets=[css]
     )
-    pdf = bytes(document.write_pdf(attachments=[]))
+    pdf = bytes(document.write_pdf(pdf_variant=LETTER_VARIANT, attachments=[]))
     return Bundle(pdf, hashlib.sha256(pdf).hexdigest(), len(document.pages))

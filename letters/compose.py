@@ -36,4 +36,5 @@ def compose(
     context = build_context(config, case, person, kind, fields, today)
     rendered = renderer.render(kind, context)
     ics = meeting_ics(context) if kind == "meeting-invitation" else None
-    return ComposedLetter(rendered, f"{rendered.title} ({config.school.name})", ics)
+    subject = rendered.subject or rendered.title
+    return ComposedLetter(rendered, f"{subject} ({config.school.name})", ics)

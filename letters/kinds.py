@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
+
+from casework.policy_terms import CustomKind
 
 
 class LetterError(ValueError):
@@ -66,6 +68,16 @@ _BAN = (*_COMMON, "ban", "ban.reasons", "ban.scope", "ban.starts_on", "ban.ends_
 
 
 @dataclass(frozen=True)
+class LetterInfo:
+    """A letter kind's name and words in one language, for templates."""
+
+    name: str
+    title: str
+    about: str
+    subject: str = ""
+
+
+@dataclass(frozen=True)
 class LetterKind:
     """One kind of letter: its template, its title and the fields it cannot do without."""
 
@@ -76,11 +88,79 @@ class LetterKind:
     required: tuple[str, ...]
     ban: bool = False
     check: Check | None = None
+    # A school's own kind: its template file, and its words in other languages.
+    template_file: str = ""
+    subject: str = ""
+    translations: tuple[tuple[str, tuple[str, str, str]], ...] = ()
+
+    @property
+    def own(self) -> bool:
+        """A kind the school added in its policy (its words are not in our catalogues)."""
+        return bool(self.template_file)
+
+    @property
+    def info(self) -> LetterInfo:
+        """The kind as templates see it, in English: words only (``check`` stays out)."""
+        return LetterInfo(self.name, self.title, self.about, self.subject or self.title)
+
+    @property
+    def english_title(self) -> str:
+        """The title in English with the built-in words, for lists (`conduct letter kinds`)."""
+        return self.title if self.own else _sentence(self.title.format(**DEFAULT_WORDS))
 
     @property
     def template(self) -> str:
         """The template's file name, in the package or a school's override directory."""
-        return f"{self.name}.html.j2"
+        return self.template_file or f"{self.name}.html.j2"
+
+    def title_id(self, ctx: Mapping[str, Any]) -> str:
+        """The title as the catalogue knows it, for this letter's variant."""
+        if self.name == "meeting-invitation":
+            return MEETING_TITLES.get(str(ctx.get("meeting_with", "")), self.title)
+        if self.name == "ban-review" and ctx.get("outcome") == "lifted":
+            return "Outcome of the review of your {ban}: {ban_short} {lifted}"
+        return self.title
+
+    def words_in(
+        self,
+        language: str,
+        ctx: Mapping[str, Any],
+        tr: Callable[[str], str],
+        words: Mapping[str, str],
+    ) -> LetterInfo:
+        """The kind's title, subject and covering-note words in one language."""
+        if self.own:
+            title, subject, about = dict(self.translations).get(
+                language, (self.title, self.subject or self.title, self.about)
+            )
+            return LetterInfo(self.name, title, about, subject)
+        title = _sentence(tr(self.title_id(ctx)).format(**words))
+        return LetterInfo(self.name, title, tr(self.about).format(**words), title)
+
+
+# The built-in words for a ban and its outcomes (English message ids; each language's
+# catalogue translates them). A policy's [policy.wording] replaces any of them.
+DEFAULT_WORDS: Mapping[str, str] = {
+    "ban": "ban from the school premises",
+    "ban_short": "ban",
+    "to_ban": "bar you from the school premises",
+    "confirmed": "confirmed",
+    "continued": "continued",
+    "lifted": "lifted",
+    "representations": "representations",
+    "make_representations": "make representations",
+}
+
+
+MEETING_TITLES: Mapping[str, str] = {
+    "senior": "Invitation to a meeting",
+    "chair": "Invitation to a meeting with the Chair of Governors and the headteacher",
+    "formal": "Formal invitation to a meeting",
+}
+
+
+def _sentence(value: str) -> str:
+    return value[:1].upper() + value[1:]
 
 
 def _ban_rules(kind: str, ctx: Mapping[str, Any]) -> None:
@@ -144,45 +224,45 @@ _KIND_LIST = (
     ),
     LetterKind(
         "ban-provisional",
-        "Provisional ban from the school premises",
+        "Provisional {ban}",
         "Barred now, pending the chance to make representations.",
-        "a provisional ban from the school premises",
+        "a provisional {ban}",
         _BAN,
         ban=True,
         check=_ban_rules,
     ),
     LetterKind(
         "ban-intent",
-        "Notice of intention to ban you from the school premises",
+        "Notice of intention to {to_ban}",
         "Notice of intent to bar, with a deadline for representations.",
-        "our intention to ban you from the school premises",
+        "our intention to {to_ban}",
         (*_BAN, "ban.representations_deadline"),
         ban=True,
         check=_ban_rules,
     ),
     LetterKind(
         "ban-confirmed",
-        "Decision: ban from the school premises confirmed",
+        "Decision: {ban} {confirmed}",
         "The decision after representations or the deadline: the ban is confirmed.",
-        "our decision on the ban from the school premises",
+        "our decision on the {ban}",
         _BAN,
         ban=True,
         check=_ban_rules,
     ),
     LetterKind(
         "ban-review",
-        "Outcome of the review of your ban from the school premises",
+        "Outcome of the review of your {ban}",
         "The outcome of a review: the ban continues or is lifted.",
-        "the review of your ban from the school premises",
+        "the review of your {ban}",
         (*_BAN, "outcome"),
         ban=True,
         check=_review_rules,
     ),
     LetterKind(
         "ban-lifted",
-        "Ban from the school premises lifted",
+        "{ban} {lifted}",
         "The ban no longer applies.",
-        "the lifting of your ban from the school premises",
+        "the end of your {ban}",
         _BAN,
         ban=True,
         check=_ban_rules,
@@ -192,19 +272,46 @@ _KIND_LIST = (
 KINDS: Mapping[str, LetterKind] = MappingProxyType({k.name: k for k in _KIND_LIST})
 
 
-def letter_kind(name: str) -> LetterKind:
+def letter_kind(name: str, kinds: Mapping[str, LetterKind] = KINDS) -> LetterKind:
     """The kind with this name; UnknownKindError lists the kinds there are."""
     try:
-        return KINDS[name]
+        return kinds[name]
     except KeyError:
         raise UnknownKindError(
-            f"no letter kind {name!r}; the kinds are: {', '.join(KINDS)}"
+            f"no letter kind {name!r}; the kinds are: {', '.join(kinds)}"
         ) from None
 
 
+def kinds_for(own: Iterable[CustomKind]) -> Mapping[str, LetterKind]:
+    """Our kinds and a school's own ([[policy.letter_kinds]]), which go the same way."""
+    found = dict(KINDS)
+    for k in own:
+        required = tuple(dict.fromkeys((*_COMMON, *(("ban",) if k.ban else ()), *k.required)))
+        found[k.id] = LetterKind(
+            name=k.id,
+            title=k.words.label,
+            description=f"The school's own letter: {k.words.label}.",
+            about=k.words.about,
+            required=required,
+            ban=k.ban,
+            template_file=k.template,
+            subject=k.words.subject,
+            translations=tuple(
+                (lang, (w.label, w.subject, w.about)) for lang, w in k.translations
+            ),
+        )
+    return MappingProxyType(found)
+
+
 def lookup(ctx: Mapping[str, Any], path: str) -> Any:
-    """The value at a dotted path (``ban.review_on``) through mappings and attributes."""
+    """The value at a dotted path (``ban.review_on``) through mappings and attributes.
+
+    A name the context does not have is one of the office's free fields (``fields``): a
+    school's own letter may require any.
+    """
     value: Any = ctx
+    if path.split(".")[0] not in ctx:
+        value = ctx.get("fields") or {}
     for part in path.split("."):
         if value is None:
             return None

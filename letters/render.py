@@ -1,35 +1,38 @@
-"""Render a letter: check its fields, fill its template, lay it out as an A4 PDF. Pure."""
+"""Render a letter: check its fields, fill its template, lay it out as an A4 PDF. Pure.
+
+WeasyPrint is imported when the first PDF is laid out, not with this module: importing it
+takes most of a second, and listing kinds or filling templates never needs it.
+"""
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
 
 from casework.config import Config
-from casework.letter_context import LetterContext, uk_date, uk_day, uk_time
-from letters.fetcher import LocalAssetFetcher
-from letters.kinds import LetterKind, LetterTemplateError, check_context, letter_kind
+from casework.letter_context import LetterContext
+from letters.kinds import KINDS, LetterKind, kinds_for
+from letters.templating import COVERING_NOTE, TEMPLATES, Templates
 from letters.text import html_to_text
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
-STYLESHEET = "letter.css"
-COVERING_NOTE = "covering-note.txt.j2"
-PDF_VARIANTS = (None, "pdf/a-3b")
+if TYPE_CHECKING:
+    from letters.fetcher import LocalAssetFetcher
 
-MEETING_TITLES: Mapping[str, str] = {
-    "senior": "Invitation to a meeting",
-    "chair": "Invitation to a meeting with the Chair of Governors and the headteacher",
-    "formal": "Formal invitation to a meeting",
-}
+STYLESHEET = "letter.css"
+# Letters are tagged PDF/UA-1 (a screen reader follows their structure); archive copies are
+# PDF/A-3a, the archival standard's accessible level, tagged too.
+LETTER_VARIANT = "pdf/ua-1"
+ARCHIVE_VARIANT = "pdf/a-3a"
+PDF_VARIANTS = (LETTER_VARIANT, ARCHIVE_VARIANT, None)
+
+__all__ = ["COVERING_NOTE", "STYLESHEET", "TEMPLATES", "RenderedLetter", "Renderer", "render"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,40 @@ class RenderedLetter:
     kind: str
     title: str
     pages: int
+    subject: str = ""
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What WeasyPrint reuses between letters: made once per Renderer, on its first PDF."""
+
+    fetcher: LocalAssetFetcher
+    font_config: Any
+    stylesheet: Any
+    # WeasyPrint's image cache: the logo is decoded once, not once per letter.
+    cache: dict[str, Any]
+
+    @classmethod
+    def make(cls, css: str, logo: Path | None) -> _Layout:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        from letters.fetcher import LocalAssetFetcher
+
+        fetcher = LocalAssetFetcher([TEMPLATES], [], logo)
+        font_config = FontConfiguration()
+        stylesheet = CSS(
+            string=css,
+            base_url=TEMPLATES.as_uri() + "/",
+            url_fetcher=fetcher,
+            font_config=font_config,
+        )
+        return cls(fetcher, font_config, stylesheet, {})
+
+
+def load_weasyprint() -> None:
+    """Import WeasyPrint now: before forking workers, so that each need not import it again."""
+    import weasyprint  # noqa: F401
 
 
 def join_and(items: Any) -> str:
@@ -54,50 +91,57 @@ def join_and(items: Any) -> str:
 
 
 class Renderer:
-    """Renders letters, reusing one Jinja environment, one stylesheet and one font setup."""
+    """Renders letters, reusing the Jinja environments, one stylesheet and one font setup."""
 
     def __init__(
         self,
         template_dir: Path | None = None,
         logo: Path | None = None,
         *,
-        pdf_variant: str | None = None,
+        pdf_variant: str | None = LETTER_VARIANT,
+        kinds: Mapping[str, LetterKind] = KINDS,
     ) -> None:
         if pdf_variant not in PDF_VARIANTS:
             raise ValueError(f"pdf_variant: expected one of {PDF_VARIANTS}, got {pdf_variant!r}")
         self.template_dir = template_dir
         self.logo = logo
         self.pdf_variant = pdf_variant
-        self.fetcher = LocalAssetFetcher([TEMPLATES], [logo] if logo is not None else [])
-        self.env = _environment(template_dir)
-        self.font_config = FontConfiguration()
-        # WeasyPrint's image cache: the logo is decoded once, not once per letter.
-        self._cache: dict[str, Any] = {}
+        self.templates = Templates(template_dir, kinds, has_logo=logo is not None)
         css_path = _override(template_dir, STYLESHEET) or TEMPLATES / STYLESHEET
-        self.stylesheet = CSS(
-            string=css_path.read_text("utf-8"),
-            base_url=TEMPLATES.as_uri() + "/",
-            url_fetcher=self.fetcher,
-            font_config=self.font_config,
-        )
+        self._css = css_path.read_text("utf-8")
+        self._layout: _Layout | None = None
+        self._layout_lock = threading.Lock()
+
+    def _weasy(self) -> _Layout:
+        # Made on the first PDF, under a lock: the dashboard renders from worker threads.
+        with self._layout_lock:
+            if self._layout is None:
+                self._layout = _Layout.make(self._css, self.logo)
+            return self._layout
+
+    @property
+    def env(self) -> jinja2.Environment:
+        """The English template environment (sandboxed when the school has overrides)."""
+        return self.templates.env("en")
+
+    @property
+    def kinds(self) -> Mapping[str, LetterKind]:
+        """The kinds this renderer knows: ours and the school's own."""
+        return self.templates.kinds
 
     def html(self, kind: str, context: LetterContext | Mapping[str, Any]) -> str:
         """The letter as HTML (without the stylesheet), after checking its required fields."""
-        letter = letter_kind(kind)
-        ctx = _mapping(context)
-        check_context(letter, ctx)
-        return self._template(
-            letter.template, {**ctx, "letter": letter, "title": _title(letter, ctx)}
-        )
+        return self.templates.compose(kind, context).html
 
     def covering_note(self, kind: str, context: LetterContext | Mapping[str, Any]) -> str:
         """The short email text that goes with the PDF: "please find attached a letter about ..."."""
-        letter = letter_kind(kind)
-        ctx = _mapping(context)
-        check_context(letter, ctx)
-        return self._template(
-            COVERING_NOTE, {**ctx, "letter": letter, "title": _title(letter, ctx)}
-        )
+        return self.templates.compose(kind, context).note
+
+    def template_data(
+        self, kind: str | LetterKind, context: LetterContext | Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """What a template sees: the context's plain data, the kind's words, the logo's name."""
+        return self.templates.template_data(kind, context)
 
     def render(
         self,
@@ -106,75 +150,38 @@ class Renderer:
         *,
         archive: bool = False,
     ) -> RenderedLetter:
-        """Render one letter to PDF; ``archive`` makes a PDF/A-3b copy for the record."""
-        letter = letter_kind(kind)
-        ctx = _mapping(context)
-        check_context(letter, ctx)
-        full = {**ctx, "letter": letter, "title": _title(letter, ctx)}
-        html = self._template(letter.template, full)
-        note = self._template(COVERING_NOTE, full)
-        pdf, pages = self.pdf(html, archive=archive)
+        """Render one letter to PDF; ``archive`` makes a PDF/A-3a copy for the record."""
+        composed = self.templates.compose(kind, context)
+        pdf, pages = self.pdf(composed.html, archive=archive)
         return RenderedLetter(
             pdf=pdf,
             sha256=hashlib.sha256(pdf).hexdigest(),
-            text=html_to_text(html),
-            covering_note=note,
+            text=html_to_text(composed.html),
+            covering_note=composed.note,
             kind=kind,
-            title=full["title"],
+            title=composed.title,
             pages=pages,
+            subject=composed.subject,
         )
 
     def pdf(self, html: str, *, archive: bool = False) -> tuple[bytes, int]:
         """Lay out HTML with the letter stylesheet; the PDF bytes and the page count."""
+        from weasyprint import HTML
+
+        layout = self._weasy()
         document = HTML(
             string=html,
             base_url=TEMPLATES.as_uri() + "/",
-            url_fetcher=self.fetcher,
+            url_fetcher=layout.fetcher,
         ).render(
-            font_config=self.font_config,
-            stylesheets=[self.stylesheet],
-            cache=self._cache,
+            font_config=layout.font_config,
+            stylesheets=[layout.stylesheet],
+            cache=layout.cache,
         )
-        variant = "pdf/a-3b" if archive else self.pdf_variant
+        variant = ARCHIVE_VARIANT if archive else self.pdf_variant
         # attachments=[] and no forms: a letter never embeds a file, whatever its HTML says.
         pdf = document.write_pdf(pdf_variant=variant, attachments=[])
         return bytes(pdf), len(document.pages)
-
-    def _template(self, name: str, ctx: Mapping[str, Any]) -> str:
-        try:
-            return self.env.get_template(name).render(ctx)
-        except jinja2.TemplateError as exc:
-            where = (
-                f" ({exc.filename}:{exc.lineno})"
-                if isinstance(exc, jinja2.TemplateSyntaxError)
-                else ""
-            )
-            raise LetterTemplateError(
-                f"template {name}{where}: {type(exc).__name__}: {exc}"
-            ) from exc
-
-
-def _environment(template_dir: Path | None) -> jinja2.Environment:
-    package = jinja2.FileSystemLoader(TEMPLATES)
-    options: dict[str, Any] = {
-        "autoescape": jinja2.select_autoescape(
-            enabled_extensions=("html", "html.j2"), disabled_extensions=("txt.j2",), default=True
-        ),
-        "undefined": jinja2.StrictUndefined,
-        "trim_blocks": True,
-        "lstrip_blocks": True,
-        "auto_reload": False,
-    }
-    env: jinja2.Environment
-    if template_dir is None:
-        env = jinja2.Environment(loader=package, **options)
-    else:
-        # A school's templates come from outside the code base: sandboxed, and they may
-        # extend or include the package's own (``base.html.j2``) by falling back to them.
-        loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(template_dir), package])
-        env = SandboxedEnvironment(loader=loader, **options)
-    env.filters.update(uk_date=uk_date, uk_day=uk_day, uk_time=uk_time, join_and=join_and)
-    return env
 
 
 def _override(template_dir: Path | None, name: str) -> Path | None:
@@ -184,34 +191,26 @@ def _override(template_dir: Path | None, name: str) -> Path | None:
     return path if path.is_file() else None
 
 
-def _mapping(context: LetterContext | Mapping[str, Any]) -> dict[str, Any]:
-    return context.as_mapping() if isinstance(context, LetterContext) else dict(context)
-
-
-def _title(letter: LetterKind, ctx: Mapping[str, Any]) -> str:
-    if letter.name == "meeting-invitation":
-        return MEETING_TITLES.get(str(ctx.get("meeting_with", "")), letter.title)
-    if letter.name == "ban-review" and ctx.get("outcome") == "lifted":
-        return "Outcome of the review of your ban: ban lifted"
-    return letter.title
-
-
 @functools.lru_cache(maxsize=8)
 def _default_renderer(logo: Path | None) -> Renderer:
     return Renderer(logo=logo)
 
 
 def render(
-    kind: str, context: LetterContext | Mapping[str, Any], *, archive: bool = False
+    kind: str,
+    context: LetterContext | Mapping[str, Any],
+    *,
+    logo: Path | None = None,
+    archive: bool = False,
 ) -> RenderedLetter:
-    """Render with the package templates, allowing only the context's own school logo."""
-    school = _mapping(context).get("school")
-    logo = getattr(school, "logo", None)
-    return _default_renderer(logo if isinstance(logo, Path) else None).render(
-        kind, context, archive=archive
-    )
+    """Render with the package templates and, if given, the school's logo."""
+    return _default_renderer(logo).render(kind, context, archive=archive)
 
 
 def renderer_for(config: Config) -> Renderer:
-    """A Renderer for a school: its template overrides and its logo, nothing else."""
-    return Renderer(config.letters.template_dir, config.school.logo)
+    """A Renderer for a school: its template overrides, its own letter kinds and its logo."""
+    return Renderer(
+        config.letters.template_dir,
+        config.school.logo,
+        kinds=kinds_for(config.policy.letter_kinds),
+    )

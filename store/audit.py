@@ -10,7 +10,6 @@ Entries written before schema 3 list only the files' names.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 from collections.abc import Iterator, Mapping
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from store.errors import StoreError
-from store.files import FILE_MODE, write_all
+from store.files import FILE_MODE, sha256_hex, write_all
 
 GENESIS = "0" * 64
 UNKNOWN = "?"  # an entry from before schema 3 wrote the file but recorded no hash
@@ -29,7 +28,7 @@ def entry_hash(entry: Mapping[str, Any]) -> str:
     """The hash of an entry: its fields but "hash", canonically encoded, with the previous hash."""
     body = {k: v for k, v in entry.items() if k != "hash"}
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return sha256_hex(canonical.encode("utf-8"))
 
 
 def encode(entry: Mapping[str, Any]) -> bytes:

@@ -15,6 +15,7 @@ from casework.config import Config
 from casework.events import Event, EventType, make_event
 from casework.ladder import Suggestion, suggest
 from casework.mailthread import ThreadRule
+from casework.notices import notice_due
 from casework.outbox import LetterRecord
 from casework.payloads import (
     EmailSplit,
@@ -43,6 +44,7 @@ from store.records import (
     Counters,
     Events,
     Letters,
+    Notices,
     People,
     events_file,
     highest_reference,
@@ -176,7 +178,9 @@ class Casebook:
         # Audit notes name references, event ids and hashes only: a person id is made from a
         # name, and the log outlives every disposal.
         tx.note(f"{ref} opened")
-        return case
+        # A first step that notifies (the DSL, the Chair) does so when the case opens.
+        notices = workflow.step_notices(self.config.policy, case, case.step, actor=tx.actor, at=at)
+        return self.record_in(tx, ref, notices) if notices else case
 
     def record(self, ref: str, events: Sequence[Event]) -> Case:
         """Append events to a case and store the case they produce."""
@@ -193,6 +197,9 @@ class Casebook:
             tx.note(f"{case.ref} {event.type.value} {event.id}")
             if event.type is EventType.INCIDENT:
                 case = self._check_harassment(tx, case, event)
+            if event.type is EventType.NOTICE_DUE:
+                # The record the sender picks up; the event is the case's own history.
+                Notices(tx).put(notice_due(event))
         cases.put(case)
         return case
 

@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
 from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
@@ -46,6 +45,7 @@ from store.files import (
     signature,
 )
 from store.layout import META
+from store.lock import FileLock
 
 __all__ = ["META", "SCHEMA_VERSION", "Store", "StoreError", "Transaction", "shard_of"]
 
@@ -214,7 +214,7 @@ class Store:
         os.chmod(root, DIR_MODE)
         for sub in (*layout.SHARD_DIRS, "tmp", "vault"):
             make_dir(root / sub)
-        self._lock = FileLock(str(root / "store.lock"), timeout=LOCK_TIMEOUT_S, mode=0o600)
+        self._lock = FileLock(root / "store.lock", timeout=LOCK_TIMEOUT_S)
         self._cache: dict[str, _Cached] = {}
         self._event_cache: OrderedDict[str, _Cached] = OrderedDict()
         self._indexes: dict[tuple[str, str, str], tuple[Any, dict[Any, Any]]] = {}

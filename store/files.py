@@ -13,6 +13,14 @@ FILE_MODE = 0o600
 DIR_MODE = 0o700
 
 
+def sha256_hex(data: bytes) -> str:
+    """The SHA-256 of ``data`` in hex, as the audit chain and the vault name things."""
+    # hashlib loads OpenSSL (a few ms): only commands that write or verify pay for it.
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
 def make_dir(path: Path) -> None:
     """Create a private directory (0700) and its parents, each of them 0700 too."""
     # mkdir(parents=True) gives the parents it creates the default 0755: the vault's fan-out

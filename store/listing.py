@@ -116,7 +116,7 @@ def case_line(policy: Policy, case: Case, today: date) -> CaseLine:
         step_label=policy.label(case.step),
         summary=case.summary,
         last_activity=case.last_activity,
-        due=next_due(case, today) if case.is_open else None,
+        due=next_due(case, today, policy) if case.is_open else None,
         open=case.is_open,
         flags=case.flags,
         search_text=_search_text(case.ref, people, case.behaviours, case.summary),

@@ -11,6 +11,7 @@ from tinydb.table import Document
 
 from casework.cases import REF_PATTERN, Case
 from casework.events import Event, event_from_json
+from casework.notices import NoticeRecord, NoticeStatus
 from casework.outbox import LetterRecord, LetterStatus
 from casework.people import Person, normalise_email
 from casework.serial import from_json, to_json
@@ -232,6 +233,37 @@ class Letters:
             read = _reader(LetterRecord)
             found += [decode(self.tx, rel, read, d) for d in docs if d["status"] in wanted]
         return sorted(found, key=lambda x: x.created)
+
+
+class Notices:
+    """Internal notices to staff, one small table: a school has a few a week."""
+
+    FILE = "notices.json"
+
+    def __init__(self, tx: Transaction) -> None:
+        self.tx = tx
+
+    def put(self, notice: NoticeRecord) -> None:
+        """Insert or replace a notice."""
+        self.tx.table(self.FILE, "notices").upsert(to_json(notice), Query().id == notice.id)
+
+    def get(self, notice_id: str) -> NoticeRecord | None:
+        """One notice, or None."""
+        doc = self.tx.table(self.FILE, "notices").get(Query().id == notice_id)
+        return from_json(NoticeRecord, doc) if doc else None
+
+    def with_status(self, *statuses: NoticeStatus) -> list[NoticeRecord]:
+        """Every notice in one of these states, oldest first."""
+        wanted = {s.value for s in statuses}
+        docs = self.tx.docs(self.FILE, "notices")
+        found = [from_json(NoticeRecord, d) for d in docs if d["status"] in wanted]
+        return sorted(found, key=lambda n: n.created)
+
+    def of_case(self, case_ref: str) -> list[NoticeRecord]:
+        """A case's notices, oldest first."""
+        docs = self.tx.docs(self.FILE, "notices")
+        found = [from_json(NoticeRecord, d) for d in docs if d["case_ref"] == case_ref]
+        return sorted(found, key=lambda n: n.created)
 
 
 class Counters:

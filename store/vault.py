@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
 from pathlib import Path
 
-from store.files import fsync_dir, make_dir, write_synced
+from store.files import fsync_dir, make_dir, sha256_hex, write_synced
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 # New blobs are written here first and linked into place: one directory to clean after a
@@ -41,7 +40,7 @@ class Vault:
 
     def put(self, data: bytes) -> str:
         """Store ``data`` durably and return its hash; storing it again changes nothing."""
-        digest = hashlib.sha256(data).hexdigest()
+        digest = sha256_hex(data)
         final = self.path_for(digest)
         if final.exists():
             return digest
@@ -72,7 +71,7 @@ class Vault:
             data = path.read_bytes()
         except FileNotFoundError:
             raise VaultError(f"evidence {sha256} is missing from the vault") from None
-        if hashlib.sha256(data).hexdigest() != sha256:
+        if sha256_hex(data) != sha256:
             raise VaultError(f"evidence {sha256} has been altered: its content no longer matches")
         return data
 

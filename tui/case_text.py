@@ -9,7 +9,7 @@ from rich.text import Text
 from casework.bans import BanStatus
 from casework.ladder import in_order
 from casework.policy import Policy
-from casework.rules import limitation_date, next_due
+from casework.rules import defamation_limit, next_due
 from store.casebook import CaseFile
 from tui.formatting import day, when
 
@@ -36,7 +36,7 @@ def summary_text(policy: Policy, file: CaseFile, today: date) -> Text:
         text.append("\nNext:  ", style="bold")
         text.append(policy.label(file.suggestion.step), style="bold green")
         text.append(f"  ({file.suggestion.why}; press t)")
-    due = next_due(case, today) if case.is_open else None
+    due = next_due(case, today, policy) if case.is_open else None
     text.append("\nBehaviours: ", style="bold")
     text.append(Text(", ".join(case.behaviours)))
     if due is not None:
@@ -132,8 +132,9 @@ def ladder_text(policy: Policy, file: CaseFile, today: date) -> Text:
             text.append(Text(b.reasons))
             text.append("\n")
     for incident in case.incidents:
-        if incident.published_on:
-            limit = limitation_date(incident.published_on)
+        # Only a defamation-route incident has a time limit (a posted photo of pupils does not).
+        limit = defamation_limit(policy, case, incident)
+        if incident.published_on and limit:
             text.append(
                 f"\nPublished {day(incident.published_on)}: a defamation claim must start by "
                 f"{day(limit)}.\n",

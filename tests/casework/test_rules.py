@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from casework.config import Periods
 from casework.events import EventType
 from casework.ladder import StepOrderError
 from casework.payloads import Incident, MeetingOutcome
-from casework.rules import harassment_targets, limitation_date, next_due
+from casework.rules import defamation_limit, harassment_targets, limitation_date, next_due
 from casework.workflow import CaseRuleError
 from store.casebook import Casebook
 from tests.support.school import MakeConfig
@@ -102,9 +103,31 @@ def test_social_media_incident_shows_the_date_one_year_on(book: Casebook) -> Non
             published_on=date(2026, 3, 1),
         ),
     )
-    due = next_due(book.get(case.ref), date(2026, 4, 1))
+    due = next_due(book.get(case.ref), date(2026, 4, 1), book.config.policy)
     assert due is not None and due.on == date(2027, 3, 1) and due.what == "defamation time limit"
     assert limitation_date(date(2028, 2, 29)) == date(2029, 2, 28)
+
+
+def test_a_photo_upload_has_no_defamation_time_limit(make_config: MakeConfig, clock) -> None:
+    # Posting images of pupils is an online activity (seed 000), but not a libel: its
+    # publication date is kept, and no defamation limit is shown for it.
+    book = Casebook(make_config("meeting-first"), clock=clock)
+    case = book.open_case(name="Pat", behaviours=["pupil-images"], summary="Photos on Facebook")
+    incident = Incident(
+        "Class photo posted",
+        date(2026, 3, 1),
+        "Year 3",
+        ("pupil-images",),
+        published_on=date(2026, 3, 1),
+    )
+    book.add(case.ref, EventType.INCIDENT, "Class photo posted", incident)
+    current = book.get(case.ref)
+    policy = book.config.policy
+    assert next_due(current, date(2026, 4, 1), policy) is None
+    assert defamation_limit(policy, current, current.incidents[0]) is None
+    # The same publication under a defamation-route behaviour does have one.
+    libel = replace(current.incidents[0], behaviours=("defamatory-posts",))
+    assert defamation_limit(policy, current, libel) == date(2027, 3, 1)
 
 
 def test_ban_rules_follow_the_guidance() -> None:

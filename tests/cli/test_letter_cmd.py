@@ -33,7 +33,9 @@ def test_render_records_the_draft_and_keeps_the_pdf(tmp_path: Path) -> None:
     missing = conduct(
         cfg, "letter", "render", ref, "meeting-invitation", "--out", str(out), ok=False
     )
-    assert missing.returncode == 1 and "meeting_with" in missing.stderr and not out.exists()
+    # The letter belongs to the policy's meeting-senior step (meeting_with comes from it); no
+    # meeting is scheduled yet.
+    assert missing.returncode == 1 and "meeting_date" in missing.stderr and not out.exists()
     conduct(cfg, "letter", "render", ref, "warning", "--out", str(out))
     text = "\n".join(page.extract_text() for page in PdfReader(out).pages)
     assert "Pat Parent" in text and ref in text and "Swearing, or using offensive language" in text

@@ -10,7 +10,7 @@ import pytest
 
 from casework.letter_context import LetterContext, build_context
 from casework.people import Person
-from letters import Renderer
+from letters.render import Renderer
 from tests.support.letters import TODAY, make_case, make_config, make_person, tiny_png
 
 

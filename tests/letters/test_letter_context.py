@@ -15,7 +15,6 @@ def test_context_from_config_case_and_person(logo):
     case = make_case("ban-provisional", config, person)
     ctx = build_context(config, case, person, "ban-provisional", {}, TODAY)
     assert ctx.school.name == "Stockham Primary School"
-    assert ctx.school.logo_url == logo.as_uri()
     assert ctx.signatory.name == "Mrs Helen Carter"
     assert ctx.recipient.address == ("14 Orchard Close", "Wantage", "OX12 8QQ")
     assert [c.described for c in ctx.recipient.children] == [
@@ -30,7 +29,11 @@ def test_context_from_config_case_and_person(logo):
     ]
     assert ctx.incident_date == date(2026, 2, 24)
     assert ctx.ban is not None and ctx.ban.review_on == case.bans[-1].review_on
-    assert ctx.ban.representations_to == "Mrs Helen Carter, Headteacher"
+    assert ctx.ban.representations_to == ""  # the ban says nothing: the policy decides
+    assert (ctx.representations_to.name, ctx.representations_to.title) == (
+        "Mrs Helen Carter",
+        "Headteacher",
+    )
     assert ctx.periods.representations_days == 10
     mapping = ctx.as_mapping()
     assert mapping["recipient"] is ctx.recipient and "fields" in mapping

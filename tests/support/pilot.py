@@ -11,11 +11,23 @@ from tui.screens.form_modal import FormModal
 
 
 async def settle(pilot: Pilot[Any], rounds: int = 4) -> None:
-    """Let workers finish and their results reach the screen."""
+    """Let workers finish and their results reach the screen, with every cursor shown."""
     for _ in range(rounds):
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
+    steady_cursors(pilot)
     await pilot.pause()
+
+
+def steady_cursors(pilot: Pilot[Any]) -> None:
+    """Stop text cursors blinking, so that they show: a snapshot then never catches one hidden.
+
+    An input's cursor blinks on a half-second timer; on a loaded machine (or under faketime)
+    a snapshot could be taken in either half, and fail for nothing.
+    """
+    for widget in pilot.app.screen.query("*"):
+        if getattr(widget, "cursor_blink", None) is True:
+            widget.cursor_blink = False  # type: ignore[attr-defined]
 
 
 async def fill(pilot: Pilot[Any], values: dict[str, Any], submit: bool = True) -> FormModal:

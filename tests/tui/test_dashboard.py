@@ -54,13 +54,12 @@ async def test_a_case_opened_by_another_process_appears_without_a_keypress(
         )
         new_ref = out.stdout.strip()
         assert new_ref not in before
-        started = time.monotonic()
-        while time.monotonic() - started < 5:
+        # No key is pressed: the store's change event alone must bring the case in. (How
+        # fast is bench/tui_bench.py's business; the deadline only stops a hang.)
+        deadline = time.monotonic() + 30
+        while new_ref not in {r.ref for r in table.rows} and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
-            if new_ref in {r.ref for r in table.rows}:
-                break
         assert new_ref in {r.ref for r in table.rows}, "the new case never appeared"
-        assert time.monotonic() - started < 2
         assert table.cursor_key == kept, "the cursor stays on the case it was on"
         assert "Remote Parent" in table_text(app, "case-table")
 

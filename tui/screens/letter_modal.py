@@ -103,7 +103,7 @@ def suggested_kind(desk: Desk, file: CaseFile) -> str | None:
 
 def letter_fields(desk: Desk, file: CaseFile, kind: str) -> list[Field]:
     """The kind's required fields the office can type, prefilled from what the case records."""
-    from letters import letter_kind
+    from letters.kinds import kinds_for, letter_kind
 
     person = file.people[0] if file.people else None
     try:
@@ -111,7 +111,7 @@ def letter_fields(desk: Desk, file: CaseFile, kind: str) -> list[Field]:
     except ValueError:
         ctx = {}
     fields = []
-    for name in letter_kind(kind).required:
+    for name in letter_kind(kind, kinds_for(desk.config.policy.letter_kinds)).required:
         if name not in SETTABLE:
             continue
         value = ctx.get(name)
@@ -175,8 +175,9 @@ class LetterModal(ModalScreen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="letter-render")
     def render_letter(self) -> None:
         """Build the context from the case and the typed fields, and render the PDF."""
-        from letters import LetterError, renderer_for
         from letters.compose import compose
+        from letters.kinds import LetterError
+        from letters.render import renderer_for
 
         person = self.file.people[0] if self.file.people else None
         try:
@@ -287,12 +288,14 @@ class LetterModal(ModalScreen[None]):
 
 def kind_options(desk: Desk, file: CaseFile) -> tuple[str | None, tuple[tuple[str, str], ...]]:
     """The suggested kind and every kind, the suggested one first."""
-    from letters import KINDS
+    from letters.kinds import kinds_for
 
+    kinds = kinds_for(desk.config.policy.letter_kinds)
     suggested = suggested_kind(desk, file)
-    names = sorted(KINDS, key=lambda k: k != suggested)
+    names = sorted(kinds, key=lambda k: k != suggested)
     options = tuple(
-        (k, f"{KINDS[k].title}" + ("  [suggested]" if k == suggested else "")) for k in names
+        (k, f"{kinds[k].english_title}" + ("  [suggested]" if k == suggested else ""))
+        for k in names
     )
     return suggested, options
 

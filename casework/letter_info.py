@@ -1,0 +1,177 @@
+"""The pieces of a letter's context: small frozen dataclasses of plain data, and UK dates.
+
+Templates can read every field and property here; none holds a path, a function or anything
+else that reaches outside the letter (``tests/letters/test_context_plain_data.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time
+
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+def uk_date(value: date | None) -> str:
+    """``3 March 2026``: the date as UK letters write it (empty for None)."""
+    if value is None:
+        return ""
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def uk_day(value: date | None) -> str:
+    """``Tuesday 3 March 2026``: a date with its weekday, for appointments."""
+    if value is None:
+        return ""
+    return f"{WEEKDAYS[value.weekday()]} {uk_date(value)}"
+
+
+def uk_time(value: time | None) -> str:
+    """``10am``, ``3:30pm``, ``midday``: times as GOV.UK style writes them."""
+    if value is None:
+        return ""
+    if value.hour == 12 and value.minute == 0:
+        return "midday"
+    hour = value.hour % 12 or 12
+    suffix = "am" if value.hour < 12 else "pm"
+    return f"{hour}{suffix}" if value.minute == 0 else f"{hour}:{value.minute:02d}{suffix}"
+
+
+@dataclass(frozen=True)
+class SchoolInfo:
+    """The school as the letterhead shows it."""
+
+    name: str
+    address: tuple[str, ...]
+    phone: str
+    email: str
+    website: str
+    headteacher: str
+    chair_of_governors: str
+
+
+@dataclass(frozen=True)
+class Signatory:
+    """Who signs the letter: a name and a role as the letter prints it."""
+
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class RoleInfo:
+    """Someone a letter names by role: who decided, where representations go.
+
+    ``phrase`` is how a sentence names the role ("the Chair of Governors"); ``title`` follows
+    a name ("Mr David Okafor, Chair of Governors"); either may be empty for words the school
+    wrote itself ("the Clerk to the Governors").
+    """
+
+    role: str
+    name: str
+    title: str
+    phrase: str
+
+
+@dataclass(frozen=True)
+class ChildInfo:
+    """A pupil named in the letter, with their class."""
+
+    name: str
+    class_name: str = ""
+
+    @property
+    def described(self) -> str:
+        """``Amy Smith (Oak Class)``, or the name alone when no class is known."""
+        return f"{self.name} ({self.class_name})" if self.class_name else self.name
+
+
+@dataclass(frozen=True)
+class RecipientInfo:
+    """The parent or carer the letter is addressed to."""
+
+    name: str
+    address: tuple[str, ...] = ()
+    email: str | None = None
+    children: tuple[ChildInfo, ...] = ()
+
+    @property
+    def salutation(self) -> str:
+        """``Dear Jane Smith``; a generic greeting when the person is not yet identified."""
+        return f"Dear {self.name}" if self.name else "Dear Parent or Carer"
+
+
+@dataclass(frozen=True)
+class BehaviourInfo:
+    """A part of the code of conduct, with the policy's own words."""
+
+    id: str
+    label: str
+    online: bool = False
+
+
+@dataclass(frozen=True)
+class IncidentInfo:
+    """An incident the case records."""
+
+    occurred_on: date
+    target: str
+    behaviours: tuple[str, ...]
+    published_on: date | None = None
+
+
+@dataclass(frozen=True)
+class CaseInfo:
+    """The case as a letter refers to it."""
+
+    ref: str
+    summary: str
+    step: str
+    opened_on: date
+    behaviours: tuple[BehaviourInfo, ...]
+    incidents: tuple[IncidentInfo, ...]
+
+
+@dataclass(frozen=True)
+class BanInfo:
+    """The current ban (``case.bans[-1]``), with its dates."""
+
+    kind: str
+    status: str
+    imposed_on: date
+    starts_on: date
+    ends_on: date
+    review_on: date
+    reasons: str
+    scope: str
+    representations_deadline: date | None
+    representations_to: str
+    collection_arrangements: str
+    reviews: tuple[str, ...] = ()
+
+    @property
+    def provisional(self) -> bool:
+        """Barred now, pending representations."""
+        return self.kind == "provisional"
+
+
+@dataclass(frozen=True)
+class PolicyInfo:
+    """The few policy facts letters quote."""
+
+    police: str
+    legal: str
+    final_decision: str

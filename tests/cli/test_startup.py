@@ -1,0 +1,198 @@
+"""`conduct` loads a command's libraries only when that command runs.
+
+In the spirit of Harlequin's test: a fresh interpreter runs the command, then lists what
+it imported. Listing cases must not load Textual, WeasyPrint or the mail libraries; listing
+letter kinds must not even open the store. (How long start-up takes is bench/cli_bench.py's
+business; this only checks what is loaded.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from casework.config import Config
+from conduct.cli import COMMANDS, asks_for_help, build_parser, command_word
+from store.casebook import Casebook
+
+# Runs `conduct ARGS...` in this process, then prints its output and every module loaded.
+PROBE = """
+import contextlib, io, json, sys
+from conduct.cli import main
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    try:
+        code = main(sys.argv[1:])
+    except SystemExit as exit:
+        code = exit.code
+print(json.dumps({"code": code, "out": out.getvalue(), "modules": sorted(sys.modules)}))
+"""
+
+# The dashboard, the letter renderer and the mail daemon, with the libraries only they use.
+UI_LETTERS_MAIL = {
+    "textual",
+    "rich",
+    "tui",
+    "weasyprint",
+    "jinja2",
+    "icalendar",
+    "letters",
+    "imapclient",
+    "imaplib",
+    "smtplib",
+    "pymap",
+    "aiosmtpd",
+    "watchdog",
+    "mailer",
+}
+STORE = {"store", "tinydb", "filelock"}
+
+
+def run_conduct(*args: str) -> dict[str, Any]:
+    """Run the command in a fresh interpreter; its exit code, output and loaded packages."""
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=True
+    )
+    result: dict[str, Any] = json.loads(done.stdout)
+    result["packages"] = {m.split(".")[0] for m in result["modules"]}
+    return result
+
+
+@pytest.fixture
+def school(make_config: Any) -> Config:
+    """A school with one case in its store."""
+    config: Config = make_config("warning-first")
+    Casebook(config).open_case(name="Pat Parent", behaviours=["swearing"], summary="At the gate")
+    return config
+
+
+def test_listing_cases_loads_no_dashboard_letters_or_mail(school: Config) -> None:
+    result = run_conduct("--config", str(school.path), "case", "list", "--json")
+    assert result["code"] == 0
+    assert [c["summary"] for c in json.loads(result["out"])] == ["At the gate"]
+    assert result["packages"] & UI_LETTERS_MAIL == set()
+    assert "filelock" not in result["packages"]
+
+
+def test_showing_a_case_loads_no_dashboard_letters_or_mail(school: Config) -> None:
+    ref = Casebook(school).cases()[0].ref
+    result = run_conduct("--config", str(school.path), "case", "show", ref)
+    assert result["code"] == 0
+    assert ref in result["out"] and "At the gate" in result["out"]
+    assert result["packages"] & UI_LETTERS_MAIL == set()
+
+
+def test_listing_letter_kinds_loads_neither_the_renderer_nor_the_store() -> None:
+    result = run_conduct("letter", "kinds", "--json")
+    assert result["code"] == 0
+    assert "ban-provisional" in json.loads(result["out"])
+    assert "letters.kinds" in result["modules"]
+    assert result["packages"] & (UI_LETTERS_MAIL - {"letters"} | STORE) == set()
+    # Nor another command's module, nor the event types only those commands need.
+    others = {"conduct.case_cmd", "conduct.admin_cmd", "conduct.daemon_cmd", "conduct.demo_cmd"}
+    assert others & set(result["modules"]) == set()
+    assert "casework.payloads" not in result["modules"]
+
+
+def test_help_loads_no_command_libraries() -> None:
+    result = run_conduct("--help")
+    assert result["code"] == 0
+    assert "letter" in result["out"] and "daemon" in result["out"]
+    assert result["packages"] & (UI_LETTERS_MAIL | STORE) == set()
+
+
+def _leaf_parsers(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> list[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+    """Every parser that runs a command, with the words that reach it."""
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        return [(path, parser)]
+    found = []
+    for name, child in subs[0].choices.items():
+        found += _leaf_parsers(child, (*path, name))
+    return found
+
+
+def test_every_command_is_in_the_parser_with_help_and_a_handler(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    leaves = dict(_leaf_parsers(build_parser()))
+    # The whole command line is there, though no command's libraries were loaded to build it.
+    assert {
+        ("init",),
+        ("check",),
+        ("audit", "verify"),
+        ("policy", "show"),
+        ("backup",),
+        ("restore",),
+        ("case", "open"),
+        ("case", "list"),
+        ("case", "show"),
+        ("case", "step"),
+        ("case", "note"),
+        ("case", "record"),
+        ("case", "evidence"),
+        ("case", "reopen"),
+        ("letter", "kinds"),
+        ("letter", "render"),
+        ("letter", "list"),
+        ("letter", "submit"),
+        ("letter", "approve"),
+        ("letter", "queue"),
+        ("letter", "posted"),
+        ("letter", "retry"),
+        ("letter", "confirm-sent"),
+        ("audit", "repair"),
+        ("mail", "connect", "microsoft"),
+        ("mail", "connect", "google"),
+        ("daemon",),
+        ("quarantine", "list"),
+        ("quarantine", "retry"),
+        ("demo",),
+        ("tui",),
+    } <= set(leaves)
+    for path, parser in leaves.items():
+        assert callable(parser.get_default("handler")), path
+        with pytest.raises(SystemExit) as exit:
+            build_parser().parse_args([*path, "--help"])
+        assert exit.value.code == 0
+        assert capsys.readouterr().out.startswith(f"usage: conduct {' '.join(path)}")
+
+
+
+def test_each_command_alone_gets_its_whole_part_of_the_line() -> None:
+    full = _leaf_parsers(build_parser())
+    assert [path[0] for path, _ in full if path[0] not in COMMANDS] == []
+    for command in COMMANDS:
+        alone = _leaf_parsers(build_parser(command))
+        mine = [(path, p.format_help()) for path, p in alone if path[0] == command]
+        assert mine == [(path, p.format_help()) for path, p in full if path[0] == command]
+
+
+@pytest.mark.parametrize(
+    ("argv", "word"),
+    [
+        (["case", "list", "--json"], "case"),
+        (["--config", "school/config.toml", "letter", "kinds"], "letter"),
+        (["--config", "case", "check"], "check"),
+        (["--help"], None),
+        ([], None),
+        (["--conf", "x.toml", "case"], "x.toml"),  # an abbreviation: the whole line is built
+    ],
+)
+def test_the_command_word_is_found_before_parsing(argv: list[str], word: str | None) -> None:
+    assert command_word(argv) == word
+
+
+@pytest.mark.parametrize(
+    ("argv", "asked"),
+    [(["-h"], True), (["--help"], True), (["--he"], True), (["--config", "x"], False), ([], False)],
+)
+def test_help_is_recognised_before_parsing(argv: list[str], asked: bool) -> None:
+    assert asks_for_help(argv) is asked
