@@ -60,8 +60,9 @@ def retention_due(args: argparse.Namespace, config: Config) -> int:
             f"{r.ref}  {r.record_class.value:<16}  last action {r.last_action}  "
             f"review {r.review_on}  {state}"
         )
-    for case in held(cases):
-        print(f"{case.ref}  under legal hold: {case.hold}")
+    if not args.all:  # --all shows them in the list already
+        for case in held(cases):
+            print(f"{case.ref}  under legal hold: {case.hold}")
     return 0
 
 

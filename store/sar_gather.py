@@ -236,6 +236,7 @@ def _email(c: _Collector, ref: str, event: Event) -> None:
     except (VaultError, ValueError) as exc:
         c.add("email", data.title, ref, event.at, f"(the stored email cannot be read: {exc})")
         return
+    written = msg.date or data.date or event.at  # when it was written, not when it was filed
     head = [f"From: {_addr(msg.sender)}", f"To: {', '.join(_addr(a) for a in msg.to)}"]
     if msg.cc:
         head.append(f"Cc: {', '.join(_addr(a) for a in msg.cc)}")
@@ -247,7 +248,7 @@ def _email(c: _Collector, ref: str, event: Event) -> None:
         "email",
         data.title or "(no subject)",
         ref,
-        msg.date or data.date or event.at,  # when it was written, not when it was filed
+        written,
         "\n".join(head) + msg.text,
         (f"{data.title or 'email'}.eml", data.sha256),
     )
@@ -261,7 +262,7 @@ def _email(c: _Collector, ref: str, event: Event) -> None:
                 body += "\n\n" + c.book.vault.get(att.sha256).decode("utf-8", "replace")
             except VaultError as exc:
                 body += f"\n\n(the stored file cannot be read: {exc})"
-        c.add("attachment", att.name, ref, event.at, body, (att.name, att.sha256))
+        c.add("attachment", att.name, ref, written, body, (att.name, att.sha256))
 
 
 def _addr(a: object) -> str:
