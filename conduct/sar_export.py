@@ -118,6 +118,12 @@ def export(
     make_dir(out)
     originals = out / ORIGINALS
     if originals.exists():
+        if not (out / SUMS).exists():
+            raise ValueError(
+                f"--out: {originals} exists but {out} is not an earlier export (no {SUMS}): "
+                "choose a new or empty folder"
+            )
+        # An earlier export's originals: a redaction decided since must not leave one behind.
         shutil.rmtree(originals)
     make_dir(originals)
     sums = []

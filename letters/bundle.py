@@ -21,8 +21,8 @@ from casework.sar_bundle import Item
 from letters.render import LETTER_VARIANT
 from letters.templating import TEMPLATES
 
-TEMPLATE = "sar-bundle.html.j2"
-STYLESHEET = "sar-bundle.css"
+TEMPLATE = "sar/bundle.html.j2"
+STYLESHEET = "sar/bundle.css"
 
 
 @dataclass(frozen=True)
