@@ -81,7 +81,7 @@ def _day(book: Casebook, key: str, value: str | None) -> Any:
     return parse_date(key, value) if value else book.clock.today()
 
 
-def _say(request: SarRequest, book: Casebook) -> None:
+def _say(request: SarRequest) -> None:
     clock = request.clock
     due = clock.respond_by()
     state = "clock stopped" if due is None else f"due {clock.due()}, respond by {due}"
@@ -94,7 +94,7 @@ def sar_open(args: argparse.Namespace, config: Config) -> int:
     request = sars.open(
         args.person, parse_date("--received", args.received), Via(args.via)
     )
-    _say(request, book)
+    _say(request)
     return 0
 
 
@@ -102,7 +102,7 @@ def sar_stop(args: argparse.Namespace, config: Config) -> int:
     """Stop a request's clock."""
     book, sars = _books(config)
     request = sars.stop(args.request, StopReason(args.reason), _day(book, "--on", args.on))
-    _say(request, book)
+    _say(request)
     return 0
 
 
@@ -110,7 +110,7 @@ def sar_restart(args: argparse.Namespace, config: Config) -> int:
     """Restart a request's clock."""
     book, sars = _books(config)
     request = sars.restart(args.request, _day(book, "--on", args.on))
-    _say(request, book)
+    _say(request)
     return 0
 
 
@@ -120,7 +120,7 @@ def sar_extend(args: argparse.Namespace, config: Config) -> int:
     request = sars.extend(
         args.request, args.months, args.reason, _day(book, "--on", args.on)
     )
-    _say(request, book)
+    _say(request)
     return 0
 
 
