@@ -127,7 +127,10 @@ def case_list(args: argparse.Namespace, config: Config) -> int:
     cases.sort(key=lambda c: c.last_activity, reverse=True)
     today = book.clock.today()
     if args.json:
-        print(json.dumps([views.case_summary(config, c, today) for c in cases], indent=2))
+        # One case per line: json's indent= takes its pure-Python encoder, a third of the
+        # command's time at 1,000 cases; each line through the C encoder stays readable.
+        lines = (json.dumps(views.case_summary(config, c, today)) for c in cases)
+        print("[\n  " + ",\n  ".join(lines) + "\n]" if cases else "[]")
         return 0
     if not cases:
         print(f"No {args.status} cases." if args.status != "all" else "No cases.")

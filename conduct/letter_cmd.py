@@ -82,17 +82,23 @@ def kinds(args: argparse.Namespace) -> int:
 def render(args: argparse.Namespace, config: Config) -> int:
     """Render, keep in the vault, record the draft, write the PDF."""
     from letters.compose import compose
+    from letters.kinds import kinds_for
     from letters.render import renderer_for
     from store.casebook import Casebook
     from store.files import write_private
     from store.outbox import Outbox
 
     fields = parse_sets(args.set)
-    unknown = sorted(set(fields) - set(KNOWN_FIELDS))
+    # A school's own letter kind reads free fields of its own (named in its `required` list,
+    # beside the recorded facts such as "ban" or "case.ref") besides ours.
+    own = kinds_for(config.policy.letter_kinds).get(args.kind)
+    extra = [f for f in (own.required if own else ()) if f.isidentifier() and f != "ban"]
+    allowed = [*KNOWN_FIELDS, *(f for f in extra if f not in KNOWN_FIELDS)]
+    unknown = sorted(set(fields) - set(allowed))
     if unknown:
         raise LetterFieldError(
-            f"--set: a letter has no field {unknown[0]!r}; the fields are: "
-            + ", ".join(KNOWN_FIELDS)
+            f"--set: a {args.kind} letter has no field {unknown[0]!r}; the fields are: "
+            + ", ".join(allowed)
         )
     out: Path = args.out
     if not out.parent.is_dir():

@@ -120,7 +120,8 @@ def letter_columns(with_status: bool) -> list[Column[LetterRecord]]:
         Column("Drafted", 17, lambda x: when(x.created), lambda x: x.created),
     ]
     if with_status:
-        cols.insert(3, Column("Status", 10, lambda x: x.status.value, lambda x: x.status.value))
+        # Wide enough for the longest states ("awaiting-approval", "outcome-unknown").
+        cols.insert(3, Column("Status", 17, lambda x: x.status.value, lambda x: x.status.value))
         cols.append(Column("Problem", 10, lambda x: Text(x.last_error), None, flex=2))
     return cols
 

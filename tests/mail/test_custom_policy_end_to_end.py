@@ -15,8 +15,6 @@ import email.policy
 import io
 import json
 import re
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,6 +27,7 @@ from mailer.sender import send_pending
 from store.casebook import Casebook
 from store.notices import NoticeBox
 from store.outbox import Outbox
+from tests.support.cli import conduct
 from tests.support.clock import FIXED_CLOCK
 from tests.support.mailservers.smtp import RecordingSmtp
 
@@ -130,17 +129,6 @@ role = "headteacher"
 [letters]
 template_dir = "templates"
 """
-
-
-def conduct(config: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "conduct.cli", "--config", str(config), *args],
-        capture_output=True,
-        text=True,
-    )
-    if ok:
-        assert result.returncode == 0, result.stderr
-    return result
 
 
 def pdf_text(pdf: bytes) -> str:
