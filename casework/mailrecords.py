@@ -92,6 +92,9 @@ class Health:
     # When the mail server last answered, and the longest a healthy session goes without.
     last_answer: datetime | None = None
     answer_within: float = 0.0
+    # When the mailbox first refused the daemon's sign-in in this run of failures (kept across
+    # a restart), so monitoring can tell a blip from half an hour without mail.
+    login_failing_since: datetime | None = None
 
     def stale(self, at: datetime, seconds: float = 120.0) -> bool:
         """No word for longer than a healthy daemon ever stays silent."""

@@ -30,7 +30,17 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("check", help="validate the configuration")
     p.add_argument("--mail", action="store_true", help="also log in to IMAP and SMTP and report")
-    p.set_defaults(handler=check)
+    p.add_argument(
+        "--health",
+        action="store_true",
+        help="one line for monitoring; exit 0 ok, 1 warning, 2 critical",
+    )
+    p.add_argument(
+        "--alert",
+        action="store_true",
+        help="with --health: email [alerts] address when critical, and when it clears",
+    )
+    p.set_defaults(handler=check_command, needs_config=False)
 
     audit_cmd.register(sub)
 
@@ -89,6 +99,18 @@ def init(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_command(args: argparse.Namespace) -> int:
+    """`conduct check`: the configuration in full, or with --health one line for monitoring."""
+    if args.alert and not args.health:
+        print("conduct: check --alert goes with --health", file=sys.stderr)
+        return 1
+    if not args.health:
+        return check(args, load_config(find_config(args.config)))
+    from conduct.health_cmd import check_health
+
+    return check_health(args)
+
+
 def check(args: argparse.Namespace, config: Config) -> int:
     """Report the configuration in effect; the letters' templates are checked too."""
     from letters.check import check_letters
@@ -132,7 +154,7 @@ def check(args: argparse.Namespace, config: Config) -> int:
 def _daemon_line(config: Config) -> str:
     """What the daemon's health record says, checked against the process table."""
     from casework.clock import process_clock
-    from casework.mailrecords import DaemonState
+    from casework.health import daemon_summary
     from store.db import Store, StoreError
     from store.liveness import daemon_health
 
@@ -140,21 +162,7 @@ def _daemon_line(config: Config) -> str:
         health = daemon_health(Store(config.store.data_dir))
     except (OSError, StoreError):
         return "unknown (the data directory cannot be read)"
-    if health is None:
-        return "has never run"
-    now = process_clock().now()
-    at = f"{health.updated.astimezone():%Y-%m-%d %H:%M:%S}"
-    if health.state is DaemonState.GONE:
-        return f"NOT RUNNING: {health.detail} (last record {at})"
-    if health.state is DaemonState.STOPPED:
-        return f"stopped at {at}"
-    where = f"pid {health.pid} on {health.host}" if health.host else f"pid {health.pid}"
-    line = f"{health.state.value} ({where}), last record {at}"
-    if health.server_silent(now) and health.last_answer is not None:
-        line += f"; the server has not answered since {health.last_answer.astimezone():%H:%M:%S}"
-    elif health.stale(now):
-        line += "; no word since then (on another host, or hung)"
-    return line
+    return daemon_summary(health, process_clock().now())
 
 
 def policy_show(args: argparse.Namespace) -> int:

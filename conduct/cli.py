@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "backup": "backup_cmd",
     "restore": "backup_cmd",
     "case": "case_cmd",
+    "bans": "bans_cmd",
     "demo": "demo_cmd",
     "daemon": "daemon_cmd",
     "quarantine": "daemon_cmd",

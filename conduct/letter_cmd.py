@@ -97,7 +97,7 @@ def render(args: argparse.Namespace, config: Config) -> int:
     unknown = sorted(set(fields) - set(allowed))
     if unknown:
         raise LetterFieldError(
-            f"--set: a {args.kind} letter has no field {unknown[0]!r}; the fields are: "
+            f"--set: a letter has no field {unknown[0]!r}; the fields are: "
             + ", ".join(allowed)
         )
     out: Path = args.out

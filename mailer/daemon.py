@@ -17,9 +17,11 @@ from filelock import FileLock, Timeout
 
 from casework.clock import Clock, process_clock
 from casework.config import Config, Operator, load_config
+from casework.health import ONCE_DETAIL
 from casework.mailrecords import DaemonState
 from casework.outbox import LetterStatus
 from casework.tomlread import ConfigError
+from mailer.alerts import daemon_alerts
 from mailer.backoff import backoff_delay
 from mailer.credentials import SignIn
 from mailer.daemon_health import HEARTBEAT_S, HealthRecorder
@@ -34,6 +36,7 @@ from mailer.imap_conn import LIVENESS_SECONDS, RESPONSE_TIMEOUT_SECONDS, ImapSes
 from mailer.ingest import ingest_pending
 from mailer.sender import next_due, recover_sending, send_pending
 from mailer.watchers import FileWatcher, Watcher
+from store.alert_log import ALERTS_FILE
 from store.casebook import Casebook
 from store.db import StoreError
 from store.inbox import DAEMON, Inbox
@@ -66,6 +69,7 @@ class Daemon:
         clock: Clock | None = None,
         response_timeout: float = RESPONSE_TIMEOUT_SECONDS,
         liveness: float = LIVENESS_SECONDS,
+        heartbeat: float = HEARTBEAT_S,
     ) -> None:
         self.config = self._as_daemon(config)
         self.clock = clock or process_clock()
@@ -75,10 +79,12 @@ class Daemon:
         # How long the server may take to answer, and how often IDLE proves it still does.
         self.response_timeout = response_timeout
         self.liveness = liveness
-        self._health = HealthRecorder(self.clock)
+        # How often the health record is rewritten and the alerts looked at.
+        self.heartbeat = heartbeat
         self._session: ImapSession | None = None
         self.signin = self._sign_in(self.config)
         self._open_store()
+        self._health = HealthRecorder(self.clock, self.maillog.health())
 
     def _sign_in(self, config: Config) -> SignIn | None:
         # One SignIn for the daemon's life: it holds the OAuth token and renews it.
@@ -115,8 +121,13 @@ class Daemon:
             log.warning("cannot write the health record: %s", exc)
 
     def _heartbeat(self) -> None:
-        while not self.stop.wait(HEARTBEAT_S):
+        while not self.stop.wait(self.heartbeat):
             self.set_health(self._health.state)
+            self.check_alerts()
+
+    def check_alerts(self) -> None:
+        """Email the alert address when sign-in has failed too long, and when that clears."""
+        daemon_alerts(self.config, self.book.store, stopping=self.stop.is_set())
 
     # -- signals and watchers -----------------------------------------------------------
 
@@ -138,7 +149,7 @@ class Daemon:
 
     def _watchers(self) -> list[Watcher]:
         store_watch = StoreWatcher(
-            self.book.store.root, self._store_changed, ignore=frozenset({HEALTH_FILE})
+            self.book.store.root, self._store_changed, ignore=frozenset({HEALTH_FILE, ALERTS_FILE})
         )
         config_path = self.config.path.resolve()
 
@@ -207,7 +218,7 @@ class Daemon:
             for w in watchers:
                 w.stop()
             self._drop_session()
-            self.set_health(DaemonState.STOPPED, detail="stopped")
+            self.set_health(DaemonState.STOPPED, detail=ONCE_DETAIL if once else "stopped")
             lock.release()
 
     def _loop(self, once: bool) -> int:

@@ -8,7 +8,7 @@ import time
 from datetime import timedelta
 
 from casework.clock import Clock
-from casework.mailrecords import DaemonState, Health, TokenStatus
+from casework.mailrecords import CONNECTED_STATES, DaemonState, Health, TokenStatus
 from mailer.imap_conn import ImapSession
 from store.liveness import mark_of
 
@@ -19,7 +19,7 @@ HEARTBEAT_S = 30.0
 class HealthRecorder:
     """Builds each new health record from the last one; safe to use from several threads."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, previous: Health | None = None) -> None:
         self.clock = clock
         self._pid = os.getpid()
         # Host, boot id and start time: a reader can tell this process from a later one.
@@ -32,6 +32,8 @@ class HealthRecorder:
             host=self._mark.host,
             boot_id=self._mark.boot_id,
             started=self._mark.started,
+            # A restart does not end a run of failed sign-ins: the mailbox still refuses us.
+            login_failing_since=previous.login_failing_since if previous else None,
         )
 
     @property
@@ -55,6 +57,11 @@ class HealthRecorder:
             h = self._health
             at = self.clock.now()
             last_answer, within = h.last_answer, h.answer_within
+            failing_since = h.login_failing_since
+            if state is DaemonState.LOGIN_FAILED:
+                failing_since = failing_since or at
+            elif good or state in CONNECTED_STATES:
+                failing_since = None
             if session is not None:
                 ago = max(0.0, time.monotonic() - session.last_answer_mono)
                 last_answer = at - timedelta(seconds=ago)
@@ -74,5 +81,6 @@ class HealthRecorder:
                 started=self._mark.started,
                 last_answer=last_answer,
                 answer_within=within,
+                login_failing_since=failing_since,
             )
             return self._health

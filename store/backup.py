@@ -50,7 +50,9 @@ STAGING_PREFIX = ".backup-"
 AUDIT = "audit.jsonl"
 # Not data: locks, the commit scratch area, the journal (finished by the lock's recovery),
 # and the daemon's health, which would show a stale state in a restored copy.
-SKIPPED = frozenset({"store.lock", "daemon.lock", "tmp", "journal.json", "health.json"})
+SKIPPED = frozenset(
+    {"store.lock", "daemon.lock", "tmp", "journal.json", "health.json", "alerts.json", "alerts.lock"}
+)
 NAME_PATTERN = re.compile(r"^conduct-backup-\d{8}T\d{6}Z\.tar\.gz(\.gpg)?$")
 SECRET_KEY = re.compile(r"pass(word|wd|phrase)|secret|token|api.?key|private.?key|credential")
 SECRET_KEY_OK = ("_env", "_command", "_file")

@@ -87,6 +87,16 @@ def test_showing_a_case_loads_no_dashboard_letters_or_mail(school: Config) -> No
     assert result["packages"] & UI_LETTERS_MAIL == set()
 
 
+def test_monitoring_and_the_gate_list_load_no_dashboard_letters_or_mail(school: Config) -> None:
+    # Monitoring runs `check --health` every few minutes: it must stay light.
+    result = run_conduct("--config", str(school.path), "check", "--health")
+    assert (result["code"], result["out"]) == (0, "CONDUCT OK - daemon not needed (no [mail] section)\n")
+    assert result["packages"] & UI_LETTERS_MAIL == set()
+    result = run_conduct("--config", str(school.path), "bans")
+    assert result["code"] == 0 and "No one is barred" in result["out"]
+    assert result["packages"] & UI_LETTERS_MAIL == set()
+
+
 def test_listing_letter_kinds_loads_neither_the_renderer_nor_the_store() -> None:
     result = run_conduct("letter", "kinds", "--json")
     assert result["code"] == 0
