@@ -22,7 +22,6 @@ import statistics
 import tempfile
 import threading
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -31,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from bench.mailbench import report
 from casework.mailrecords import DaemonState
 from casework.outbox import LetterStatus
+from casework.staff import Actor, Role
 from mailer.daemon import Daemon
 from store.casebook import Casebook
 from store.maillog import MailLog
@@ -46,9 +46,7 @@ def queue_letter(book: Casebook, n: int) -> tuple[str, str]:
     """A warning letter to parent ``n``, approved and queued, as the dashboard would."""
     import weasyprint
 
-    head = Casebook(
-        replace(book.config, operator=replace(book.config.operator, role="headteacher"))
-    )
+    head = Casebook(book.config, actor=Actor("hhead", Role.HEADTEACHER))
     case = head.open_case(
         name=f"Letter Parent {n}",
         email=f"lp{n}@example.org",

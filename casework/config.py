@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import getpass
 import os
+import re
 import tomllib
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +39,15 @@ class School:
 
 
 @dataclass(frozen=True)
-class Operator:
-    """Who is using this copy of Conduct Desk (`casework.staff.actor_from_config` reads it)."""
+class StaffSettings:
+    """``[staff]``: who sees criminal-offence data, and when and how staff are told things."""
 
-    name: str
-    role: str = "office"
+    # UK GDPR article 10: the roles that see criminal-offence data in full.
+    restricted_roles: tuple[str, ...] = ("headteacher", "deputy", "dsl")
+    # The daily digest to the head and the office, at this local time (HH:MM).
+    digest_at: time = time(7, 30)
+    # Letters waiting for approval: at most one reminder per this many minutes.
+    approval_reminder_minutes: int = 10
 
 
 @dataclass(frozen=True)
@@ -146,7 +151,6 @@ class Config:
 
     path: Path
     school: School
-    operator: Operator
     policy: Policy
     periods: Periods
     mail: Mail | None
@@ -155,6 +159,7 @@ class Config:
     retention: RetentionSchedule = DEFAULT_SCHEDULE
     alerts: Alerts = Alerts()
     front_gate: FrontGate = FrontGate()
+    staff: StaffSettings = StaffSettings()
 
 
 def find_config(explicit: str | None) -> Path:
@@ -184,7 +189,10 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     top = TableReader("", data, problems)
     base = path.parent.resolve()
     school = _school(top.sub("school", required=True), base)
-    operator = _operator(top.sub("operator"))
+    if top.has("operator"):
+        top._used.add("operator")
+        problems.append(Problem("operator", OPERATOR_GONE))
+    staff = _staff(top.sub("staff"))
     policy = _policy(top.sub("policy", required=True), problems)
     periods = _periods(top.sub("periods"))
     mail = _mail(top.sub("mail"), base) if top.has("mail") else None
@@ -197,7 +205,7 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     if problems or policy is None:
         raise ConfigError(problems)
     return Config(
-        path, school, operator, policy, periods, mail, store, letters, retention, alerts, front_gate
+        path, school, policy, periods, mail, store, letters, retention, alerts, front_gate, staff
     )
 
 
@@ -232,20 +240,36 @@ def _school(r: TableReader, base: Path) -> School:
     return school
 
 
-def _operator(r: TableReader) -> Operator:
-    op = Operator(
-        name=r.text("name", None) or _os_user(),
-        role=r.choice("role", tuple(Role), Role.OFFICE.value),
-    )
-    r.finish()
-    return op
+OPERATOR_GONE = (
+    "no longer used: each member of staff signs in as their own OS account, with a role "
+    "on the staff register; the headteacher adds them with `conduct staff add USER --name "
+    "NAME --email ADDRESS --role ROLE` (a single-user install needs nothing: its user is "
+    "the headteacher); remove [operator] from config.toml"
+)
 
 
-def _os_user() -> str:
+def _time_of_day(text: str) -> time | None:
+    if not re.fullmatch(r"\d\d:\d\d", text):
+        return None
     try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return "office"
+        return time.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _staff(r: TableReader) -> StaffSettings:
+    roles = r.texts("restricted_roles", StaffSettings.restricted_roles)
+    for role in roles:
+        if role not in tuple(Role):
+            r.bad("restricted_roles", f"roles ({', '.join(Role)})", role)
+    at = r.text("digest_at", "07:30")
+    digest_at = _time_of_day(at)
+    if digest_at is None:
+        r.bad("digest_at", "a time of day as HH:MM (24-hour)", at)
+        digest_at = StaffSettings.digest_at
+    minutes = int(r.integer("approval_reminder_minutes", 1, 24 * 60, 10))
+    r.finish()
+    return StaffSettings(tuple(roles), digest_at, minutes)
 
 
 def _policy(r: TableReader, problems: list[Problem]) -> Policy | None:

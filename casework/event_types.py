@@ -48,6 +48,8 @@ class EventType(StrEnum):
     NOTICE_FAILED = "notice-failed"
     LEGAL_HOLD = "legal-hold"
     HOLD_RELEASED = "legal-hold-released"
+    # Someone saw a restricted case (criminal-offence data) or its evidence in full.
+    RESTRICTED_VIEWED = "restricted-viewed"
 
 
 # Events a person records by hand from the command line or the dashboard.

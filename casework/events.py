@@ -29,6 +29,7 @@ from casework.payloads import (
     ParentContacted,
     Payload,
     PayloadError,
+    RecordViewed,
     ReferralMade,
     Reopened,
     Representations,
@@ -94,6 +95,7 @@ PAYLOADS: Mapping[EventType, type[Payload]] = MappingProxyType(
         EventType.NOTICE_FAILED: NoticeMoved,
         EventType.LEGAL_HOLD: LegalHold,
         EventType.HOLD_RELEASED: LegalHold,
+        EventType.RESTRICTED_VIEWED: RecordViewed,
     }
 )
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from casework.people import Channel
 from casework.policy import Policy
-from casework.staff import Actor, may_approve
+from casework.staff import Actor
 
 
 class LetterStatus(StrEnum):
@@ -58,6 +58,9 @@ class LetterRecord:
     # Set just before the final dot goes to the server, cleared when its answer is recorded:
     # while set, the server may hold the whole letter, so it is never sent again unasked.
     dot_sent_at: datetime | None = None
+    # The roles that may approve it, from the policy when it was drafted (empty: the
+    # headteacher or the deputy, the built-in rule).
+    approvers: tuple[str, ...] = ()
 
     @property
     def attachment_name(self) -> str:
@@ -98,7 +101,7 @@ class MoveRule:
     to: LetterStatus
     by_person: bool  # offered to staff; otherwise the sender's own step
     approval: Approval = Approval.ANY
-    approver_only: bool = False  # only someone who may approve letters
+    approver_only: bool = False  # only someone who may approve this letter
     not_by_approver: bool = False  # pointless for someone who may approve (asking oneself)
 
 
@@ -166,39 +169,63 @@ def needs_approval(policy: Policy, kind: str) -> bool:
     return any(s.letter == kind and s.approval for s in policy.steps)
 
 
-def _refusal(status: LetterStatus, approval: bool, move: LetterMove, actor: Actor) -> str | None:
+# Who approves a letter whose record names nobody: the headteacher or a deputy acting for them.
+DEFAULT_APPROVERS = ("deputy", "headteacher")
+
+
+def may_approve(actor: Actor, approvers: tuple[str, ...] = ()) -> bool:
+    """Whether ``actor`` holds one of the roles that approve the letter."""
+    return actor.role is not None and actor.role.value in (approvers or DEFAULT_APPROVERS)
+
+
+def _approver_words(approvers: tuple[str, ...]) -> str:
+    words = {"headteacher": "the headteacher", "deputy": "the deputy", "chair": "the Chair"}
+    return " or ".join(words.get(r, f"the {r}") for r in sorted(approvers or DEFAULT_APPROVERS))
+
+
+def _refusal(
+    status: LetterStatus,
+    approval: bool,
+    move: LetterMove,
+    actor: Actor,
+    approvers: tuple[str, ...] = (),
+) -> str | None:
     """Why ``move`` is not open to ``actor`` for a letter in this state; None when it is."""
     rule = MOVES[move]
+    if rule.by_person and actor.role is None and not actor.service:
+        return f"you ({actor.name}) are not on the staff register"
     if status not in rule.sources:
         return f"it is {status}"
     if rule.approval is Approval.NEEDED and not approval:
         return "it needs no approval"
     if rule.approval is Approval.GIVEN and approval and status in _UNAPPROVED:
-        return "it needs the headteacher's approval first"
-    if rule.approver_only and not may_approve(actor):
-        return f"only the headteacher may; you are {actor.name} ({actor.role})"
-    if rule.not_by_approver and may_approve(actor):
+        return f"it needs the approval of {_approver_words(approvers)} first"
+    if rule.approver_only and not may_approve(actor, approvers):
+        return f"only {_approver_words(approvers)} may; you are {actor.described}"
+    if rule.not_by_approver and may_approve(actor, approvers):
         return "you may approve it yourself"
     return None
 
 
-def moves_for(status: LetterStatus, approval: bool, actor: Actor) -> tuple[LetterMove, ...]:
+def moves_for(
+    status: LetterStatus, approval: bool, actor: Actor, approvers: tuple[str, ...] = ()
+) -> tuple[LetterMove, ...]:
     """The moves a person may make on a letter in this state (needing approval or not)."""
     return tuple(
         m
         for m, rule in MOVES.items()
-        if rule.by_person and _refusal(status, approval, m, actor) is None
+        if rule.by_person and _refusal(status, approval, m, actor, approvers) is None
     )
 
 
 def allowed_moves(letter: LetterRecord, actor: Actor) -> tuple[LetterMove, ...]:
     """The moves ``actor`` may make on ``letter`` now: what screens offer and commands accept."""
-    return moves_for(letter.status, letter.needs_approval, actor)
+    return moves_for(letter.status, letter.needs_approval, actor, letter.approvers)
 
 
 def check_move(letter: LetterRecord, move: LetterMove, actor: Actor) -> LetterStatus:
     """The status ``move`` takes ``letter`` to; LetterStateError says why when it may not."""
-    why = _refusal(letter.status, letter.needs_approval, move, actor)
+    why = _refusal(letter.status, letter.needs_approval, move, actor, letter.approvers)
     if why is not None:
         raise LetterStateError(f"letter {letter.id} ({letter.kind}) cannot be {_DONE[move]}: {why}")
     return MOVES[move].to

@@ -319,6 +319,17 @@ class NoticeDue(Payload):
 
 
 @dataclass(frozen=True)
+class RecordViewed(Payload):
+    """A restricted case seen in full: where (``case show``, the case screen, evidence)."""
+
+    where: str
+    sha256: str = ""
+
+    def __post_init__(self) -> None:
+        _need_text("restricted-viewed", "where", self.where)
+
+
+@dataclass(frozen=True)
 class NoticeMoved(Payload):
     """A notice sent (to these addresses) or failed (with the server's reply)."""
 

@@ -20,6 +20,7 @@ from casework.policy_terms import (
     read_complaints,
     read_kind,
     read_notify,
+    read_roles,
     read_terms,
     read_wording,
 )
@@ -75,6 +76,10 @@ class Step:
     # is taken; a step may notify, write to the parent, both, or neither.
     notify: tuple[str, ...] = ()
     terms: Terms = Terms()
+    # Who may take the step and approve its letter (roles); empty: the built-in rule in
+    # casework.authority (ban decisions and approvals are the headteacher's or deputy's).
+    taken_by: tuple[str, ...] = ()
+    approved_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -284,6 +289,8 @@ def _step(r: TableReader) -> Step:
         closes=r.flag("closes", False),
         notify=read_notify(r),
         terms=read_terms(r),
+        taken_by=read_roles(r, "taken_by"),
+        approved_by=read_roles(r, "approved_by"),
     )
     r.finish()
     return s

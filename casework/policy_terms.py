@@ -208,6 +208,17 @@ def read_notify(r: TableReader) -> tuple[str, ...]:
     return entries
 
 
+def read_roles(r: TableReader, name: str) -> tuple[str, ...]:
+    """A step's ``taken_by`` or ``approved_by``: roles on the staff register."""
+    entries = r.texts(name, ())
+    for entry in entries:
+        if entry not in ROLES:
+            r.problems.append(
+                Problem(r.key(name), f"expected roles ({', '.join(ROLES)}), got {entry!r}")
+            )
+    return tuple(e for e in entries if e in ROLES)
+
+
 def defaults_table(r: TableReader) -> Terms:
     """``[policy.defaults]``: the terms every step starts from."""
     terms = read_terms(r)

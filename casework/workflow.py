@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from casework import bans as ban_rules
+from casework.authority import check_step
 from casework.bans import Ban, BanKind
 from casework.cases import Case, CaseStatus, IncidentMark, Meeting, Referral, Severity
 from casework.config import Periods
@@ -35,6 +36,7 @@ from casework.payloads import (
 from casework.people import Subject
 from casework.policy import BanAction, Policy, Step
 from casework.rules import HARASSMENT
+from casework.staff import Actor
 
 
 class CaseRuleError(ValueError):
@@ -282,7 +284,7 @@ def move(
     case: Case,
     to_step: str,
     *,
-    actor: str,
+    actor: Actor,
     at: datetime,
     today: date,
     periods: Periods,
@@ -293,10 +295,13 @@ def move(
     """The events of moving a case to a step: the move, and what the step does (ban, referral, close).
 
     ``today`` is the school's local date at ``at``: the day a ban starts, a referral is made.
+    Only a role the policy (or the built-in rule) names for the step may take it.
     """
     if not case.is_open:
         raise CaseRuleError(f"{case.ref} is closed; reopen it first")
     check_move(policy, case, to_step, reason)
+    check_step(policy, to_step, actor)
+    by = actor.name
     fields = {k: v for k, v in (fields or {}).items()}
     step = policy.step(to_step)
     allowed = step_fields(step)
@@ -311,7 +316,7 @@ def move(
     changed = StepChanged(
         from_step=case.step, to=to_step, reason=(reason or "").strip(), in_order=ordered
     )
-    events = [make_event(case.ref, actor, EventType.STEP_CHANGED, summary, changed, at=at)]
+    events = [make_event(case.ref, by, EventType.STEP_CHANGED, summary, changed, at=at)]
     if step.ban:
         new_id = ban_id or f"{case.ref}-B{len(case.bans) + 1}"
         terms = policy.terms_for(to_step)
@@ -320,20 +325,20 @@ def move(
         # The policy's default texts, unless the office wrote the ban's own.
         defaults = {"scope": terms.scope, "collection_arrangements": terms.collection_arrangements}
         fields = {**{k: v for k, v in defaults.items() if v}, **{k: v for k, v in fields.items() if v}}
-        events.append(_ban_event(case, step.ban, actor, at, today, periods, fields, new_id))
+        events.append(_ban_event(case, step.ban, by, at, today, periods, fields, new_id))
     if step.referral:
         to = ReferralBody(step.referral)
         who = policy.police if to is ReferralBody.POLICE else policy.legal
         reference = fields.get("reference", "").strip()
         referral = ReferralMade(to=to, on=today, reference=reference, body=who)
         words = f"Referred to {who}" + (f" (reference {reference})" if reference else "")
-        events.append(make_event(case.ref, actor, EventType.REFERRAL, words, referral, at=at))
-    events += step_notices(policy, case, to_step, actor=actor, at=at)
+        events.append(make_event(case.ref, by, EventType.REFERRAL, words, referral, at=at))
+    events += step_notices(policy, case, to_step, actor=by, at=at)
     if step.closes:
         outcome = (fields.get("outcome") or reason or "closed").strip()
         events.append(
             make_event(
-                case.ref, actor, EventType.CASE_CLOSED, f"Case closed: {outcome}", Closed(outcome), at=at
+                case.ref, by, EventType.CASE_CLOSED, f"Case closed: {outcome}", Closed(outcome), at=at
             )
         )
     return events

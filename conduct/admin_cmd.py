@@ -26,6 +26,14 @@ def register(sub: Any) -> None:
         "--preset", choices=PRESETS, required=True, help="the policy ladder to start from"
     )
     p.add_argument("--school", default="Example Primary School", help="the school's name")
+    p.add_argument(
+        "--group",
+        help="share the data directory with this OS group (the staff and the daemon's "
+        "account): setgid directories, files 0660, nothing world-readable",
+    )
+    p.add_argument("--head", metavar="USER", help="the headteacher's OS account (with --group)")
+    p.add_argument("--head-name", help="the headteacher's name (default: from the account)")
+    p.add_argument("--head-email", help="the headteacher's address (default: the school's)")
     p.set_defaults(handler=init, needs_config=False)
 
     p = sub.add_parser("check", help="validate the configuration")
@@ -74,6 +82,7 @@ def reference_config() -> str:
 
 def init(args: argparse.Namespace) -> int:
     """Write DIR/config.toml for a preset and create the data directory."""
+    from conduct.group_init import check_group, share_data_dir, share_school_dir
     from store.db import Store
     from store.files import make_dir
 
@@ -82,7 +91,11 @@ def init(args: argparse.Namespace) -> int:
     if config_path.exists():
         print(f"conduct: {config_path} already exists; not overwriting it", file=sys.stderr)
         return 1
-    make_dir(target)
+    if args.group and not args.head:
+        print("conduct: init --group needs --head USER (the headteacher's account)", file=sys.stderr)
+        return 1
+    gid = check_group(args.group, args.head) if args.group else None
+    make_dir(target, 0o700)
     text = reference_config()
     text = re.sub(r'^preset = ".*"', f'preset = "{args.preset}"', text, count=1, flags=re.M)
     name = args.school.replace("\\", "\\\\").replace('"', '\\"')
@@ -93,7 +106,25 @@ def init(args: argparse.Namespace) -> int:
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)
     config = load_config(config_path)
-    Store(config.store.data_dir)
+    if gid is not None:
+        share_school_dir(target, config_path, gid)
+        share_data_dir(config.store.data_dir, gid)
+    store = Store(config.store.data_dir)
+    if args.head:
+        from conduct.group_init import register_head
+
+        head = register_head(store, config, args.head, args.head_name, args.head_email)
+        print(f"The headteacher is {head.account} ({head.name} <{head.email}>).")
+    if args.group:
+        from casework.staff import os_account
+        from store.staff import record_group
+
+        record_group(store, args.group, os_account())
+        print(
+            f"Shared with the group {args.group}: add each member of staff to it "
+            f"(usermod -aG {args.group} USER), and the headteacher adds them with "
+            "`conduct staff add`."
+        )
     print(f"Created {config_path} ({args.preset}) and {config.store.data_dir}.")
     print(f"Edit the [school] and [mail] sections, then run: conduct --config {config_path} check")
     return 0

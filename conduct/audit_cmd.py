@@ -61,12 +61,13 @@ def audit_verify(args: argparse.Namespace, config: Config) -> int:
 
 def audit_repair(args: argparse.Namespace, config: Config) -> int:
     """Set aside a damaged end of the log and record the repair."""
+    from casework.staff import os_account
     from store.db import Store
     from store.integrity import repair
 
     # Not upgraded first: an upgrade is a write, and a damaged log refuses writes.
     store = Store(config.store.data_dir, upgrade=False)
-    done = repair(store, config.operator.name)
+    done = repair(store, os_account())
     if not done:
         print(f"nothing to repair: {store.audit.path} ends with a whole entry that meta.json names")
         return 0

@@ -120,10 +120,12 @@ def case_open(args: argparse.Namespace, config: Config) -> int:
 
 def case_list(args: argparse.Namespace, config: Config) -> int:
     """List cases, newest activity first."""
+    from casework.restricted import as_seen_by
     from store.casebook import Casebook
 
     book = Casebook(config)
-    cases = book.cases(args.status)
+    roles = config.staff.restricted_roles
+    cases = [as_seen_by(config.policy, c, book.actor, roles) for c in book.cases(args.status)]
     cases.sort(key=lambda c: c.last_activity, reverse=True)
     today = book.clock.today()
     if args.json:
@@ -146,10 +148,23 @@ def case_list(args: argparse.Namespace, config: Config) -> int:
 
 def case_show(args: argparse.Namespace, config: Config) -> int:
     """Show a case, its timeline and evidence."""
+    from store.access import view_case
     from store.casebook import Casebook
 
     book = Casebook(config)
-    file = book.file(args.ref)
+    seen = view_case(book, args.ref, "case show")
+    if seen.file is None:
+        # Withheld: that the record exists, and whom to ask; nothing of its content.
+        if args.json:
+            print(
+                json.dumps(
+                    {"version": 1, "ref": seen.ref, "restricted": True, "notice": seen.notice}
+                )
+            )
+        else:
+            print(seen.notice)
+        return 0
+    file = seen.file
     letters = book.letters(file.case.ref)
     today = book.clock.today()
     if args.json:

@@ -25,6 +25,8 @@ COMMANDS: dict[str, str] = {
     "backup": "backup_cmd",
     "restore": "backup_cmd",
     "case": "case_cmd",
+    "staff": "staff_cmd",
+    "digest": "staff_cmd",
     "bans": "bans_cmd",
     "demo": "demo_cmd",
     "daemon": "daemon_cmd",

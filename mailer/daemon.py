@@ -10,16 +10,16 @@ import logging
 import signal
 import threading
 import time
-from dataclasses import replace
 from types import FrameType
 
 from filelock import FileLock, Timeout
 
 from casework.clock import Clock, process_clock
-from casework.config import Config, Operator, load_config
+from casework.config import Config, load_config
 from casework.health import ONCE_DETAIL
 from casework.mailrecords import DaemonState
 from casework.outbox import LetterStatus
+from casework.staff import Actor
 from casework.tomlread import ConfigError
 from mailer.alerts import daemon_alerts
 from mailer.backoff import backoff_delay
@@ -35,16 +35,20 @@ from mailer.errors import (
 from mailer.imap_conn import LIVENESS_SECONDS, RESPONSE_TIMEOUT_SECONDS, ImapSession, connect
 from mailer.ingest import ingest_pending
 from mailer.sender import next_due, recover_sending, send_pending
+from mailer.staff_notify import next_staff_due, staff_pass
 from mailer.watchers import FileWatcher, Watcher
 from store.alert_log import ALERTS_FILE
 from store.casebook import Casebook
 from store.db import StoreError
+from store.files import file_mode
 from store.inbox import DAEMON, Inbox
 from store.maillog import HEALTH_FILE, MailLog
 from store.outbox import Outbox
 from store.watch import StoreWatcher
 
 log = logging.getLogger("conduct.mailer")
+# The daemon records what the mail brings and what it sends, never a decision.
+DAEMON_ACTOR = Actor(DAEMON, None, service=True)
 
 LOGIN_FAILED_MIN_WAIT_S = 60.0
 # A server that keeps saying "token expired" to fresh tokens is refusing us: after this many
@@ -71,7 +75,7 @@ class Daemon:
         liveness: float = LIVENESS_SECONDS,
         heartbeat: float = HEARTBEAT_S,
     ) -> None:
-        self.config = self._as_daemon(config)
+        self.config = config
         self.clock = clock or process_clock()
         self.stop = stop or threading.Event()
         self.wake = threading.Event()
@@ -90,12 +94,9 @@ class Daemon:
         # One SignIn for the daemon's life: it holds the OAuth token and renews it.
         return SignIn(config.mail, clock=self.clock.now) if config.mail is not None else None
 
-    @staticmethod
-    def _as_daemon(config: Config) -> Config:
-        return replace(config, operator=Operator(DAEMON, "office"))
-
     def _open_store(self) -> None:
-        self.book = Casebook(self.config, clock=self.clock)
+        # The daemon records what the mail brings and what it sends, never a decision.
+        self.book = Casebook(self.config, clock=self.clock, actor=DAEMON_ACTOR)
         self.inbox = Inbox(self.book)
         self.outbox = Outbox(self.book)
         self.maillog = MailLog(self.book.store)
@@ -174,7 +175,7 @@ class Daemon:
         """Re-read config.toml; a bad edit is logged and the running configuration kept."""
         self.reload_requested.clear()
         try:
-            fresh = self._as_daemon(load_config(self.config.path))
+            fresh = load_config(self.config.path)
         except ConfigError as exc:
             log.error(
                 "config.toml changed but has problems; keeping the running configuration:\n%s", exc
@@ -198,7 +199,7 @@ class Daemon:
         if self.config.mail is None:
             log.error("no [mail] section in %s: nothing to watch", self.config.path)
             return 2
-        lock = FileLock(str(self.book.store.root / "daemon.lock"), timeout=0, mode=0o600)
+        lock = FileLock(str(self.book.store.root / "daemon.lock"), timeout=0, mode=file_mode())
         try:
             lock.acquire()
         except Timeout:
@@ -343,13 +344,15 @@ class Daemon:
         return max(MIN_WAIT_S, min(known)) if known else None
 
     def _until_letter_due(self) -> float | None:
+        """Seconds until the next letter's retry or the next staff message (the digest)."""
         try:
-            due = next_due(self.outbox)
+            dues = [next_due(self.outbox), next_staff_due(self.book, self.config)]
         except StoreError:
             return None
-        if due is None:
+        known = [d for d in dues if d is not None]
+        if not known:
             return None
-        return max(0.0, (due - self.clock.now()).total_seconds())
+        return max(0.0, (min(known) - self.clock.now()).total_seconds())
 
     @staticmethod
     def _until_relogin(session: ImapSession) -> float | None:
@@ -399,6 +402,7 @@ class Daemon:
                 sent.retrying,
                 sent.failed,
             )
+        self._tell_staff()
 
     def _send_without_imap(self) -> None:
         # SMTP may work while IMAP is down: letters should not wait for the inbox.
@@ -406,6 +410,17 @@ class Daemon:
             send_pending(self.outbox, self.config, None, signin=self.signin)
         except (StoreError, OSError) as exc:
             log.warning("outbox pass failed: %s", exc)
+        self._tell_staff()
+
+    def _tell_staff(self) -> None:
+        # Notices, approval reminders and the digest: a failure here never stops the mail.
+        try:
+            told = staff_pass(self.book, self.config, signin=self.signin)
+        except (StoreError, OSError) as exc:
+            log.warning("staff messages pass failed: %s", exc)
+            return
+        for error in told.errors:
+            log.warning("staff messages: %s", error)
 
     def _drop_session(self) -> None:
         if self._session is not None:

@@ -1,8 +1,8 @@
 """Send the internal notices policy steps make due: plain text to staff, never any evidence.
 
-This is the one pass the daemon will run (issue 13 wires it into the loop and gives it the
-staff register as its RoleDirectory); the tests run it against a real SMTP server. Each
-notice's Message-ID and addresses are stored before the first byte goes out.
+The daemon runs this pass (``mailer.staff_notify.staff_pass``) with the staff register as
+its RoleDirectory; the tests run it against a real SMTP server. Each notice's Message-ID
+and addresses are stored before the first byte goes out.
 """
 
 from __future__ import annotations

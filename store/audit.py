@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from store.errors import StoreError
-from store.files import FILE_MODE, sha256_hex, write_all
+from store.files import file_mode, sha256_hex, write_all
 
 GENESIS = "0" * 64
 UNKNOWN = "?"  # an entry from before schema 3 wrote the file but recorded no hash
@@ -162,7 +162,7 @@ class AuditLog:
     def append(self, entry: Mapping[str, Any]) -> None:
         """Append one entry durably: whole or not at all (a short write is cut back off)."""
         line = encode(entry)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, file_mode())
         try:
             start = os.fstat(fd).st_size
             try:

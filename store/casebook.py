@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from casework import workflow
+from casework.authority import check_record
 from casework.cases import Case, CaseStatus, Severity, format_ref
 from casework.clock import Clock, process_clock
 from casework.config import Config
@@ -36,7 +37,7 @@ from casework.people import (
 )
 from casework.rules import HARASSMENT, harassment_targets, same_target
 from casework.serial import from_json
-from casework.staff import Actor, actor_from_config
+from casework.staff import Actor, current_actor
 from store.db import Store, Transaction
 from store.errors import StoreError
 from store.records import (
@@ -49,6 +50,7 @@ from store.records import (
     events_file,
     highest_reference,
 )
+from store.staff import load_register
 from store.vault import Vault
 
 T = TypeVar("T")
@@ -87,7 +89,7 @@ class Casebook:
         self.store = store or Store(config.store.data_dir, self.clock)
         self.vault = Vault(self.store.root / "vault")
         # Who does what this casebook records; the rules are asked about this actor.
-        self.actor = actor or actor_from_config(config)
+        self.actor = actor or current_actor(load_register(self.store))
 
     # -- reading ------------------------------------------------------------------------
 
@@ -151,6 +153,7 @@ class Casebook:
         at: datetime | None = None,
     ) -> Case:
         """Open a case inside a transaction the caller holds."""
+        check_record(self.actor)
         at = at or self.clock.now()
         cases = Cases(tx)
         # Never below the highest reference stored: a counter set back (a restored or edited
@@ -189,6 +192,7 @@ class Casebook:
 
     def record_in(self, tx: Transaction, ref: str, events: Sequence[Event]) -> Case:
         """Append events inside a transaction the caller holds."""
+        check_record(self.actor)
         cases = Cases(tx)
         case = _need(cases.get(ref.upper()), ref)
         for event in events:
@@ -267,7 +271,7 @@ class Casebook:
                 self.config.policy,
                 case,
                 to_step,
-                actor=self.actor.name,
+                actor=self.actor,
                 at=at,
                 today=at.astimezone().date(),
                 periods=self.config.periods,
@@ -343,6 +347,7 @@ class Casebook:
 
     def put_person(self, person: Person) -> None:
         """Add or update a person's details (and the name copied onto their cases)."""
+        check_record(self.actor)
         person = replace(
             person,
             name=checked_name(person.name),

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -39,9 +40,11 @@ from store import journal, layout
 from store.audit import AuditLog
 from store.errors import StoreError
 from store.files import (
-    DIR_MODE,
     describe_os_error,
+    dir_mode,
+    file_mode,
     make_dir,
+    share_with_group,
     signature,
 )
 from store.layout import META
@@ -210,11 +213,18 @@ class Store:
         self.root = root
         self.clock = clock or process_clock()
         self._root = str(root)
+        # The install's choice: files for a group (0660, setgid 2770) or for one user.
+        self.group = layout.install_group(root)
+        share_with_group(self.group is not None)
         make_dir(root)
-        os.chmod(root, DIR_MODE)
+        want = dir_mode() | (stat.S_ISGID if self.group is not None else 0)
+        st = root.stat()
+        # Only its owner may set the folder's mode; the other members of a group find it set.
+        if stat.S_IMODE(st.st_mode) != want and st.st_uid == os.geteuid():
+            os.chmod(root, want)
         for sub in (*layout.SHARD_DIRS, "tmp", "vault"):
             make_dir(root / sub)
-        self._lock = FileLock(root / "store.lock", timeout=LOCK_TIMEOUT_S)
+        self._lock = FileLock(root / "store.lock", timeout=LOCK_TIMEOUT_S, mode=file_mode())
         self._cache: dict[str, _Cached] = {}
         self._event_cache: OrderedDict[str, _Cached] = OrderedDict()
         self._indexes: dict[tuple[str, str, str], tuple[Any, dict[Any, Any]]] = {}

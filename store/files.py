@@ -9,8 +9,39 @@ import os
 from pathlib import Path
 from typing import Any
 
+# Files the user asked for (a PDF, a backup, a log): private to the account whatever the
+# install, so that a copy taken out of the data directory stays the user's own.
 FILE_MODE = 0o600
 DIR_MODE = 0o700
+
+# What the store's own files hide from others: everything (a single-user install, 0600
+# files and 0700 directories), or only the world (an install shared by a group: 0660 files,
+# setgid 2770 directories). The store sets it when it opens, from the install's choice
+# recorded in the data directory; every writer of store files asks it.
+_HIDDEN = [0o077]
+
+
+def share_with_group(shared: bool) -> None:
+    """Make this process write store files for a group (0660/2770) or for its user (0600/0700)."""
+    _HIDDEN[0] = 0o007 if shared else 0o077
+    if shared:
+        # The umask must leave the group its bits (a user's 022 would make files 0640).
+        os.umask(0o007)
+
+
+def store_mode(mode: int) -> int:
+    """``mode`` (0o660 for a file, 0o770 for a directory) with what the install hides taken off."""
+    return mode & ~_HIDDEN[0]
+
+
+def file_mode() -> int:
+    """The mode of a new store file: 0600, or 0660 in a group install."""
+    return store_mode(0o660)
+
+
+def dir_mode() -> int:
+    """The mode of a store directory: 0700, or 0770 in a group install (setgid is inherited)."""
+    return store_mode(0o770)
 
 
 def sha256_hex(data: bytes) -> str:
@@ -21,8 +52,8 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def make_dir(path: Path) -> None:
-    """Create a private directory (0700) and its parents, each of them 0700 too."""
+def make_dir(path: Path, mode: int | None = None) -> None:
+    """Create a store directory (0700, or 0770 in a group install) and its missing parents."""
     # mkdir(parents=True) gives the parents it creates the default 0755: the vault's fan-out
     # directories would be readable by anyone who could reach them.
     missing = []
@@ -32,7 +63,7 @@ def make_dir(path: Path) -> None:
             break
         path = path.parent
     for folder in reversed(missing):
-        folder.mkdir(mode=DIR_MODE, exist_ok=True)
+        folder.mkdir(mode=dir_mode() if mode is None else mode, exist_ok=True)
 
 
 def fsync_dir(path: Path) -> None:
@@ -54,12 +85,12 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
-def write_synced(path: Path, data: bytes) -> None:
-    """Write ``data`` to a new private file and fsync it (no rename); whole or absent.
+def write_synced(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Write ``data`` to a new store file (or ``mode``) and fsync it (no rename); whole or absent.
 
     On a failure (a full disk) the partial file is removed before the error goes up.
     """
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, file_mode() if mode is None else mode)
     try:
         write_all(fd, data)
         os.fsync(fd)
@@ -75,7 +106,7 @@ def write_private(path: Path, data: bytes) -> None:
     """Write a file the user asked for (a PDF, a copy) as 0600, replacing it atomically."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}")
     try:
-        write_synced(tmp, data)
+        write_synced(tmp, data, FILE_MODE)
         os.replace(tmp, path)
     except OSError as exc:
         with contextlib.suppress(OSError):

@@ -23,7 +23,7 @@ from store import journal, layout
 from store.audit import UNKNOWN, AuditLog, Chain, Tail
 from store.db import Store
 from store.errors import StoreError
-from store.files import FILE_MODE, fsync_dir, write_all
+from store.files import file_mode, fsync_dir, write_all
 from store.layout import CHAIN, JOURNAL, META
 
 
@@ -230,7 +230,7 @@ def _set_aside(root: Path, tail: Tail) -> tuple[Path, str]:
     while (root / f"audit-damaged-{n}.bin").exists():
         n += 1
     path = root / f"audit-damaged-{n}.bin"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, file_mode())
     try:
         write_all(fd, tail.damaged)
         os.fsync(fd)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,27 @@ TABLES: Mapping[str, str] = {
 
 class Damaged(Exception):
     """A store file that cannot be read as what it should be; the message says why."""
+
+
+def install_group(root: Path) -> str | None:
+    """The group sharing this data directory, as meta.json records it; None for a private one.
+
+    A new data directory whose folder is setgid (``conduct init --group`` made it so) is a
+    group install from its first file, before meta.json can say so.
+    """
+    try:
+        raw = (root / META).read_bytes()
+    except FileNotFoundError:
+        try:
+            return root.group() if root.stat().st_mode & stat.S_ISGID else None
+        except (FileNotFoundError, KeyError):
+            return None
+    try:
+        doc = json.loads(raw).get("meta", {}).get("1", {})
+    except (ValueError, AttributeError, UnicodeDecodeError):
+        return None  # a damaged meta.json is reported by the store itself
+    group = doc.get("group") if isinstance(doc, dict) else None
+    return str(group) if group else None
 
 
 def kind_of(rel: str) -> str:

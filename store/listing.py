@@ -9,7 +9,7 @@ the stored document.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -17,8 +17,9 @@ from casework.bans import Ban, BanStatus
 from casework.cases import Case, CaseStatus
 from casework.mailrecords import Health, MailRecord
 from casework.outbox import LetterRecord, LetterStatus
-from casework.policy import Policy
-from casework.rules import Due, next_due
+from casework.policy import Policy, Route
+from casework.restricted import RESTRICTED_WORDS
+from casework.rules import HARASSMENT, Due, next_due
 from casework.sar_requests import requests_due
 from casework.serial import from_json
 from store.casebook import Casebook
@@ -163,6 +164,36 @@ def _line_from_doc(
     return line, None
 
 
+def _restricted_doc(doc: Mapping[str, Any], criminal: frozenset[str]) -> bool:
+    """A case document holding criminal-offence data (as casework.restricted decides for a Case)."""
+    if HARASSMENT in doc.get("flags", ()) or any(
+        r.get("to") == "police" for r in doc.get("referrals", ())
+    ):
+        return True
+    behaviours = set(doc["behaviours"]) | {
+        b for i in doc["incidents"] for b in i.get("behaviours", ())
+    }
+    return bool(behaviours & criminal)
+
+
+def _withheld_line(policy: Policy, labels: Mapping[str, str], doc: Mapping[str, Any]) -> CaseLine:
+    """A restricted case's line for someone who may not see it: that it exists, nothing more."""
+    ref = doc["ref"]
+    return CaseLine(
+        ref=ref,
+        people=(RESTRICTED_WORDS,),
+        behaviours=(),
+        step=doc["step"],
+        step_label=labels.get(doc["step"], doc["step"]),
+        summary=RESTRICTED_WORDS,
+        last_activity=datetime.fromisoformat(doc["last_activity"]),
+        due=None,
+        open=doc["status"] == _OPEN,
+        flags=("restricted",),
+        search_text=f"{ref} {RESTRICTED_WORDS}".lower(),
+    )
+
+
 def standing_bans(cases: Iterable[Case], today: date) -> list[BanLine]:
     """Every ban not lifted and not yet ended, soonest review first."""
     lines = [
@@ -185,12 +216,24 @@ def read_listing(book: Casebook, today: date) -> Listing:
     """Read every list the dashboard shows in one transaction, so the counts agree with them."""
     policy = book.config.policy
     labels = {s.id: s.label for s in policy.steps}
+    sees_all = (
+        book.actor.role is not None and book.actor.role.value in book.config.staff.restricted_roles
+    )
+    criminal = frozenset(b.id for b in policy.all_behaviours if b.route is Route.CRIMINAL)
     with book.store.reading() as tx:
-        pairs = [_line_from_doc(policy, labels, d, today) for d in Cases(tx).raw()]
+        pairs = [
+            _line_from_doc(policy, labels, d, today)
+            if sees_all or not _restricted_doc(d, criminal)
+            else (_withheld_line(policy, labels, d), None)
+            for d in Cases(tx).raw()
+        ]
         letters = Letters(tx).with_status(LetterStatus.AWAITING_APPROVAL, *OUTBOX_STATUSES)
         messages = Messages(tx).all()
         requests = Requests(tx).all()
     lines = tuple(line for line, _ in pairs)
+    withheld = {line.ref for line in lines if "restricted" in line.flags}
+    if withheld:  # a restricted case's letters do not name the person either
+        letters = [replace(x, recipient_name=RESTRICTED_WORDS) if x.case_ref in withheld else x for x in letters]
     bans = tuple(standing_bans((c for _, c in pairs if c is not None), today))
     approvals = tuple(x for x in letters if x.status is LetterStatus.AWAITING_APPROVAL)
     waiting = tuple(x for x in letters if x.status is not LetterStatus.AWAITING_APPROVAL)

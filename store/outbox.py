@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from casework.authority import approvers_for
 from casework.events import EventType, make_event
 from casework.outbox import (
     LetterMove,
@@ -73,6 +74,7 @@ class Outbox:
                 channel=person.channel if person else Channel.POST,
                 pdf_sha256=sha,
                 needs_approval=needs_approval(self.book.config.policy, kind),
+                approvers=approvers_for(self.book.config.policy, kind),
                 fields=dict(fields or {}),
                 subject=subject,
                 body_text=body_text,

@@ -7,7 +7,7 @@ import os
 import re
 from pathlib import Path
 
-from store.files import fsync_dir, make_dir, sha256_hex, write_synced
+from store.files import fsync_dir, make_dir, sha256_hex, store_mode, write_synced
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 # New blobs are written here first and linked into place: one directory to clean after a
@@ -55,7 +55,7 @@ class Vault:
                 pass
             finally:
                 os.unlink(tmp)
-            os.chmod(final, 0o400)
+            os.chmod(final, store_mode(0o440))
             fsync_dir(final.parent)
         except OSError as exc:
             # A full disk: nothing half-written stays behind, and the message names the vault.

@@ -16,7 +16,7 @@ from contextlib import suppress
 from pathlib import Path
 from types import TracebackType
 
-from store.files import FILE_MODE, fsync_dir, make_dir
+from store.files import file_mode, fsync_dir, make_dir, store_mode
 from store.vault import Vault, VaultError
 
 READ_CHUNK = 1024 * 1024
@@ -30,7 +30,7 @@ class VaultWriter:
         self.size = 0
         self._hash = hashlib.sha256()
         self._tmp = _temp_path(vault)
-        self._fd: int | None = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        self._fd: int | None = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, file_mode())
         self.sha256 = ""
 
     def __enter__(self) -> VaultWriter:
@@ -76,7 +76,7 @@ class VaultWriter:
                 # link() fails if another writer got there first: never overwrite evidence.
                 with suppress(FileExistsError):
                     os.link(self._tmp, final)
-                os.chmod(final, 0o400)
+                os.chmod(final, store_mode(0o440))
                 fsync_dir(final.parent)
         finally:
             _unlink(self._tmp)

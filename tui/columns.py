@@ -10,7 +10,7 @@ from rich.text import Text
 
 from casework.events import Event
 from casework.mailrecords import MailOutcome, MailRecord
-from casework.outbox import LetterRecord, LetterStatus
+from casework.outbox import DEFAULT_APPROVERS, LetterRecord, LetterStatus
 from casework.payloads import EvidenceAdded, EvidenceKind
 from store.listing import BanLine, CaseLine
 from tui.formatting import day, local_day, short_day, when
@@ -123,7 +123,15 @@ def letter_columns(with_status: bool) -> list[Column[LetterRecord]]:
         # Wide enough for the longest states ("awaiting-approval", "outcome-unknown").
         cols.insert(3, Column("Status", 17, lambda x: x.status.value, lambda x: x.status.value))
         cols.append(Column("Problem", 10, lambda x: Text(x.last_error), None, flex=2))
+    else:
+        # Awaiting approval: whom it waits for (the roles the policy names for its step).
+        cols.append(Column("Waits for", 18, waits_for, waits_for, flex=1))
     return cols
+
+
+def waits_for(letter: LetterRecord) -> str:
+    """The roles that may approve a letter, in words: 'headteacher or deputy'."""
+    return " or ".join(reversed(letter.approvers or DEFAULT_APPROVERS))
 
 
 def letter_style(letter: LetterRecord) -> str:

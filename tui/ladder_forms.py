@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from casework.authority import may_take_step, step_takers
 from casework.bans import DEFAULT_SCOPE, BanKind, proposed_ban
 from casework.config import Config, Periods
 from casework.ladder import in_order
 from casework.policy import BanAction, Policy, Step
+from casework.staff import Actor
 from store.casebook import CaseFile
 from tui.screens.form_modal import Field, FormModal
 
 
-def take_step(policy: Policy, file: CaseFile) -> FormModal:
-    """Which step next: the suggested one first, then those that follow, then the rest."""
+def take_step(policy: Policy, file: CaseFile, actor: Actor | None = None) -> FormModal:
+    """Which step next: the suggested one first, then those that follow, then the rest.
+
+    A step ``actor`` may not take (casework.authority) says whose it is: choosing it is refused.
+    """
     case = file.case
     suggested = file.suggestion.step if file.suggestion else None
     ordered = [s for s in policy.steps if s.id != case.step]
@@ -24,6 +29,8 @@ def take_step(policy: Policy, file: CaseFile) -> FormModal:
             tag = "suggested"
         else:
             tag = "next" if in_order(policy, case, s.id) else "out of order"
+        if actor is not None and not may_take_step(s, actor):
+            tag += " · " + "/".join(sorted(r.value for r in step_takers(s)))
         options.append((s.id, f"{s.label}  [{tag}]"))
     return FormModal(
         "Move on the ladder",

@@ -17,13 +17,15 @@ from casework.outbox import (
     LetterStatus,
     allowed_moves,
     check_move,
+    may_approve,
     moved,
     moves_for,
     needs_approval,
 )
 from casework.people import Channel
 from casework.policy import load_preset
-from casework.staff import Actor, Role, actor_from_config, may_approve
+from casework.staff import Actor, Role, StaffMember, StaffRegister, current_actor
+from casework.tomlread import ConfigError
 from tests.support.school import write_config
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
@@ -83,19 +85,25 @@ def test_every_status_is_in_the_table() -> None:
     assert {row[0] for row in TABLE} == set(LetterStatus)
 
 
-def test_only_the_headteacher_approves() -> None:
-    assert [r for r in Role if may_approve(Actor("x", r))] == [Role.HEADTEACHER]
+def test_only_the_headteacher_or_deputy_approves() -> None:
+    assert [r for r in Role if may_approve(Actor("x", r))] == [Role.HEADTEACHER, Role.DEPUTY]
     with pytest.raises(LetterStateError) as err:
         check_move(letter(S.AWAITING_APPROVAL), M.APPROVE, OFFICE)
     assert str(err.value) == (
-        "letter L1 (warning) cannot be approved: only the headteacher may; "
+        "letter L1 (warning) cannot be approved: only the deputy or the headteacher may; "
         "you are Olive Office (office)"
     )
+    # A letter whose step names the Chair as approver is the Chair's, not the head's.
+    chairs = replace(letter(S.AWAITING_APPROVAL), approvers=("chair",))
+    assert M.APPROVE in allowed_moves(chairs, Actor("cchair", Role.CHAIR))
+    assert M.APPROVE not in allowed_moves(chairs, HEAD)
+    # Someone not on the staff register may do nothing with a letter.
+    assert allowed_moves(letter(S.DRAFTED, approval=False), Actor("bob", None)) == ()
     assert check_move(letter(S.AWAITING_APPROVAL), M.APPROVE, HEAD) is S.APPROVED
 
 
 def test_a_letter_needing_approval_is_not_queued_before_it() -> None:
-    with pytest.raises(LetterStateError, match="needs the headteacher's approval first"):
+    with pytest.raises(LetterStateError, match="needs the approval of the deputy or the headteacher first"):
         check_move(letter(S.DRAFTED, approval=True), M.QUEUE, HEAD)
     assert check_move(letter(S.DRAFTED, approval=False), M.QUEUE, OFFICE) is S.QUEUED
 
@@ -148,14 +156,22 @@ def test_which_letters_need_the_headteacher_follow_the_policy() -> None:
     assert needs_approval(warning_first, "information-request") is False
 
 
-def test_the_actor_comes_from_the_configuration_once(tmp_path: Path) -> None:
-    office = load_config(write_config(tmp_path, "warning-first"))
-    assert actor_from_config(office) == Actor("Olive Office", Role.OFFICE)
-    # The school's named headteacher is the headteacher, whatever [operator] role says.
-    head = replace(office, operator=replace(office.operator, name="Mrs Helen Head"))
-    assert actor_from_config(head) == Actor("Mrs Helen Head", Role.HEADTEACHER)
-    senior = replace(office, operator=replace(office.operator, role="senior-staff"))
-    assert actor_from_config(senior).role is Role.SENIOR_STAFF
+def test_the_actor_is_the_account_with_its_role_on_the_register() -> None:
+    office = StaffMember("ooffice", "Olive Office", "office@stockham.sch.uk", Role.OFFICE)
+    register = StaffRegister((office,), shared=True)
+    assert current_actor(register, "ooffice") == Actor("ooffice", Role.OFFICE)
+    # Not on the register of a shared install: no role, so no step and no letter move.
+    assert current_actor(register, "stranger") == Actor("stranger", None)
+    # A single-user install with nobody registered yet: its one user is the headteacher.
+    assert current_actor(StaffRegister(), "helen") == Actor("helen", Role.HEADTEACHER)
+    assert current_actor(StaffRegister(shared=True), "helen").role is None
+
+
+def test_operator_in_config_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "warning-first", '[operator]\nrole = "headteacher"\n')
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert "operator: no longer used" in str(err.value) and "conduct staff add" in str(err.value)
 
 
 def test_an_actor_has_a_name_and_a_known_role() -> None:

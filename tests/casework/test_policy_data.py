@@ -9,10 +9,13 @@ import pytest
 
 from casework.config import load_config
 from casework.policy import PRESETS, load_preset, new_policy_text, preset_text, read_policy
+from casework.staff import Actor, Role
 from casework.tomlread import ConfigError
 from casework.workflow import move, open_case
 from tests.support.clock import FIXED
 from tests.support.school import SCHOOL
+
+HEAD = Actor("hhead", Role.HEADTEACHER)
 
 BASE = """
 [policy]
@@ -86,11 +89,11 @@ def test_a_step_that_notifies_makes_a_notice_due_and_its_ban_uses_the_steps_peri
         "C-2026-0001", policy, summary="Shouted", subjects=[Subject("p-1", "Pat")],
         reporter="office", behaviours=["shouting"], severity=Severity.LOW, actor="o", at=FIXED,
     )
-    events = move(policy, case, "tell-chair", actor="o", at=FIXED, today=FIXED.date(), periods=Periods())
+    events = move(policy, case, "tell-chair", actor=HEAD, at=FIXED, today=FIXED.date(), periods=Periods())
     assert [e.type.value for e in events] == ["step-changed", "notice-due"]
     assert events[1].data.to == ("chair", "dsl", "clerk@school.example")  # type: ignore[attr-defined]
     events = move(
-        policy, case, "ban", actor="o", at=FIXED, today=FIXED.date(), periods=Periods(),
+        policy, case, "ban", actor=HEAD, at=FIXED, today=FIXED.date(), periods=Periods(),
         reason="serious", fields={"reasons": "Threats"},
     )
     ban = events[1].data.ban  # type: ignore[attr-defined]

@@ -8,6 +8,11 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
+from casework.config import load_config
+from casework.outbox import LetterMove
+from casework.staff import Actor, Role, os_account
+from store.casebook import Casebook
+from store.outbox import Outbox
 from tests.support.cli import conduct, open_case, show
 from tests.support.school import write_config
 
@@ -55,6 +60,11 @@ def test_render_records_the_draft_and_keeps_the_pdf(tmp_path: Path) -> None:
         / letter["pdf_sha256"]
     )
     assert vault.read_bytes() == out.read_bytes()
+    # This account becomes the office (a headteacher, hhead, stays on the register).
+    me = os_account()
+    conduct(cfg, "staff", "add", me, "--name", "Olive Office", "--email", "o@stockham.sch.uk", "--role", "headteacher")
+    conduct(cfg, "staff", "add", "hhead", "--name", "Mrs Helen Head", "--email", "h@stockham.sch.uk", "--role", "headteacher")
+    conduct(cfg, "staff", "edit", me, "--role", "office")
     # The office cannot queue it before the headteacher approves.
     refused = conduct(cfg, "letter", "queue", ref, letter["id"], ok=False)
     assert refused.returncode == 1 and "approval" in refused.stderr
@@ -63,22 +73,20 @@ def test_render_records_the_draft_and_keeps_the_pdf(tmp_path: Path) -> None:
         "awaiting-approval"
         in conduct(cfg, "letter", "list", "--status", "awaiting-approval").stdout
     )
-    # Only the headteacher approves: the office is refused in one line, the head is not.
+    # Only the headteacher (or deputy) approves: the office is refused in one line.
     refused = conduct(cfg, "letter", "approve", ref, letter["id"], ok=False)
     assert refused.stderr.strip().endswith(
-        f"letter {letter['id']} (warning) cannot be approved: only the headteacher may; "
-        "you are Olive Office (office)"
+        f"letter {letter['id']} (warning) cannot be approved: only the deputy or the "
+        f"headteacher may; you are {me} (office)"
     )
-    head = tmp_path / "head.toml"
-    head.write_text(cfg.read_text().replace('name = "Olive Office"', 'name = "Mrs Helen Head"'))
-    approved = conduct(head, "letter", "approve", ref, letter["id"]).stdout
-    assert approved.strip() == f"{ref}: letter {letter['id']} is now approved"
+    head = Casebook(load_config(cfg), actor=Actor("hhead", Role.HEADTEACHER))
+    Outbox(head).move(ref, letter["id"], LetterMove.APPROVE)
     conduct(cfg, "letter", "queue", ref, letter["id"])
     events = [(e["type"], e["actor"]) for e in show(cfg, ref)["events"]][-3:]
     assert events == [
-        ("letter-submitted", "Olive Office"),
-        ("letter-approved", "Mrs Helen Head"),
-        ("letter-queued", "Olive Office"),
+        ("letter-submitted", me),
+        ("letter-approved", "hhead"),
+        ("letter-queued", me),
     ]
 
 

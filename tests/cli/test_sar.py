@@ -114,7 +114,9 @@ def test_export_is_complete_and_the_worklist_names_every_other_person(
     conduct(cfg, "sar", "export", PARENT_EMAIL, "--out", str(out))
     rows = read_rows(out / "worklist.csv")
     named = {r["name"] for r in rows}
-    assert named == OTHERS  # everyone else, and nobody twice
+    # Events are recorded by the OS account that ran the command (issue 13): staff too.
+    operator = Casebook(load_config(cfg)).actor.name
+    assert named == (OTHERS - {"Olive Office"}) | {operator}  # everyone else, nobody twice
     assert OTHER_CHILD not in named and "Pat Parent" not in named
     roles = {r["name"]: r["role"] for r in rows}
     assert roles[OTHER_PARENT] == "parent" and roles[CHILD] == "child"
@@ -217,3 +219,18 @@ def test_text_from_outside_is_never_markup(tmp_path: Path) -> None:
     text = " ".join(pdf_text(out / "subject-access-bundle.pdf").split())
     assert "<b>bold</b> {{ 7 * 7 }}" in text and "49" not in text
     assert "<script>alert(1)</script> {% if true %}yes{% endif %}" in text
+
+
+def test_the_daily_digest_lists_requests_due_by_id_and_date_only(
+    seeded: tuple[Path, Seeded],
+) -> None:
+    from casework.digest import digest_text
+    from store.staff_mail import digest_facts
+
+    cfg, _ = seeded
+    conduct(cfg, "sar", "open", PARENT_EMAIL, "--received", "2026-01-31")
+    conduct(cfg, "sar", "open", OTHER_EMAIL, "--received", "2026-03-09")  # due in April: not yet
+    _, body = digest_text(digest_facts(Casebook(load_config(cfg), clock=FIXED_CLOCK)))
+    section = body.split("Subject access requests due\n")[1].split("\n\n")[0]
+    assert section == "  - SAR-2026-0001: OVERDUE since 2026-03-02 (8 day(s))"
+    assert "Pat Parent" not in body and "p-pat-parent" not in body

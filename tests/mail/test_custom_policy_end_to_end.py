@@ -122,10 +122,6 @@ headteacher = "Mrs Helen Head"
 chair_of_governors = "Mr Colin Chair"
 staff_domains = ["hillside.example.sch.uk"]
 
-[operator]
-name = "Mrs Helen Head"
-role = "headteacher"
-
 [letters]
 template_dir = "templates"
 """

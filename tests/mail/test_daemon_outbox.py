@@ -184,13 +184,13 @@ def test_a_crash_in_sending_without_a_copy_is_sent_once_more(
 def test_a_letter_needing_approval_cannot_be_queued_unapproved(school: Config) -> None:
     from casework.outbox import LetterStateError
 
-    book = Casebook(school)  # the operator is the office, not the headteacher
+    book = Casebook(school, actor=Actor("ooffice", Role.OFFICE))  # the office, not the head
     case = book.open_case(name="Pat", email="pat@example.org", behaviours=["swearing"], summary="x")
     outbox = Outbox(book)
     letter = outbox.add_draft(case.ref, "warning", letter_pdf())
-    with pytest.raises(LetterStateError, match="needs the headteacher's approval first"):
+    with pytest.raises(LetterStateError, match="needs the approval of the deputy or the headteacher first"):
         outbox.move(case.ref, letter.id, LetterMove.QUEUE)
     outbox.move(case.ref, letter.id, LetterMove.SUBMIT)
-    with pytest.raises(LetterStateError, match="only the headteacher may"):
+    with pytest.raises(LetterStateError, match="only the deputy or the headteacher may"):
         outbox.move(case.ref, letter.id, LetterMove.APPROVE)
     assert outbox.get(case.ref, letter.id).status is LetterStatus.AWAITING_APPROVAL

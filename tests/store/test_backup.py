@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from casework.staff import os_account
 from conduct.cli import main
 from store.backup import secrets_in_config, take_backup
 from store.backup_manifest import BackupError
@@ -174,7 +175,7 @@ def test_restore_names_what_does_not_verify(school: Path, tmp_path: Path) -> Non
     assert f"vault file {sha}: its content no longer matches its hash" in err
 
     # An audit entry edited: the chain breaks.
-    edited = audit.replace(b'"actor":"Olive Office"', b'"actor":"Someone Else"', 1)
+    edited = audit.replace(f'"actor":"{os_account()}"'.encode(), b'"actor":"Someone Else"', 1)
     assert edited != audit
     broken = tmp_path / "audit.tar.gz"
     _rewrite(archive, broken, {"data/audit.jsonl": edited})

@@ -15,6 +15,7 @@ from casework.outbox import LetterMove, LetterStatus
 from casework.payloads import Incident
 from casework.rules import Due
 from casework.serial import from_json
+from casework.staff import Actor, Role
 from conduct.demo_seed import seed_demo_cases
 from store.casebook import Casebook
 from store.db import Transaction
@@ -47,7 +48,8 @@ def test_counts_agree_with_the_lists(book: Casebook) -> None:
     refs = seed_demo_cases(book)
     today = book.clock.today()
     book.step(refs[0], "close", reason="Resolved by phone", fields={"outcome": "Resolved"})
-    outbox = Outbox(book)
+    # The office drafts and asks the head (a headteacher would approve it herself).
+    outbox = Outbox(Casebook(book.config, book.store, actor=Actor("ooffice", Role.OFFICE)))
     waiting = outbox.add_draft(refs[1], "warning", b"%PDF-1.4 stand-in")
     outbox.move(refs[1], waiting.id, LetterMove.SUBMIT)
     listing = read_listing(book, today)

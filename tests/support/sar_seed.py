@@ -26,8 +26,8 @@ OTHER_CHILD = "Danny Other"
 WITNESS = "Mrs Kamala Khan"
 TARGET = "Mr Tom Teacher"
 ATTENDEES = ("Mr Sam Senior", "Mrs Helen Head")
-# Everyone but Pat whom Pat's records identify (the operator records events as Olive Office;
-# the school's mailbox answers as School Office). Dana's child is in none of Pat's records.
+# Everyone but Pat whom Pat's records identify (whoever records events, here Olive Office, is
+# staff too; the school's mailbox answers as School Office). Dana's child is in none of Pat's.
 OTHERS = {OTHER_PARENT, CHILD, WITNESS, TARGET, *ATTENDEES, "Olive Office", "School Office"}
 LETTER_PDF = b"%PDF-1.4\n% a stand-in letter for the seeded store\n"
 

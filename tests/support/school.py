@@ -17,9 +17,6 @@ headteacher = "Mrs Helen Head"
 chair_of_governors = "Mr Colin Chair"
 senior_staff = ["Mr Sam Senior"]
 staff_domains = ["stockham.sch.uk"]
-
-[operator]
-name = "Olive Office"
 """
 
 MakeConfig = Callable[..., Config]

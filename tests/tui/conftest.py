@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from casework.config import Config, load_config
+from casework.staff import Actor, Role
 from conduct.demo_seed import seed_demo_cases
 from store.casebook import Casebook
 from tests.support.clock import FIXED_CLOCK
@@ -45,12 +46,19 @@ def make_app(tmp_path: Path) -> Callable[..., tuple[ConductApp, Config]]:
     """Build an app on a fresh school at the fixed clock; ``demo=True`` seeds the demo cases."""
 
     def make(
-        preset: str = "warning-first", demo: bool = False, watch: bool = False, extra: str = ""
+        preset: str = "warning-first",
+        demo: bool = False,
+        watch: bool = False,
+        extra: str = "",
+        role: Role = Role.DSL,
     ) -> tuple[ConductApp, Config]:
         config = school(tmp_path, preset, extra)
-        book = Casebook(config, clock=FIXED_CLOCK)
+        # The same person on every machine, whatever account runs the tests: one who works
+        # cases and asks the head to approve, and sees restricted records (the DSL's role);
+        # the demo's history, bans included, is seeded with the headteacher's authority.
+        book = Casebook(config, clock=FIXED_CLOCK, actor=Actor("Olive Office", role))
         if demo:
-            seed_demo_cases(book)
+            seed_demo_cases(Casebook(config, clock=FIXED_CLOCK, actor=Actor("Olive Office", Role.HEADTEACHER)))
         return ConductApp(config, book=book, watch=watch), config
 
     return make

@@ -13,6 +13,7 @@ from typing import Any
 from casework.cases import Severity
 from casework.events import EventType
 from casework.payloads import EvidenceAdded, EvidenceKind
+from casework.staff import Role
 from store.listing import CaseLine
 from tests.support.pilot import fill, press, settle, shown_text
 from tui.app import ConductApp
@@ -195,7 +196,7 @@ async def test_split_an_email_into_a_new_case(make_app: Any) -> None:
 
 
 async def test_help_lists_the_keys_and_the_palette_every_action(make_app: Any) -> None:
-    app, _ = make_app("warning-first", demo=True)
+    app, _ = make_app("warning-first", demo=True, role=Role.HEADTEACHER)  # who may do all
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("enter")

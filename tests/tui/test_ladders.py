@@ -6,6 +6,7 @@ from typing import Any
 
 from casework.events import EventType
 from casework.outbox import LetterStatus
+from casework.staff import Role
 from store.casebook import Casebook
 from tests.support.pilot import fill, settle
 from tui.screens.case import CaseScreen
@@ -47,7 +48,7 @@ def types(book: Casebook, ref: str) -> list[str]:
 
 
 async def test_warning_first_ladder_from_new_case_to_lifted_ban(make_app: Any) -> None:
-    app, config = make_app("warning-first")
+    app, config = make_app("warning-first", role=Role.HEADTEACHER)
     book = app.desk.book
     async with app.run_test(size=(100, 30)) as pilot:
         ref = await open_new_case(pilot, ["swearing", "temper-shouting"])
@@ -129,7 +130,7 @@ async def test_warning_first_ladder_from_new_case_to_lifted_ban(make_app: Any) -
 async def test_meeting_first_refused_meeting_leads_to_stop_and_warn_then_ban(
     make_app: Any,
 ) -> None:
-    app, config = make_app("meeting-first")
+    app, config = make_app("meeting-first", role=Role.HEADTEACHER)
     book = app.desk.book
     async with app.run_test(size=(100, 30)) as pilot:
         ref = await open_new_case(pilot, ["offensive-language"])
@@ -165,7 +166,7 @@ async def test_meeting_first_refused_meeting_leads_to_stop_and_warn_then_ban(
 
 
 async def test_a_step_out_of_order_asks_for_the_reason_and_records_it(make_app: Any) -> None:
-    app, config = make_app("meeting-first")
+    app, config = make_app("meeting-first", role=Role.HEADTEACHER)
     book = app.desk.book
     async with app.run_test(size=(100, 30)) as pilot:
         ref = await open_new_case(pilot, ["offensive-language"])

@@ -15,6 +15,7 @@ from textual.pilot import Pilot
 
 from casework.events import EventType
 from casework.payloads import EvidenceAdded, EvidenceKind
+from casework.staff import Role
 from tests.support.pilot import fill, settle
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.letter_modal import LetterModal
@@ -86,12 +87,12 @@ def test_case_screen_tabs(snap_compare: Snap, make_app: Any, tab: str) -> None:
 
 
 def test_step_modal(snap_compare: Snap, make_app: Any) -> None:
-    app, _ = make_app(demo=True)
+    app, _ = make_app(demo=True, role=Role.HEADTEACHER)  # who may take every step
     assert snap_compare(app, terminal_size=SIZE, run_before=open_case("C-2026-0003", ["t"]))
 
 
 def test_ban_form_modal(snap_compare: Snap, make_app: Any) -> None:
-    app, _ = make_app(demo=True)
+    app, _ = make_app(demo=True, role=Role.HEADTEACHER)  # bans are the head's (or deputy's)
     run = open_case("C-2026-0003", ["b", "ctrl+s"])
     assert snap_compare(app, terminal_size=SIZE, run_before=run)
 

@@ -18,12 +18,14 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
+from casework.authority import decides_bans
 from casework.bans import BanStatus
 from casework.ladder import StepOrderError, in_order
 from casework.outbox import LetterMove, LetterRecord, allowed_moves
 from casework.payloads import PayloadError
 from casework.policy import BanAction, Policy, Step
 from casework.recording import recorded_payload
+from store.access import view_case
 from store.casebook import Casebook, CaseFile
 from tui import columns, forms, ladder_forms
 from tui.case_text import ladder_text, person_text, summary_text
@@ -103,6 +105,8 @@ class CaseScreen(Screen[None]):
         self.ref = ref.upper()
         self.file: CaseFile | None = None
         self._announce = False
+        self._viewed = False  # a restricted case's opening is recorded once, not each refresh
+        self._decides_bans = decides_bans(desk.config.policy, desk.actor)
 
     # -- layout and data ----------------------------------------------------------------
 
@@ -132,10 +136,19 @@ class CaseScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="case-load")
     def load(self) -> None:
-        """Read the case file and its letters in a thread."""
-        file = self.desk.book.file(self.ref)
+        """Read the case (as this member of staff may see it) and its letters in a thread."""
+        seen = view_case(self.desk.book, self.ref, "case screen", record=not self._viewed)
+        self._viewed = True
+        if seen.file is None:
+            self.app.call_from_thread(self.withhold, seen.notice)
+            return
         letters = self.desk.book.letters(self.ref)
-        self.app.call_from_thread(self.show, file, letters)
+        self.app.call_from_thread(self.show, seen.file, letters)
+
+    def withhold(self, notice: str) -> None:
+        """A restricted case this person may not see: that it exists, and whom to ask."""
+        self.query_one("#case-summary", Static).update(Text(notice))
+        self.query_one("#timeline-table", RecordTable).set_rows([], empty="Restricted record.")
 
     def show(self, file: CaseFile, letters: list[LetterRecord]) -> None:
         """Put the case on screen, keeping each table's cursor."""
@@ -238,6 +251,8 @@ class CaseScreen(Screen[None]):
             if action == "split_email":
                 return row is not None and row.is_email and case.is_open
             return row is not None
+        if action in ("impose_ban", "review_ban", "lift_ban") and not self._decides_bans:
+            return False  # ban decisions are others' (the head's or deputy's): not offered
         if action in ("review_ban", "lift_ban") or parameters == ("representations",):
             return case.is_open and any(b.status is not BanStatus.LIFTED for b in case.bans)
         if action in ("back", "tab", "note"):
@@ -264,7 +279,7 @@ class CaseScreen(Screen[None]):
     def action_take_step(self) -> None:
         """Choose a step (the suggested one first) and move the case to it."""
         if self.file is not None:
-            self.ask(ladder_forms.take_step(self.policy, self.file), self._step_chosen)
+            self.ask(ladder_forms.take_step(self.policy, self.file, self.desk.actor), self._step_chosen)
 
     def _step_chosen(self, answers: FormResult) -> None:
         self.begin_step(answers["step"])
@@ -383,7 +398,7 @@ class CaseScreen(Screen[None]):
 
         row = self._evidence()
         if row is not None:
-            self.app.push_screen(EvidenceModal(self.desk, row.sha256, row.name, row.name))
+            self.app.push_screen(EvidenceModal(self.desk, row.sha256, row.name, row.name, self.ref))
 
     @on(RecordTable.RowChosen, "#evidence-table")
     def _evidence_chosen(self) -> None:

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
 from mailtext import Attachment, ParsedMessage
+from store.access import open_evidence
 from store.maillog import MailLog
 from tui.desk import Desk
 from tui.evidence import clean, read_email, shown_headers
@@ -57,8 +58,11 @@ class EvidenceModal(ModalScreen[None]):
         Binding("o", "open", "Open in viewer"),
     ]
 
-    def __init__(self, desk: Desk, sha256: str, title: str, name: str = "") -> None:
+    def __init__(
+        self, desk: Desk, sha256: str, title: str, name: str = "", ref: str = ""
+    ) -> None:
         super().__init__()
+        self.ref = ref  # the case it belongs to: its restriction decides who may open it
         self.desk = desk
         self.sha256 = sha256
         self.heading = title
@@ -90,9 +94,18 @@ class EvidenceModal(ModalScreen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="evidence-read")
     def read(self) -> None:
         """Fetch the bytes from the vault (checked against their hash) and parse them."""
-        raw = self.desk.book.vault.get(self.sha256)
+        try:
+            raw = self._fetch()
+        except PermissionError as exc:
+            self.app.call_from_thread(self.query_one("#evidence-text", Static).update, Text(str(exc)))
+            return
         warnings = MailLog(self.desk.book.store).clash_warnings(self.sha256)
         self.app.call_from_thread(self.show, raw, read_email(raw), warnings)
+
+    def _fetch(self) -> bytes:
+        if not self.ref:
+            return self.desk.book.vault.get(self.sha256)
+        return open_evidence(self.desk.book, self.ref, self.sha256, "evidence view")
 
     def show(
         self, raw: bytes, parsed: ParsedMessage | None, warnings: tuple[str, ...] = ()

@@ -15,6 +15,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Label, Static
 
+from casework.authority import approvers_for
 from casework.letter_context import build_context
 from casework.outbox import LetterMove, LetterStatus, moves_for, needs_approval
 from store.casebook import CaseFile
@@ -155,8 +156,12 @@ class LetterModal(ModalScreen[None]):
         self.preview: Preview | None = None
         self.busy = True
         # What a person may do with the draft once kept, by the rules in casework.outbox.
+        policy = desk.config.policy
         self.moves = moves_for(
-            LetterStatus.DRAFTED, needs_approval(desk.config.policy, kind), desk.actor
+            LetterStatus.DRAFTED,
+            needs_approval(policy, kind),
+            desk.actor,
+            approvers_for(policy, kind),
         )
 
     def compose(self) -> ComposeResult:
