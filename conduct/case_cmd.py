@@ -11,10 +11,11 @@ from typing import Any
 from casework.cases import Severity
 from casework.config import Config
 from casework.events import RECORDABLE, EventType
-from casework.payloads import EvidenceAdded, EvidenceKind
+from casework.payloads import EvidenceAdded, EvidenceKind, LegalHold
 from casework.policy_terms import complaint_guidance
 from casework.recording import recordable_fields, recorded_payload
 from casework.rules import next_due
+from casework.workflow import CaseRuleError
 from conduct import views
 from conduct.sets import add_set_option, parse_sets
 
@@ -89,6 +90,16 @@ def register(sub: Any) -> None:
     ro.add_argument("ref")
     ro.add_argument("--reason", required=True)
     ro.set_defaults(handler=case_reopen)
+
+    ho = cs.add_parser("hold", help="put a case under legal hold: it cannot be disposed of")
+    ho.add_argument("ref")
+    ho.add_argument("--reason", required=True, help="an open complaint, a police referral, ...")
+    ho.set_defaults(handler=case_hold)
+
+    rl = cs.add_parser("release", help="release a case's legal hold")
+    rl.add_argument("ref")
+    rl.add_argument("--reason", required=True, help="why the hold is no longer needed")
+    rl.set_defaults(handler=case_release)
 
 
 def case_open(args: argparse.Namespace, config: Config) -> int:
@@ -234,4 +245,31 @@ def case_reopen(args: argparse.Namespace, config: Config) -> int:
 
     case = Casebook(config).reopen(args.ref, args.reason)
     print(f"{case.ref}: reopened")
+    return 0
+
+
+def case_hold(args: argparse.Namespace, config: Config) -> int:
+    """Put a case under legal hold."""
+    from store.casebook import Casebook
+
+    book = Casebook(config)
+    case = book.get(args.ref)
+    if case.hold:
+        raise CaseRuleError(f"{case.ref} is already under legal hold ({case.hold})")
+    book.add(case.ref, EventType.LEGAL_HOLD, f"Legal hold: {args.reason}", LegalHold(args.reason))
+    print(f"{case.ref}: under legal hold; it will not be disposed of until released")
+    return 0
+
+
+def case_release(args: argparse.Namespace, config: Config) -> int:
+    """Release a case's legal hold."""
+    from store.casebook import Casebook
+
+    book = Casebook(config)
+    case = book.get(args.ref)
+    if not case.hold:
+        raise CaseRuleError(f"{case.ref} is not under legal hold")
+    summary = f"Legal hold released: {args.reason}"
+    book.add(case.ref, EventType.HOLD_RELEASED, summary, LegalHold(args.reason))
+    print(f"{case.ref}: legal hold released")
     return 0

@@ -20,11 +20,13 @@ from casework.outbox import LetterRecord, LetterStatus
 from casework.policy import Policy, Route
 from casework.restricted import RESTRICTED_WORDS
 from casework.rules import HARASSMENT, Due, next_due
+from casework.sar_requests import requests_due
 from casework.serial import from_json
 from store.casebook import Casebook
 from store.liveness import checked
 from store.maillog import MailLog, Messages, clashed, quarantined, skipped
 from store.records import Cases, Letters
+from store.sar_records import Requests
 
 # Letters the office watches after approval: on their way, failed, or to be posted.
 OUTBOX_STATUSES = (
@@ -85,6 +87,8 @@ class Counts:
     bans_in_force: int
     reviews_due: int
     awaiting_approval: int
+    # Subject access requests due within a week or overdue (casework.sar_requests).
+    sar_due: int = 0
 
 
 @dataclass(frozen=True)
@@ -225,6 +229,7 @@ def read_listing(book: Casebook, today: date) -> Listing:
         ]
         letters = Letters(tx).with_status(LetterStatus.AWAITING_APPROVAL, *OUTBOX_STATUSES)
         messages = Messages(tx).all()
+        requests = Requests(tx).all()
     lines = tuple(line for line, _ in pairs)
     withheld = {line.ref for line in lines if "restricted" in line.flags}
     if withheld:  # a restricted case's letters do not name the person either
@@ -239,6 +244,7 @@ def read_listing(book: Casebook, today: date) -> Listing:
         bans_in_force=sum(1 for b in bans if b.in_force),
         reviews_due=sum(1 for b in bans if b.ban.review_on <= today),
         awaiting_approval=len(approvals),
+        sar_due=len(requests_due(requests, today)),
     )
     # A daemon killed with SIGKILL leaves "idle" behind: check its process still runs.
     health = checked(MailLog(book.store).health())

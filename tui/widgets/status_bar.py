@@ -85,12 +85,15 @@ def counts_text(counts: Counts | None, colours: Colours | None = None) -> Text:
     if counts is None:
         return Text("loading…")
     text = Text()
-    parts = (
+    parts: tuple[tuple[int, str, bool], ...] = (
         (counts.open_cases, "open", False),
         (counts.bans_in_force, "banned", False),
         (counts.reviews_due, "reviews due", counts.reviews_due > 0),
         (counts.awaiting_approval, "to approve", counts.awaiting_approval > 0),
     )
+    if counts.sar_due:
+        # Shown only when there is one: a subject access request due within a week or late.
+        parts += ((counts.sar_due, "SAR due", True),)
     for i, (n, words, alert) in enumerate(parts):
         if i:
             text.append(" · ")
