@@ -86,6 +86,8 @@ class Case:
     meetings: tuple[Meeting, ...] = ()
     referrals: tuple[Referral, ...] = ()
     message_ids: tuple[str, ...] = ()
+    # Why the case must not be disposed of (a complaint, a police referral, litigation).
+    hold: str = ""
 
     @property
     def is_open(self) -> bool:

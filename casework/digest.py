@@ -163,12 +163,24 @@ def audit_head(facts: DigestFacts) -> Section:
     )
 
 
+# The key of DigestFacts.extra under which the store puts the subject access requests due.
+SAR_DUE = "sar_due"
+
+
+def subject_access_due(facts: DigestFacts) -> Section | None:
+    """Subject access requests due within a week or overdue (casework.sar_requests)."""
+    text = dict(facts.extra).get(SAR_DUE, "")
+    lines = tuple(line for line in text.splitlines() if line.strip())
+    return Section("Subject access requests due", lines) if lines else None
+
+
 SECTIONS: tuple[SectionFn, ...] = (
     reviews_due,
     representations_deadlines,
     meetings_tomorrow,
     letters_waiting,
     letters_failed,
+    subject_access_due,
     quarantined_mail,
     front_gate_changed,
     mailbox_health,

@@ -50,6 +50,8 @@ class EventType(StrEnum):
     NOTICE_DUE = "notice-due"
     NOTICE_SENT = "notice-sent"
     NOTICE_FAILED = "notice-failed"
+    LEGAL_HOLD = "legal-hold"
+    HOLD_RELEASED = "legal-hold-released"
     # Someone saw a restricted case (criminal-offence data) or its evidence in full.
     RESTRICTED_VIEWED = "restricted-viewed"
 

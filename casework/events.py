@@ -20,6 +20,7 @@ from casework.payloads import (
     EvidenceAdded,
     HarassmentFlag,
     Incident,
+    LegalHold,
     LetterMoved,
     MeetingOutcome,
     MeetingScheduled,
@@ -98,6 +99,8 @@ PAYLOADS: Mapping[EventType, type[Payload]] = MappingProxyType(
         EventType.NOTICE_DUE: NoticeDue,
         EventType.NOTICE_SENT: NoticeMoved,
         EventType.NOTICE_FAILED: NoticeMoved,
+        EventType.LEGAL_HOLD: LegalHold,
+        EventType.HOLD_RELEASED: LegalHold,
         EventType.RESTRICTED_VIEWED: RecordViewed,
     }
 )

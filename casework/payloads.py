@@ -182,6 +182,16 @@ class Reopened(Payload):
 
 
 @dataclass(frozen=True)
+class LegalHold(Payload):
+    """A legal hold put on or released: an open complaint, a police referral, litigation."""
+
+    reason: str
+
+    def __post_init__(self) -> None:
+        _need_text("legal-hold", "reason", self.reason)
+
+
+@dataclass(frozen=True)
 class Closed(Payload):
     """A case closed with an outcome."""
 

@@ -25,6 +25,7 @@ from casework.payloads import (
     EvidenceAdded,
     EvidenceKind,
     Incident,
+    LegalHold,
     MeetingScheduled,
     NoticeDue,
     Payload,
@@ -106,7 +107,9 @@ def _opened(event: Event, data: CaseOpened) -> Case:
 
 def apply(case: Case, event: Event) -> Case:
     """The case after one event: each type changes only what it is about."""
-    case = replace(case, last_activity=max(case.last_activity, event.at))
+    if event.type not in (EventType.LEGAL_HOLD, EventType.HOLD_RELEASED):
+        # A hold is record-keeping, not an action on the case: retention runs from the last action.
+        case = replace(case, last_activity=max(case.last_activity, event.at))
     handler = _HANDLERS.get(event.type)
     return handler(case, event) if handler else case
 
@@ -264,7 +267,14 @@ def _payload(event: Event, cls: type[P]) -> P:
     return event.data
 
 
+def _hold(case: Case, event: Event) -> Case:
+    held = event.type is EventType.LEGAL_HOLD
+    return replace(case, hold=_payload(event, LegalHold).reason if held else "")
+
+
 _HANDLERS: Mapping[EventType, Handler] = {
+    EventType.LEGAL_HOLD: _hold,
+    EventType.HOLD_RELEASED: _hold,
     EventType.EMAIL_SPLIT: _split,
     EventType.INCIDENT: _incident,
     EventType.STEP_CHANGED: _step_changed,

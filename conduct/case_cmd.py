@@ -12,10 +12,11 @@ from casework.cases import Severity
 from casework.config import Config
 from casework.events import RECORDABLE, EventType
 from casework.meetings import required_attendees
-from casework.payloads import EvidenceAdded, EvidenceKind
+from casework.payloads import EvidenceAdded, EvidenceKind, LegalHold
 from casework.policy_terms import complaint_guidance
 from casework.recording import recordable_fields, recorded_payload
 from casework.rules import next_due
+from casework.workflow import CaseRuleError
 from conduct import views
 from conduct.sets import add_set_option, parse_sets
 
@@ -111,6 +112,16 @@ def register(sub: Any) -> None:
     sp.add_argument("--behaviour", nargs="+", required=True, metavar="ID")
     sp.add_argument("--summary", required=True, help="what the new case is about")
     sp.set_defaults(handler=case_split)
+
+    ho = cs.add_parser("hold", help="put a case under legal hold: it cannot be disposed of")
+    ho.add_argument("ref")
+    ho.add_argument("--reason", required=True, help="an open complaint, a police referral, ...")
+    ho.set_defaults(handler=case_hold)
+
+    rl = cs.add_parser("release", help="release a case's legal hold")
+    rl.add_argument("ref")
+    rl.add_argument("--reason", required=True, help="why the hold is no longer needed")
+    rl.set_defaults(handler=case_release)
 
 
 def case_open(args: argparse.Namespace, config: Config) -> int:
@@ -299,4 +310,31 @@ def case_split(args: argparse.Namespace, config: Config) -> int:
         summary=args.summary,
     )
     print(f"{args.ref.upper()}: the email is now evidence on {new.ref}")
+    return 0
+
+
+def case_hold(args: argparse.Namespace, config: Config) -> int:
+    """Put a case under legal hold."""
+    from store.casebook import Casebook
+
+    book = Casebook(config)
+    case = book.get(args.ref)
+    if case.hold:
+        raise CaseRuleError(f"{case.ref} is already under legal hold ({case.hold})")
+    book.add(case.ref, EventType.LEGAL_HOLD, f"Legal hold: {args.reason}", LegalHold(args.reason))
+    print(f"{case.ref}: under legal hold; it will not be disposed of until released")
+    return 0
+
+
+def case_release(args: argparse.Namespace, config: Config) -> int:
+    """Release a case's legal hold."""
+    from store.casebook import Casebook
+
+    book = Casebook(config)
+    case = book.get(args.ref)
+    if not case.hold:
+        raise CaseRuleError(f"{case.ref} is not under legal hold")
+    summary = f"Legal hold released: {args.reason}"
+    book.add(case.ref, EventType.HOLD_RELEASED, summary, LegalHold(args.reason))
+    print(f"{case.ref}: legal hold released")
     return 0

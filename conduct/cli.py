@@ -34,6 +34,8 @@ COMMANDS: dict[str, str] = {
     "letter": "letter_cmd",
     "mail": "mail_cmd",
     "person": "person_cmd",
+    "retention": "retention_cmd",
+    "sar": "sar_cmd",
     "tui": "tui_cmd",
 }
 

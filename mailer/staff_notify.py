@@ -135,7 +135,9 @@ def _nobody(sent: SentLog, keys: tuple[str, ...], now: datetime, why: str, count
 def next_staff_due(book: Casebook, config: Config) -> datetime | None:
     """When staff must next be told: the digest (today's, else tomorrow's), or the end of an
     approval reminder's quiet window while letters wait untold."""
-    if config.mail is None:
+    if config.mail is None or not load_register(book.store).members:
+        # As staff_pass: nobody on the register, nobody to tell. A digest "due" that is never
+        # sent would end every wait at once, and the daemon would spin, rewriting its health.
         return None
     sent = SentLog(book.store, book.actor.name)
     due = digest_due_at(config, book)

@@ -180,7 +180,9 @@ class Casebook:
         )
         cases.put(case)
         Events(tx).add(event)
-        tx.note(f"{ref} opened about {person.id}")
+        # Audit notes name references, event ids and hashes only: a person id is made from a
+        # name, and the log outlives every disposal.
+        tx.note(f"{ref} opened")
         # A first step that notifies (the DSL, the Chair) does so when the case opens.
         notices = workflow.step_notices(self.config.policy, case, case.step, actor=tx.actor, at=at)
         return self.record_in(tx, ref, notices) if notices else case
@@ -364,7 +366,7 @@ class Casebook:
         )
         with self.store.transaction(self.actor.name) as tx:
             People(tx).put(person)
-            tx.note(f"person {person.id} saved")
+            tx.note("person saved")
             cases = Cases(tx)
             for case in cases.all():
                 subjects = tuple(
@@ -403,7 +405,7 @@ class Casebook:
             placeholder=display == TO_BE_IDENTIFIED,
         )
         people.put(person)
-        tx.note(f"person {person.id} added")
+        tx.note("person added")
         return person
 
 

@@ -110,6 +110,10 @@ class Transaction:
     _chain_from: tuple[int, str] | None = None
     # What a caller worked out once for this transaction (the highest reference on disk).
     memo: dict[str, Any] = field(default_factory=dict)
+    # Store files this transaction removes, and vault blobs (paths under vault/) it unlinks:
+    # both go in the journal, so a crash finishes the removal with the rest of the commit.
+    _deleted: set[str] = field(default_factory=set)
+    _unlinked: set[str] = field(default_factory=set)
 
     def table(self, rel: str, name: str = "_default") -> Table:
         """A TinyDB table in the shard file ``rel`` (a path relative to the data directory).
@@ -157,11 +161,30 @@ class Transaction:
         """Run ``fn`` once the transaction has committed."""
         self._after_commit.append(fn)
 
+    def delete(self, rel: str) -> None:
+        """Remove the store file ``rel`` in this commit (its entry records it as absent)."""
+        if not self.writable:
+            raise StoreError(f"read-only transaction tried to delete {rel}")
+        self._load(rel)  # its "before" digest, and damage is named before anything goes
+        self._staged.pop(rel, None)
+        self._touched.add(rel)
+        self._deleted.add(rel)
+
+    def unlink_blob(self, rel: str) -> None:
+        """Remove a vault file (``vault/ab/cd/HASH``) in this commit, after its commit point."""
+        if not self.writable:
+            raise StoreError(f"read-only transaction tried to remove {rel}")
+        if not rel.startswith("vault/") or ".." in rel.split("/"):
+            raise StoreError(f"{rel!r} is not a file in the evidence vault")
+        self._unlinked.add(rel)
+
     def record_baseline(self) -> None:
         """Have this transaction's entry record the hash of every store file (an upgrade)."""
         self._extra["baseline"] = True
 
     def _load(self, rel: str) -> dict[str, Any]:
+        if rel in self._deleted:
+            return {}
         if rel in self._staged:
             return self._staged[rel]
         data = self._read.get(rel)
@@ -176,6 +199,8 @@ class Transaction:
         self._touched.add(rel)
         if not self.writable:
             raise StoreError(f"read-only transaction tried to write {rel}")
+        if rel in self._deleted:
+            raise StoreError(f"{rel} was deleted in this transaction and cannot be written")
         self._staged[rel] = data
 
 
@@ -217,7 +242,7 @@ class Store:
             try:
                 self._recover(strict=write)
                 yield tx
-                if tx._staged:
+                if tx._staged or tx._deleted or tx._unlinked:
                     self._commit(tx)
             except BaseException:
                 # TinyDB edits the dicts it reads in place: forget anything this transaction touched.

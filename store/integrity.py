@@ -249,7 +249,7 @@ def _finish_journal(store: Store) -> list[str]:
         path = store.root / JOURNAL
         if not path.exists():
             raise
-        _, entry = journal.read_journal(path)
+        _, entry, _ = journal.read_journal(path)
         os.unlink(path)
         fsync_dir(store.root)
         with contextlib.suppress(StoreError):

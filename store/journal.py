@@ -41,6 +41,10 @@ def commit(store: Store, tx: Transaction) -> None:
     files: dict[str, list[str | None]] = {}
     for rel, blob in blobs.items():
         files[rel] = [before_digest(store, tx, rel), layout.digest(rel, blob)]
+    # A removed file is recorded as absent, so `audit verify` expects it gone.
+    deletes = sorted(tx._deleted)
+    for rel in deletes:
+        files[rel] = [before_digest(store, tx, rel), None]
     files[META] = [before_digest(store, tx, META), layout.meta_digest(meta)]
     fields: dict[str, Any] = {
         "tx": txid,
@@ -58,11 +62,14 @@ def commit(store: Store, tx: Transaction) -> None:
     meta[CHAIN] = {"1": {"seq": entry["seq"], "head": entry["hash"]}}
     blobs[META] = dump_json(meta)
     staged[META] = meta
-    renames = write_new_versions(store, txid, blobs, entry)
+    removals = deletes + sorted(tx._unlinked)
+    renames = write_new_versions(store, txid, blobs, entry, removals)
     # Committed: the journal holds the renames and the entry, and recovery finishes both.
-    apply(store, renames)
+    apply(store, renames, removals)
     for rel, data in staged.items():
         store._committed(rel, data, files[rel][1])
+    for rel in deletes:
+        store._forget(rel)
     try:
         store.audit.append(entry)
     except OSError as exc:
@@ -93,7 +100,11 @@ def baseline(store: Store, written: Mapping[str, Any]) -> dict[str, str]:
 
 
 def write_new_versions(
-    store: Store, txid: str, blobs: Mapping[str, bytes], entry: Mapping[str, Any]
+    store: Store,
+    txid: str,
+    blobs: Mapping[str, bytes],
+    entry: Mapping[str, Any],
+    removals: list[str] | None = None,
 ) -> list[tuple[str, str]]:
     """Every new version into tmp/, then the journal: the commit point. Nothing on failure."""
     renames: list[tuple[str, str]] = []
@@ -104,7 +115,10 @@ def write_new_versions(
             written.append(tmp)
             write_synced(tmp, blob)
             renames.append((tmp.name, rel))
-        journal = dump_json({"tx": txid, "renames": renames, "entry": entry})
+        record: dict[str, Any] = {"tx": txid, "renames": renames, "entry": entry}
+        if removals:
+            record["removals"] = removals
+        journal = dump_json(record)
         tmp_journal = store.root / "tmp" / f"{txid}-journal"
         written.append(tmp_journal)
         write_synced(tmp_journal, journal)
@@ -144,14 +158,20 @@ def chain_position(store: Store, tx: Transaction) -> tuple[int, str]:
     )
 
 
-def apply(store: Store, renames: list[tuple[str, str]]) -> None:
-    """Rename new versions into place (skipping any already moved) and sync their directories."""
+def apply(store: Store, renames: list[tuple[str, str]], removals: list[str] | None = None) -> None:
+    """Rename new versions into place (skipping any already moved), remove the files the
+    commit removes (skipping any already gone) and sync their directories."""
     dirs: set[Path] = set()
     for tmp_name, rel in renames:
         src = store.root / "tmp" / tmp_name
         if src.exists():
             os.replace(src, store._path(rel))
         dirs.add(store._path(rel).parent)
+    for rel in removals or ():
+        path = store._path(rel)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        dirs.add(path.parent)
     for d in dirs:
         fsync_dir(d)
 
@@ -164,9 +184,9 @@ def recover(store: Store, *, strict: bool) -> None:
     """
     journal = store._path(JOURNAL)
     if journal.exists():
-        renames, entry = read_journal(journal)
-        apply(store, renames)
-        for _, rel in renames:
+        renames, entry, removals = read_journal(journal)
+        apply(store, renames, removals)
+        for rel in [r for _, r in renames] + removals:
             store._forget(rel)
         try:
             complete_entry(store, entry)
@@ -190,11 +210,16 @@ def recover(store: Store, *, strict: bool) -> None:
             os.unlink(path)
 
 
-def read_journal(journal: Path) -> tuple[list[tuple[str, str]], dict[str, Any]]:
-    """The renames and the audit entry of an interrupted commit; StoreError when damaged."""
+def read_journal(
+    journal: Path,
+) -> tuple[list[tuple[str, str]], dict[str, Any], list[str]]:
+    """The renames, audit entry and removals of an interrupted commit; StoreError when damaged."""
     try:
         data = json.loads(journal.read_bytes())
         renames = [(str(a), str(b)) for a, b in data["renames"]]
+        removals = [str(r) for r in data.get("removals") or ()]
+        if any(r.startswith("/") or ".." in r.split("/") for r in removals):
+            raise ValueError("a removal names a path outside the store")
         entry = data.get("entry") or data["audit"]
         if not isinstance(entry, dict):
             raise TypeError("no audit entry")
@@ -203,7 +228,7 @@ def read_journal(journal: Path) -> tuple[list[tuple[str, str]], dict[str, Any]]:
             f"{journal} is damaged ({exc}): an interrupted commit cannot be finished, so "
             "the store is not used until the journal is restored or the store is"
         ) from None
-    return renames, entry
+    return renames, entry, removals
 
 
 def complete_entry(store: Store, entry: dict[str, Any]) -> None:

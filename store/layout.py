@@ -23,7 +23,7 @@ AUDIT = "audit.jsonl"
 # meta.json's table that records the audit chain's length and head. It is rewritten by every
 # commit and is left out of meta.json's own digest (the digest goes into the entry it names).
 CHAIN = "chain"
-SHARD_DIRS = ("cases", "events", "people", "letters", "mail")
+SHARD_DIRS = ("cases", "events", "people", "letters", "mail", "sar")
 
 _STR, _INT, _LIST = (str,), (int,), (list,)
 # What each table's records must hold for the store to read them (the keys it reads raw).
@@ -44,6 +44,7 @@ REQUIRED: Mapping[str, Mapping[str, tuple[type, ...]]] = {
     "events": {"id": _STR, "case_ref": _STR, "type": _STR, "at": _STR, "summary": _STR},
     "people": {"id": _STR, "name": _STR, "emails": _LIST},
     "letters": {"id": _STR, "case_ref": _STR, "status": _STR},
+    "requests": {"id": _STR, "person_id": _STR, "received_on": _STR},
     "messages": {
         "sha256": _STR,
         "folder": _STR,
@@ -60,6 +61,7 @@ TABLES: Mapping[str, str] = {
     "people": "people",
     "letters": "letters",
     "mail": "messages",
+    "sar": "requests",
 }
 
 

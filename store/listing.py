@@ -20,11 +20,13 @@ from casework.outbox import LetterRecord, LetterStatus
 from casework.policy import Policy, Route
 from casework.restricted import RESTRICTED_WORDS
 from casework.rules import HARASSMENT, REPLY_AFTER_CLOSE, Due, next_due
+from casework.sar_requests import requests_due
 from casework.serial import from_json
 from store.casebook import Casebook
 from store.liveness import checked
 from store.maillog import MailLog, Messages, clashed, quarantined, skipped
 from store.records import Cases, Letters
+from store.sar_records import Requests
 
 # Letters the office watches after approval: on their way, failed, or to be posted.
 OUTBOX_STATUSES = (
@@ -94,6 +96,8 @@ class Counts:
     attention: int = 0  # closed cases a reply has reached
     queued: int = 0  # letters waiting for the daemon to send them
     held: int = 0  # letters held for the office (their moment passed, or outcome unknown)
+    # Subject access requests due within a week or overdue (casework.sar_requests).
+    sar_due: int = 0
 
 
 @dataclass(frozen=True)
@@ -234,6 +238,7 @@ def read_listing(book: Casebook, today: date) -> Listing:
         ]
         letters = Letters(tx).with_status(LetterStatus.AWAITING_APPROVAL, *OUTBOX_STATUSES)
         messages = Messages(tx).all()
+        requests = Requests(tx).all()
     lines = tuple(line for line, _ in pairs)
     withheld = {line.ref for line in lines if "restricted" in line.flags}
     if withheld:  # a restricted case's letters do not name the person either
@@ -253,6 +258,7 @@ def read_listing(book: Casebook, today: date) -> Listing:
         held=sum(
             1 for x in waiting if x.status in (LetterStatus.HELD, LetterStatus.OUTCOME_UNKNOWN)
         ),
+        sar_due=len(requests_due(requests, today)),
     )
     # A daemon killed with SIGKILL leaves "idle" behind: check its process still runs.
     health = checked(MailLog(book.store).health())

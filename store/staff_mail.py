@@ -12,15 +12,17 @@ from datetime import datetime, timedelta
 
 from tinydb import Query
 
-from casework.digest import DigestFacts
+from casework.digest import SAR_DUE, DigestFacts
 from casework.health import daemon_summary
 from casework.outbox import LetterStatus
+from casework.sar_requests import requests_due
 from store.casebook import Casebook
 from store.db import META, Store
 from store.layout import CHAIN
 from store.liveness import checked
 from store.maillog import MailLog, Messages, quarantined
 from store.records import Cases, Letters
+from store.sar_records import Requests
 
 TABLE = "staff_mail"
 KEEP = timedelta(days=60)
@@ -109,6 +111,8 @@ def digest_facts(book: Casebook) -> DigestFacts:
             )
         )
         waiting = tuple(quarantined(Messages(tx).all()))
+        # Request ids and dates only: the digest names no one.
+        sar_due = "\n".join(d.describe() for d in requests_due(Requests(tx).all(), today))
         chain = next(iter(tx.docs(META, CHAIN)), None)
     health = checked(MailLog(book.store).health())
     # The same words as `conduct check` (casework.health); the error too, when there is one.
@@ -125,4 +129,5 @@ def digest_facts(book: Casebook) -> DigestFacts:
         health_words=words,
         audit_head=str(chain["head"]) if chain else "",
         audit_length=int(chain["seq"]) if chain else 0,
+        extra=((SAR_DUE, sar_due),),
     )

@@ -53,7 +53,7 @@ def test_the_digest_says_what_the_store_holds(seeded: tuple[Casebook, dict[str, 
     assert f"Meetings on Wednesday 11 March\n  - {meet}: 15:30, Head's office" in body
     assert f"  - {meet}: warning letter, waiting since 10 Mar" in body
     assert f"  - {later}: information-request letter failed" in body
-    assert "Nothing to report on: quarantined mail, front gate changed." in body
+    assert "Nothing to report on: subject access due, quarantined mail, front gate changed." in body
     assert "no report from the mail daemon" in body
     meta = json.loads((book.store.root / "meta.json").read_text())
     head = meta["chain"]["1"]["head"]

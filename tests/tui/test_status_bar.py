@@ -33,3 +33,15 @@ def test_failing_and_stale_are_red() -> None:
     text = health_text(stale, NOW)
     assert text.plain == "● mail daemon silent since 08:50 (last good check 08:50)"
     assert text.style == f"bold {RED}" and text.spans == []
+
+
+def test_subject_access_requests_due_show_only_when_there_are_some() -> None:
+    from store.listing import Counts
+    from tui.widgets.status_bar import counts_text
+
+    quiet = counts_text(Counts(3, 1, 0, 0))
+    assert quiet.plain == "3 open · 1 banned · 0 reviews due · 0 to approve"
+    due = counts_text(Counts(3, 1, 0, 0, sar_due=2))
+    assert due.plain.endswith(" · 2 SAR due")
+    warn = [due.plain[s.start : s.end] for s in due.spans if s.style == f"bold {Colours().warning}"]
+    assert warn == ["2 SAR due"]

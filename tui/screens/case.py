@@ -102,11 +102,16 @@ class CaseScreen(Screen[None]):
         self.query_one("#timeline-table").focus()
         self.load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="case-load")
     def load(self) -> None:
         """Read the case (as this member of staff may see it) and its letters in a thread."""
-        seen = view_case(self.desk.book, self.ref, "case screen", record=not self._viewed)
-        self._viewed = True
+        # Decided here, on the screen's own thread: the first load's record of the viewing is
+        # itself a write that triggers a refresh, and two loaders could both see it unrecorded.
+        record, self._viewed = not self._viewed, True
+        self._load(record)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="case-load")
+    def _load(self, record: bool) -> None:
+        seen = view_case(self.desk.book, self.ref, "case screen", record=record)
         if seen.file is None:
             self.app.call_from_thread(self.withhold, seen.notice)
             return

@@ -95,6 +95,9 @@ def counts_text(counts: Counts | None, colours: Colours | None = None) -> Text:
         parts.append((counts.attention, "reply after close", True))
     if counts.held:
         parts.append((counts.held, "letters held", True))
+    if counts.sar_due:
+        # Shown only when there is one: a subject access request due within a week or late.
+        parts.append((counts.sar_due, "SAR due", True))
     for i, (n, words, alert) in enumerate(parts):
         if i:
             text.append(" · ")
