@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from casework.periods import Periods
+from casework.schooldays import SchoolCalendar
 
 
 class BanKind(StrEnum):
@@ -23,6 +24,16 @@ class BanStatus(StrEnum):
     INTENDED = "intended"
     CONFIRMED = "confirmed"
     LIFTED = "lifted"
+
+
+@dataclass(frozen=True)
+class ReviewEntry:
+    """One review of a ban: when, what it decided, and when the next one is."""
+
+    on: date
+    outcome: str  # continued | lifted
+    next_review_on: date | None = None
+    reason: str = ""  # why, in the decider's words: the review letter states it
 
 
 class BanRuleError(ValueError):
@@ -48,6 +59,13 @@ class Ban:
     representations_to: str = ""
     collection_arrangements: str = ""
     reviews: tuple[str, ...] = ()
+    # The dated record letters are written from: when representations arrived, when the ban
+    # was confirmed, each review (date, outcome, next review), when it was lifted.
+    representations_received: tuple[date, ...] = ()
+    confirmed_on: date | None = None
+    review_log: tuple[ReviewEntry, ...] = ()
+    lifted_on: date | None = None
+    lift_reason: str = ""
 
     def in_force(self, today: date) -> bool:
         """Barred today: provisional or confirmed, within its dates."""
@@ -93,13 +111,15 @@ def proposed_ban(
     periods: Periods,
     reasons: str,
     scope: str = "",
+    calendar: SchoolCalendar | None = None,
 ) -> Ban:
-    """A ban with every date prefilled from the school's periods."""
-    deadline = today + timedelta(days=periods.representations_days)
+    """A ban with every date prefilled from the school's periods (school or calendar days)."""
+    cal = calendar or SchoolCalendar()
+    deadline = cal.add(today, periods.representations_days, periods.representations_count)
     # A notice of intent bars nobody until the deadline has passed and the decision is made.
     starts = today if kind is BanKind.PROVISIONAL else deadline
-    ends = starts + timedelta(days=periods.ban_length_days)
-    review = min(starts + timedelta(days=periods.ban_review_days), ends)
+    ends = cal.add(starts, periods.ban_length_days, periods.ban_length_count)
+    review = min(cal.add(starts, periods.ban_review_days, periods.ban_review_count), ends)
     status = BanStatus.PROVISIONAL if kind is BanKind.PROVISIONAL else BanStatus.INTENDED
     return check_ban(
         Ban(
@@ -126,29 +146,64 @@ DEFAULT_SCOPE = (
 
 
 def confirm(ban: Ban, today: date) -> Ban:
-    """The decision after representations or the deadline: the ban stands."""
-    starts = ban.starts_on if ban.kind is BanKind.PROVISIONAL else max(ban.starts_on, today)
-    length = ban.ends_on - ban.starts_on
-    return replace(ban, status=BanStatus.CONFIRMED, starts_on=starts, ends_on=starts + length)
+    """The decision after representations or the deadline: the ban stands.
 
-
-def reviewed(ban: Ban, today: date, next_review: date, outcome: str) -> Ban:
-    """A review kept the ban (continued) or ended it (lifted)."""
-    if outcome == "lifted":
-        return lifted(ban, today)
-    note = f"{today.isoformat()}: continued, next review {next_review.isoformat()}"
+    A provisional ban keeps its dates. A notice of intent bars nobody until the decision:
+    the ban starts the day it is confirmed, and its end and review move with its start.
+    """
+    shift = today - ban.starts_on if ban.kind is BanKind.INTENT else timedelta(0)
     return replace(
         ban,
-        review_on=min(next_review, ban.ends_on),
-        reviews=(*ban.reviews, note),
+        status=BanStatus.CONFIRMED,
+        starts_on=ban.starts_on + shift,
+        ends_on=ban.ends_on + shift,
+        review_on=ban.review_on + shift,
+        confirmed_on=today,
     )
 
 
-def lifted(ban: Ban, today: date) -> Ban:
-    """The ban no longer applies from today."""
+def reviewed(ban: Ban, today: date, next_review: date, outcome: str, reason: str = "") -> Ban:
+    """A review kept the ban (continued) or ended it (lifted), for a reason."""
+    if outcome == "lifted":
+        done = lifted(ban, today, reason)
+        entry = ReviewEntry(today, "lifted", reason=reason)
+        return replace(done, review_log=(*ban.review_log, entry))
+    note = f"{today.isoformat()}: continued, next review {next_review.isoformat()}"
+    nxt = min(next_review, ban.ends_on)
+    return replace(
+        ban,
+        review_on=nxt,
+        reviews=(*ban.reviews, note),
+        review_log=(*ban.review_log, ReviewEntry(today, "continued", nxt, reason)),
+    )
+
+
+def lifted(ban: Ban, today: date, reason: str = "") -> Ban:
+    """The ban no longer applies from today (a notice of intent lifted never began)."""
+    started = today >= ban.starts_on
     return replace(
         ban,
         status=BanStatus.LIFTED,
-        ends_on=min(ban.ends_on, today),
+        ends_on=min(ban.ends_on, today) if started else ban.ends_on,
         reviews=(*ban.reviews, f"{today.isoformat()}: lifted"),
+        lifted_on=today,
+        lift_reason=reason,
     )
+
+
+def with_representations(ban: Ban, received_on: date) -> Ban:
+    """Representations about the ban arrived on a day."""
+    return replace(ban, representations_received=(*ban.representations_received, received_on))
+
+
+def confirm_refusal(ban: Ban, today: date) -> str | None:
+    """Why the ban cannot be confirmed today, or None: before the deadline, only after representations."""
+    if ban.status is BanStatus.CONFIRMED:
+        return "the ban is already confirmed"
+    deadline = ban.representations_deadline
+    if deadline is not None and today <= deadline and not ban.representations_received:
+        return (
+            f"the deadline for representations is {deadline.isoformat()}: confirm the ban "
+            f"after it, or once representations have been received"
+        )
+    return None

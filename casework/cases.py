@@ -31,13 +31,17 @@ class CaseStatus(StrEnum):
 
 @dataclass(frozen=True)
 class IncidentMark:
-    """An incident reduced to what the harassment and limitation rules need."""
+    """An incident as the rules and the letters need it: when, toward whom, and the account."""
 
     event_id: str
     occurred_on: date
     target: str
     behaviours: tuple[str, ...]
     published_on: date | None = None
+    # What staff wrote happened, where, and who recorded it: the account letters quote.
+    text: str = ""
+    place: str = ""
+    recorded_by: str = ""
 
 
 @dataclass(frozen=True)

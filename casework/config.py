@@ -16,6 +16,7 @@ from casework.ops import Alerts, FrontGate, parse_alerts, parse_front_gate
 from casework.periods import Periods as Periods  # re-exported: letters and workflow read it here
 from casework.policy import PRESETS, Policy, load_preset, parse_policy
 from casework.retention import DEFAULT_SCHEDULE, RetentionSchedule, parse_retention
+from casework.schooldays import Count, Nation, SchoolCalendar, Term, read_term_dates_ics
 from casework.staff import Role
 from casework.tomlread import ConfigError, Problem, TableReader
 
@@ -140,6 +141,8 @@ class LetterSettings:
     signatory: str
     signatory_role: str
     print_queue: Path
+    # A queued letter not sent within this many days is held for the office to confirm.
+    hold_after_days: int = 3
     # The language of letters to anyone whose record says none: "en", "cy", or "cy+en"
     # (Welsh and English together, as schools in Wales may choose).
     language: str = "en"
@@ -157,6 +160,7 @@ class Config:
     store: StoreSettings
     letters: LetterSettings
     retention: RetentionSchedule = DEFAULT_SCHEDULE
+    calendar: SchoolCalendar = SchoolCalendar()
     alerts: Alerts = Alerts()
     front_gate: FrontGate = FrontGate()
     staff: StaffSettings = StaffSettings()
@@ -199,13 +203,25 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     store = _store(top.sub("store"), base)
     letters = _letters(top.sub("letters"), base, school, store)
     retention = parse_retention(top.sub("retention"))
+    calendar = _calendar(top.sub("calendar"), base)
     alerts = parse_alerts(top.sub("alerts"))
     front_gate = parse_front_gate(top.sub("front_gate"))
     top.finish()
     if problems or policy is None:
         raise ConfigError(problems)
     return Config(
-        path, school, policy, periods, mail, store, letters, retention, alerts, front_gate, staff
+        path,
+        school,
+        policy,
+        periods,
+        mail,
+        store,
+        letters,
+        retention,
+        calendar=calendar,
+        alerts=alerts,
+        front_gate=front_gate,
+        staff=staff,
     )
 
 
@@ -287,14 +303,67 @@ def _policy(r: TableReader, problems: list[Problem]) -> Policy | None:
 
 
 def _periods(r: TableReader) -> Periods:
+    counts = tuple(c.value for c in Count)
+
+    def count(name: str) -> Count:
+        return Count(r.choice(f"{name}_count", counts, Count.CALENDAR.value))
+
     p = Periods(
         representations_days=r.integer("representations_days", 1, 365, 10),
         ban_length_days=r.integer("ban_length_days", 1, 730, 90),
         ban_review_days=r.integer("ban_review_days", 1, 365, 28),
         meeting_notice_days=r.integer("meeting_notice_days", 0, 90, 5),
+        representations_count=count("representations"),
+        ban_length_count=count("ban_length"),
+        ban_review_count=count("ban_review"),
+        meeting_notice_count=count("meeting_notice"),
     )
     r.finish()
     return p
+
+
+def _hour(r: TableReader, name: str, default: str) -> time:
+    text = r.text(name, default)
+    try:
+        return time.fromisoformat(text)
+    except (TypeError, ValueError):
+        r.problems.append(Problem(r.key(name), f"expected a time like {default}, got {text!r}"))
+        return time.fromisoformat(default)
+
+
+def _calendar(r: TableReader, base: Path) -> SchoolCalendar:
+    nation = Nation(r.choice("bank_holidays", tuple(n.value for n in Nation), "england"))
+    starts, ends = _hour(r, "day_starts", "08:30"), _hour(r, "day_ends", "16:30")
+    if ends <= starts:
+        r.problems.append(Problem(r.key("day_ends"), "expected a time after day_starts"))
+    terms: list[Term] = []
+    for t in r.tables("terms", []):
+        start, end = t.day("start"), t.day("end")
+        if start and end and end < start:
+            t.problems.append(Problem(t.key("end"), "expected a date on or after start"))
+        elif start and end:
+            terms.append(Term(start, end))
+        t.finish()
+    closures = list(r.days("inset_days", []))
+    ics = _path(r, "term_dates_ics", base, None)
+    if ics is not None:
+        try:
+            more_terms, more_closed = read_term_dates_ics(ics)
+        except (OSError, ValueError) as exc:
+            r.problems.append(
+                Problem(r.key("term_dates_ics"), f"cannot read {ics} as an .ics calendar: {exc}")
+            )
+        else:
+            terms += more_terms
+            closures += more_closed
+    r.finish()
+    return SchoolCalendar(
+        nation=nation,
+        terms=tuple(sorted(terms, key=lambda t: t.start)),
+        closures=tuple(sorted(set(closures))),
+        day_starts=starts,
+        day_ends=ends,
+    )
 
 
 def _secret(r: TableReader, *, relay: bool = False) -> Secret:
@@ -410,6 +479,7 @@ def _letters(r: TableReader, base: Path, school: School, store: StoreSettings) -
         signatory=r.text("signatory", None) or school.headteacher,
         signatory_role=r.text("signatory_role", "Headteacher"),
         print_queue=_path(r, "print_queue", base, None) or store.data_dir / "print-queue",
+        hold_after_days=r.integer("hold_after_days", 1, 90, 3),
         language=r.choice("language", LANGUAGES, "en"),
     )
     if settings.template_dir is not None and not settings.template_dir.is_dir():

@@ -8,6 +8,7 @@ from datetime import date, time
 from types import MappingProxyType
 from typing import Any
 
+from casework.ban_record import ban_record
 from casework.bans import Ban
 from casework.cases import Case, Meeting
 from casework.config import Config, Periods
@@ -27,8 +28,11 @@ from casework.letter_info import (
     CaseInfo,
     ChildInfo,
     IncidentInfo,
+    LetterFieldError,
+    PeriodsInfo,
     PolicyInfo,
     RecipientInfo,
+    ReviewInfo,
     RoleInfo,
     SchoolInfo,
     Signatory,
@@ -67,10 +71,6 @@ __all__ = [
 ]
 
 
-class LetterFieldError(ValueError):
-    """A field given for a letter that cannot be used: names the field and what was expected."""
-
-
 @dataclass(frozen=True)
 class LetterContext:
     """Everything a letter may say; ``as_mapping()`` is what templates see."""
@@ -82,7 +82,7 @@ class LetterContext:
     recipient: RecipientInfo
     case: CaseInfo
     ban: BanInfo | None
-    periods: Periods
+    periods: PeriodsInfo
     policy: PolicyInfo
     incident_date: date | None = None
     incident_summary: str = ""
@@ -163,6 +163,7 @@ def build_context(
     )
     latest_incident = max(case.incidents, key=lambda i: i.occurred_on, default=None)
     ban = _ban_info(case.bans[-1]) if case.bans else None
+    record = ban_record(ban, fields, today)
     meeting = _meeting_for(kind, case.meetings)
     meeting_with = fields.get("meeting_with", "")
     signatory = _signatory(config, terms)
@@ -191,12 +192,15 @@ def build_context(
             incidents=incidents,
         ),
         ban=ban,
-        periods=config.periods,
+        periods=_periods_info(config.periods),
         policy=PolicyInfo(policy.police, policy.legal, policy.final_decision),
         incident_date=_date(fields, "incident_date")
         or (latest_incident.occurred_on if latest_incident else None),
-        incident_summary=fields.get("incident_summary") or case.summary,
-        incident_place=fields.get("incident_place", ""),
+        # What staff recorded happened, never the case's summary (often an email's subject).
+        incident_summary=fields.get("incident_summary")
+        or (latest_incident.text if latest_incident else ""),
+        incident_place=fields.get("incident_place")
+        or (latest_incident.place if latest_incident else ""),
         meeting_with=_choice("meeting_with", meeting_with, MEETING_WITH),
         meeting_date=_date(fields, "meeting_date") or (meeting.at.date() if meeting else None),
         meeting_time=_time(fields) or (meeting.at.time() if meeting else None),
@@ -212,15 +216,10 @@ def build_context(
         reply_by=_date(fields, "reply_by"),
         contact=contact,
         contact_given=fields.get("contact", ""),
-        outcome=_choice("outcome", fields.get("outcome") or _review_outcome(ban), REVIEW_OUTCOMES),
-        next_review_on=_date(fields, "next_review_on")
-        or (ban.review_on if ban and ban.status != "lifted" else None),
-        lifted_on=_date(fields, "lifted_on")
-        or (ban.ends_on if ban and ban.status == "lifted" else None)
-        or (today if kind == "ban-lifted" else None),
-        representations=_choice(
-            "representations", fields.get("representations", ""), REPRESENTATIONS
-        ),
+        outcome=_choice("outcome", record.outcome, REVIEW_OUTCOMES),
+        next_review_on=record.next_review_on,
+        lifted_on=record.lifted_on,
+        representations=_choice("representations", record.representations, REPRESENTATIONS),
         representations_summary=fields.get("representations_summary", ""),
         fields=dict(fields),
         language=_language(config, person, fields.get("language", "")),
@@ -232,6 +231,20 @@ def build_context(
         ),
         wording=policy.wording,
         complaints=policy.complaints,
+    )
+
+
+def _periods_info(p: Periods) -> PeriodsInfo:
+    """The day counts as plain data: how each is counted as a word, not an enum."""
+    return PeriodsInfo(
+        p.representations_days,
+        p.ban_length_days,
+        p.ban_review_days,
+        p.meeting_notice_days,
+        p.representations_count.value,
+        p.ban_length_count.value,
+        p.ban_review_count.value,
+        p.meeting_notice_count.value,
     )
 
 
@@ -306,6 +319,13 @@ def _ban_info(ban: Ban) -> BanInfo:
         representations_to=ban.representations_to,
         collection_arrangements=ban.collection_arrangements,
         reviews=ban.reviews,
+        representations_received=ban.representations_received,
+        confirmed_on=ban.confirmed_on,
+        review_log=tuple(
+            ReviewInfo(r.on, r.outcome, r.next_review_on, r.reason) for r in ban.review_log
+        ),
+        lifted_on=ban.lifted_on,
+        lift_reason=ban.lift_reason,
     )
 
 
@@ -340,14 +360,6 @@ def _attendees(
     if meeting_with in ("senior", "formal"):
         return (f"{signatory.name}, {signatory.role}",)
     return ()
-
-
-def _review_outcome(ban: BanInfo | None) -> str:
-    if ban is None:
-        return ""
-    if ban.status == "lifted":
-        return "lifted"
-    return "continued" if ban.reviews else ""
 
 
 def _contact(phone: str, email: str) -> str:

@@ -50,6 +50,10 @@ def uk_time(value: time | None) -> str:
     return f"{hour}{suffix}" if value.minute == 0 else f"{hour}:{value.minute:02d}{suffix}"
 
 
+class LetterFieldError(ValueError):
+    """A field given for a letter that cannot be used: names the field and what was expected."""
+
+
 @dataclass(frozen=True)
 class SchoolInfo:
     """The school as the letterhead shows it."""
@@ -146,6 +150,16 @@ class CaseInfo:
 
 
 @dataclass(frozen=True)
+class ReviewInfo:
+    """One review of the ban as recorded: its date, outcome, next review and reason."""
+
+    on: date
+    outcome: str
+    next_review_on: date | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class BanInfo:
     """The current ban (``case.bans[-1]``), with its dates."""
 
@@ -161,11 +175,36 @@ class BanInfo:
     representations_to: str
     collection_arrangements: str
     reviews: tuple[str, ...] = ()
+    # The ban's dated record: the letters state these dates, never today's in their place.
+    representations_received: tuple[date, ...] = ()
+    confirmed_on: date | None = None
+    review_log: tuple[ReviewInfo, ...] = ()
+    lifted_on: date | None = None
+    lift_reason: str = ""
+
+    @property
+    def last_review(self) -> ReviewInfo | None:
+        """The latest review recorded, if any."""
+        return self.review_log[-1] if self.review_log else None
 
     @property
     def provisional(self) -> bool:
         """Barred now, pending representations."""
         return self.kind == "provisional"
+
+
+@dataclass(frozen=True)
+class PeriodsInfo:
+    """The school's day counts, each with how it is counted ("school" or "calendar" days)."""
+
+    representations_days: int
+    ban_length_days: int
+    ban_review_days: int
+    meeting_notice_days: int
+    representations_count: str = "calendar"
+    ban_length_count: str = "calendar"
+    ban_review_count: str = "calendar"
+    meeting_notice_count: str = "calendar"
 
 
 @dataclass(frozen=True)

@@ -115,3 +115,18 @@ class Health:
             DaemonState.STOPPED,
             DaemonState.GONE,
         )
+
+
+def sending_trouble(health: Health | None, now: datetime) -> str | None:
+    """Why letters queued now would not go out now (the daemon stopped, silent, failing), or None."""
+    if health is None:
+        return "the mail daemon is not running"
+    heard = f"{health.updated.astimezone():%d %b %H:%M}"
+    if health.state in (DaemonState.STOPPED, DaemonState.GONE):
+        return f"the mail daemon is not running (last heard from {heard})"
+    if health.stale(now):
+        return f"the mail daemon has been silent since {heard}"
+    if health.state in (DaemonState.LOGIN_FAILED, DaemonState.BACKING_OFF):
+        detail = f": {health.last_error}" if health.last_error else ""
+        return f"the mail daemon cannot reach the mail server ({health.state.value}{detail})"
+    return None

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from casework.bans import Ban
 from casework.mailthread import AttachmentRef, ThreadRule
-from casework.people import Subject
+from casework.people import FieldChange, Subject
 
 
 class PayloadError(ValueError):
@@ -134,6 +134,8 @@ class MeetingScheduled(Payload):
     place: str
     attendees: tuple[str, ...] = ()
     text: str = ""
+    # Meetings are offered on school days within school hours: another time says why.
+    off_day_reason: str = ""
 
     def __post_init__(self) -> None:
         _need_text("meeting-scheduled", "place", self.place)
@@ -226,6 +228,7 @@ class BanDecision(Payload):
 
     ban_id: str
     on: date
+    reason: str = ""  # a lift's reason, in the decider's words (letters state it)
 
 
 @dataclass(frozen=True)
@@ -236,6 +239,7 @@ class BanReviewed(Payload):
     on: date
     outcome: ReviewOutcome
     next_review_on: date
+    reason: str = ""  # why it continues or is lifted (the review letter states it)
 
     def __post_init__(self) -> None:
         if self.next_review_on < self.on:
@@ -303,6 +307,31 @@ class EmailSplit(Payload):
     message_id: str
     evidence_event: str
     to_case: str
+
+
+@dataclass(frozen=True)
+class PersonChanged(Payload):
+    """A person's details changed (on every case about them): which, from what, to what."""
+
+    person_id: str
+    name: str
+    changes: tuple[FieldChange, ...]
+
+    def __post_init__(self) -> None:
+        if not self.changes:
+            raise PayloadError("person-updated: changes names no change")
+
+
+@dataclass(frozen=True)
+class SubjectIdentified(Payload):
+    """The person a case was 'To be identified' about is now known."""
+
+    placeholder_id: str
+    person_id: str
+    name: str
+
+    def __post_init__(self) -> None:
+        _need_text("subject-identified", "name", self.name)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
 from datetime import date
 from enum import StrEnum
 
@@ -24,10 +25,19 @@ class FormatNeed(StrEnum):
 
 @dataclass(frozen=True)
 class Child:
-    """A pupil connected to a parent."""
+    """A pupil connected to an adult: their class, and whether that adult has parental responsibility."""
 
     name: str
     class_name: str = ""
+    # Children Act 1989: the adult holds parental responsibility for this child (a carer or
+    # a grandparent who collects may not).
+    parental_responsibility: bool = True
+    mis_id: str = ""  # the pupil's id in the school's MIS, when imported
+
+    @property
+    def key(self) -> str:
+        """What identifies the same child on two adults' records: the MIS id, else the name."""
+        return f"mis:{self.mis_id}" if self.mis_id else "name:" + " ".join(self.name.lower().split())
 
 
 @dataclass(frozen=True)
@@ -37,7 +47,7 @@ class Person:
     id: str
     name: str
     emails: tuple[str, ...] = ()
-    phone: str = ""
+    phones: tuple[str, ...] = ()
     address: tuple[str, ...] = ()
     channel: Channel = Channel.EMAIL
     children: tuple[Child, ...] = ()
@@ -45,9 +55,11 @@ class Person:
     signed_code_on: date | None = None
     placeholder: bool = False
     # The language letters are written in ("en", "cy", or "cy+en" for both); empty: the
-    # school's own ([letters] language).
+    # school's own.
     language: str = ""
     format_needs: tuple[FormatNeed, ...] = ()
+    mis_id: str = ""  # the contact's id in the school's MIS: imports update by it
+    relationship: str = ""  # to the children, as the MIS or the office words it ("Mother")
 
     @property
     def email(self) -> str | None:
@@ -55,9 +67,19 @@ class Person:
         return self.emails[0] if self.emails else None
 
     @property
+    def phone(self) -> str:
+        """The first telephone number, or empty."""
+        return self.phones[0] if self.phones else ""
+
+    @property
     def large_print(self) -> bool:
         """Letters to this person are printed large (16pt and up)."""
         return FormatNeed.LARGE_PRINT in self.format_needs
+
+    @property
+    def by_post(self) -> bool:
+        """Letters go on paper: the person prefers post, or has no email address."""
+        return self.channel is Channel.POST or not self.emails
 
 
 @dataclass(frozen=True)
@@ -69,6 +91,43 @@ class Subject:
 
 
 TO_BE_IDENTIFIED = "To be identified"
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One detail of a person that changed: its name, and the value before and after, as text."""
+
+    field: str
+    before: str
+    after: str
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, tuple):
+        return "; ".join(_as_text(v) for v in value)
+    if isinstance(value, Child):
+        pr = "" if value.parental_responsibility else ", no parental responsibility"
+        cls = f" ({value.class_name})" if value.class_name else ""
+        return f"{value.name}{cls}{pr}"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "" if value is None else str(value)
+
+
+def changes(before: Person, after: Person) -> tuple[FieldChange, ...]:
+    """What differs between two versions of a person's record, field by field."""
+    out = []
+    for f in fields(Person):
+        if f.name == "id":
+            continue
+        old, new = getattr(before, f.name), getattr(after, f.name)
+        if old != new:
+            out.append(FieldChange(f.name, _as_text(old), _as_text(new)))
+    return tuple(out)
 
 
 def person_id_for(name: str, taken: set[str]) -> str:
@@ -85,6 +144,42 @@ def person_id_for(name: str, taken: set[str]) -> str:
 def normalise_email(address: str) -> str:
     """Compare addresses without case or surrounding space."""
     return address.strip().lower()
+
+
+def others_with_responsibility(
+    person: Person, everyone: Iterable[Person]
+) -> list[tuple[Child, Person]]:
+    """The other adults with parental responsibility for this person's children, child by child."""
+    mine = {c.key: c for c in person.children}
+    found = []
+    for other in everyone:
+        if other.id == person.id or other.placeholder:
+            continue
+        for child in other.children:
+            if child.key in mine and child.parental_responsibility:
+                found.append((mine[child.key], other))
+    return found
+
+
+def matches(person: Person, words: Iterable[str]) -> bool:
+    """Every (lower-case) word appears in the name, an email, a phone, a child or the MIS id."""
+    hay = " ".join(
+        (
+            person.name,
+            *person.emails,
+            *person.phones,
+            *(c.name for c in person.children),
+            person.mis_id,
+            person.id,
+        )
+    ).lower()
+    digits = re.sub(r"\D", "", hay)
+    for word in words:
+        bare = re.sub(r"\D", "", word)
+        # A phone number typed with or without spaces still matches.
+        if word not in hay and not (bare and len(bare) >= 4 and bare in digits):
+            return False
+    return True
 
 
 class PersonError(ValueError):

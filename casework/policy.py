@@ -37,6 +37,12 @@ class Route(StrEnum):
     DEFAMATION = "defamation"
 
 
+# A [routes] key is a behaviour's route, or the harassment flag (casework.rules.HARASSMENT):
+# seed 000 sends "anything that could be seen as a sign of harassment" to the police.
+HARASSMENT_ROUTE = "harassment"
+ROUTE_KEYS = (*(r.value for r in Route), HARASSMENT_ROUTE)
+
+
 class BanAction(StrEnum):
     """What a ban step does to the case's ban."""
 
@@ -226,7 +232,7 @@ def parse_policy(r: TableReader) -> Policy:
     steps = tuple(_step(s) for s in r.tables("steps"))
     routes = r.sub("routes")
     route_steps = tuple(
-        (route.value, routes.text(route.value)) for route in Route if routes.has(route.value)
+        (key, routes.text(key)) for key in ROUTE_KEYS if routes.has(key)
     )
     routes.finish()
     if r.has("immediate_ban"):

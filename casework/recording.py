@@ -9,14 +9,17 @@ from types import MappingProxyType
 
 from casework.events import PAYLOADS, RECORDABLE, EventType
 from casework.fields import FieldError, build
+from casework.meetings import missing_attendees
 from casework.payloads import (
     Incident,
+    MeetingScheduled,
     Payload,
     ReferralBody,
     ReferralMade,
     Representations,
 )
 from casework.policy import Policy
+from casework.schooldays import SchoolCalendar
 
 # The field that holds the words typed as the event's text, for each recordable type.
 _TEXT_FIELD: Mapping[EventType, str] = MappingProxyType(
@@ -44,6 +47,8 @@ def recorded_payload(
     *,
     policy: Policy,
     today: date,
+    calendar: SchoolCalendar | None = None,
+    attendees_required: tuple[str, ...] = (),
 ) -> Payload:
     """The typed details of a hand-recorded event; a FieldError names any mistake.
 
@@ -79,6 +84,19 @@ def recorded_payload(
         to = build(_ReferralTo, kind, {"to": values.get("to", "")}).to
         given["body"] = policy.police if to is ReferralBody.POLICE else policy.legal
     payload = build(cls, kind, values, **given)
+    if isinstance(payload, MeetingScheduled):
+        refusal = (calendar or SchoolCalendar()).meeting_refusal(payload.at.date(), payload.at.time())
+        if refusal and not payload.off_day_reason.strip():
+            raise FieldError(
+                f"{kind}: at: {refusal}; offer a school day within school hours, or say why "
+                f"in off_day_reason"
+            )
+        missing = missing_attendees(attendees_required, payload.attendees)
+        if missing:
+            raise FieldError(
+                f"{kind}: attendees: this step's meeting is with {' and '.join(attendees_required)}"
+                f"; add {' and '.join(missing)} (names separated by ;)"
+            )
     if isinstance(payload, Incident):
         for bid in payload.behaviours:
             try:

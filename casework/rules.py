@@ -11,6 +11,8 @@ from casework.cases import Case, IncidentMark
 from casework.policy import Policy, Route
 
 HARASSMENT = "harassment"
+# A reply reached a closed case: it needs someone to read it and reopen the case or not.
+REPLY_AFTER_CLOSE = "reply-after-close"
 
 
 def same_target(a: str, b: str) -> bool:

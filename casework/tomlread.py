@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -126,6 +127,29 @@ class TableReader:
             isinstance(v, str) and v.strip() for v in value
         ):
             self.bad(name, "a list of non-empty strings", value)
+            return ()
+        return tuple(value)
+
+    def day(self, name: str, default: Any = _MISSING) -> Any:
+        """A TOML date (``2026-09-03``, unquoted)."""
+        value = self._get(name, default)
+        if value is default and default is not _MISSING:
+            return value
+        if not isinstance(value, date) or isinstance(value, datetime):
+            self.bad(name, "a date like 2026-09-03 (no quotes)", value)
+            return None
+        return value
+
+    def days(self, name: str, default: Any = _MISSING) -> tuple[date, ...]:
+        """A list of TOML dates."""
+        value = self._get(name, default)
+        if value is _MISSING:
+            self.bad(name, "a list of dates")
+            return ()
+        if not isinstance(value, list | tuple) or not all(
+            isinstance(v, date) and not isinstance(v, datetime) for v in value
+        ):
+            self.bad(name, "a list of dates like [2026-09-02, 2026-10-20] (no quotes)", value)
             return ()
         return tuple(value)
 

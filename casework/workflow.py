@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from casework import bans as ban_rules
@@ -23,19 +23,24 @@ from casework.payloads import (
     Closed,
     EmailSplit,
     EvidenceAdded,
+    EvidenceKind,
     Incident,
     LegalHold,
     MeetingScheduled,
     NoticeDue,
     Payload,
+    PersonChanged,
     ReferralBody,
     ReferralMade,
+    Representations,
     ReviewOutcome,
     StepChanged,
+    SubjectIdentified,
 )
 from casework.people import Subject
 from casework.policy import BanAction, Policy, Step
-from casework.rules import HARASSMENT
+from casework.rules import HARASSMENT, REPLY_AFTER_CLOSE
+from casework.schooldays import SchoolCalendar
 from casework.staff import Actor
 
 
@@ -117,6 +122,9 @@ def _incident(case: Case, event: Event) -> Case:
         target=d.target,
         behaviours=d.behaviours,
         published_on=d.published_on,
+        text=d.text,
+        place=d.place,
+        recorded_by=event.actor,
     )
     behaviours = tuple(dict.fromkeys((*case.behaviours, *mark.behaviours)))
     return replace(case, incidents=(*case.incidents, mark), behaviours=behaviours)
@@ -142,13 +150,24 @@ def _ban_confirmed(case: Case, event: Event) -> Case:
 def _ban_reviewed(case: Case, event: Event) -> Case:
     d = _payload(event, BanReviewed)
     return _on_ban(
-        case, d.ban_id, lambda b: ban_rules.reviewed(b, d.on, d.next_review_on, d.outcome.value)
+        case,
+        d.ban_id,
+        lambda b: ban_rules.reviewed(b, d.on, d.next_review_on, d.outcome.value, d.reason),
     )
 
 
 def _ban_lifted(case: Case, event: Event) -> Case:
     d = _payload(event, BanDecision)
-    return _on_ban(case, d.ban_id, lambda b: ban_rules.lifted(b, d.on))
+    return _on_ban(case, d.ban_id, lambda b: ban_rules.lifted(b, d.on, d.reason))
+
+
+def _representations(case: Case, event: Event) -> Case:
+    # They answer the latest ban still standing (there is rarely more than one).
+    received = _payload(event, Representations).received_on
+    standing = [b for b in case.bans if b.status is not ban_rules.BanStatus.LIFTED]
+    if not standing:
+        return case
+    return _on_ban(case, standing[-1].id, lambda b: ban_rules.with_representations(b, received))
 
 
 def _meeting_scheduled(case: Case, event: Event) -> Case:
@@ -186,12 +205,47 @@ def _closed(case: Case, event: Event) -> Case:
 
 
 def _reopened(case: Case, event: Event) -> Case:
-    return replace(case, status=CaseStatus.OPEN, closed=None, outcome="")
+    return replace(
+        case, status=CaseStatus.OPEN, closed=None, outcome="", flags=_without(case, REPLY_AFTER_CLOSE)
+    )
+
+
+def _without(case: Case, flag: str) -> tuple[str, ...]:
+    return tuple(f for f in case.flags if f != flag)
+
+
+def _person_updated(case: Case, event: Event) -> Case:
+    d = _payload(event, PersonChanged)
+    subjects = tuple(
+        Subject(s.person_id, d.name) if s.person_id == d.person_id else s for s in case.subjects
+    )
+    return replace(case, subjects=subjects)
+
+
+def _identified(case: Case, event: Event) -> Case:
+    d = _payload(event, SubjectIdentified)
+    subjects = tuple(
+        Subject(d.person_id, d.name) if s.person_id == d.placeholder_id else s
+        for s in case.subjects
+    )
+    return replace(case, subjects=tuple(dict.fromkeys(subjects)))
+
+
+def _decision(case: Case, event: Event) -> Case:
+    # A decision recorded on a closed case after a reply (to leave it closed) settles the reply.
+    if not case.is_open and REPLY_AFTER_CLOSE in case.flags:
+        return replace(case, flags=_without(case, REPLY_AFTER_CLOSE))
+    return case
 
 
 def _evidence(case: Case, event: Event) -> Case:
     d = event.data
-    mid = d.message_id if isinstance(d, EvidenceAdded) else None
+    if not isinstance(d, EvidenceAdded):
+        return case
+    if not case.is_open and d.kind is EvidenceKind.EMAIL and REPLY_AFTER_CLOSE not in case.flags:
+        # Never attached silently: the case asks for attention until reopened or settled.
+        case = replace(case, flags=(*case.flags, REPLY_AFTER_CLOSE))
+    mid = d.message_id
     if mid and mid not in case.message_ids:
         return replace(case, message_ids=(*case.message_ids, mid))
     return case
@@ -236,6 +290,10 @@ _HANDLERS: Mapping[EventType, Handler] = {
     EventType.HARASSMENT_FLAGGED: _flagged,
     EventType.CASE_CLOSED: _closed,
     EventType.CASE_REOPENED: _reopened,
+    EventType.DECISION: _decision,
+    EventType.REPRESENTATIONS_RECEIVED: _representations,
+    EventType.PERSON_UPDATED: _person_updated,
+    EventType.SUBJECT_IDENTIFIED: _identified,
     EventType.EVIDENCE_ADDED: _evidence,
 }
 
@@ -262,7 +320,8 @@ BAN_FIELDS = (
     "representations_to",
     "collection_arrangements",
 )
-REVIEW_FIELDS = ("outcome", "next_review_on")
+REVIEW_FIELDS = ("outcome", "next_review_on", "reason")
+LIFT_FIELDS = ("reason",)
 
 
 def step_fields(step: Step) -> tuple[str, ...]:
@@ -271,7 +330,7 @@ def step_fields(step: Step) -> tuple[str, ...]:
         return BAN_FIELDS
     if step.ban is BanAction.REVIEW:
         return REVIEW_FIELDS
-    names: tuple[str, ...] = ()
+    names: tuple[str, ...] = LIFT_FIELDS if step.ban is BanAction.LIFT else ()
     if step.referral:
         names += ("reference",)
     if step.closes:
@@ -291,6 +350,7 @@ def move(
     reason: str | None = None,
     fields: Mapping[str, str] | None = None,
     ban_id: str = "",
+    calendar: SchoolCalendar | None = None,
 ) -> list[Event]:
     """The events of moving a case to a step: the move, and what the step does (ban, referral, close).
 
@@ -304,6 +364,9 @@ def move(
     by = actor.name
     fields = {k: v for k, v in (fields or {}).items()}
     step = policy.step(to_step)
+    refusal = ban_step_refusal(case, step, today)
+    if refusal:
+        raise CaseRuleError(f"{case.ref} cannot move to {to_step!r}: {refusal}")
     allowed = step_fields(step)
     unknown = sorted(set(fields) - set(allowed))
     if unknown:
@@ -317,7 +380,7 @@ def move(
         from_step=case.step, to=to_step, reason=(reason or "").strip(), in_order=ordered
     )
     events = [make_event(case.ref, by, EventType.STEP_CHANGED, summary, changed, at=at)]
-    if step.ban:
+    if step.ban and not _already_lifted(case, step.ban):
         new_id = ban_id or f"{case.ref}-B{len(case.bans) + 1}"
         terms = policy.terms_for(to_step)
         if terms.representations_days is not None:
@@ -325,7 +388,11 @@ def move(
         # The policy's default texts, unless the office wrote the ban's own.
         defaults = {"scope": terms.scope, "collection_arrangements": terms.collection_arrangements}
         fields = {**{k: v for k, v in defaults.items() if v}, **{k: v for k, v in fields.items() if v}}
-        events.append(_ban_event(case, step.ban, by, at, today, periods, fields, new_id))
+        events.append(
+            _ban_event(
+                case, step.ban, by, at, today, periods, fields, new_id, calendar or SchoolCalendar()
+            )
+        )
     if step.referral:
         to = ReferralBody(step.referral)
         who = policy.police if to is ReferralBody.POLICE else policy.legal
@@ -344,6 +411,40 @@ def move(
     return events
 
 
+def ban_step_refusal(case: Case, step: Step, today: date | None = None) -> str | None:
+    """Why a ban step cannot be taken on this case now (no ban to confirm, say); None if it can.
+
+    Given ``today``, the dates count too: a ban is confirmed only after the deadline for
+    representations, or once they have been received.
+    """
+    if step.ban not in (BanAction.CONFIRM, BanAction.REVIEW, BanAction.LIFT):
+        return None
+    standing = [b for b in case.bans if b.status is not ban_rules.BanStatus.LIFTED]
+    if step.ban is BanAction.LIFT:
+        if standing or (case.bans and case.step != step.id):
+            return None
+        return "there is no ban to lift"
+    if not standing:
+        return "there is no ban in place" if not case.bans else "the ban has been lifted"
+    ban = standing[-1]
+    if step.ban is BanAction.CONFIRM:
+        if ban.status is ban_rules.BanStatus.CONFIRMED:
+            return "the ban is already confirmed"
+        return ban_rules.confirm_refusal(ban, today) if today is not None else None
+    if ban.status is ban_rules.BanStatus.INTENDED:
+        return "the ban is only intended: decide it (confirm or lift) before reviewing it"
+    return None
+
+
+def _already_lifted(case: Case, action: BanAction) -> bool:
+    """A lift step after a review that lifted the ban: the step is taken, the ban stays as it is."""
+    return (
+        action is BanAction.LIFT
+        and bool(case.bans)
+        and all(b.status is ban_rules.BanStatus.LIFTED for b in case.bans)
+    )
+
+
 def _current_ban(case: Case) -> Ban:
     for ban in reversed(case.bans):
         if ban.status is not ban_rules.BanStatus.LIFTED:
@@ -360,10 +461,16 @@ def _ban_event(
     periods: Periods,
     fields: Mapping[str, str],
     ban_id: str,
+    calendar: SchoolCalendar,
 ) -> Event:
     if action in (BanAction.PROVISIONAL, BanAction.INTENT):
         subject = case.subjects[0] if case.subjects else Subject("", "the parent")
         kind = BanKind.PROVISIONAL if action is BanAction.PROVISIONAL else BanKind.INTENT
+        if not fields.get("reasons", "").strip():
+            # The letter states them (DfE 2018): the head's words, never an email's subject.
+            raise CaseRuleError(
+                "reasons: a ban states its reasons in the headteacher's words (--set reasons=...)"
+            )
         ban = ban_rules.proposed_ban(
             ban_id,
             subject.person_id,
@@ -371,8 +478,9 @@ def _ban_event(
             kind,
             today,
             periods,
-            reasons=fields.get("reasons") or case.summary,
+            reasons=fields["reasons"].strip(),
             scope=fields.get("scope", ""),
+            calendar=calendar,
         )
         ban = _with_dates(ban, fields)
         label = (
@@ -389,22 +497,26 @@ def _ban_event(
             at=at,
         )
     ban = _current_ban(case)
+    reason = fields.get("reason", "").strip()
+    if action in (BanAction.REVIEW, BanAction.LIFT) and not reason:
+        # The letter that follows states it (DfE 2018: the decision, in writing, with reasons).
+        what = "a review" if action is BanAction.REVIEW else "lifting a ban"
+        raise CaseRuleError(f"reason: {what} states why, in the decider's words (--set reason=...)")
     if action is BanAction.REVIEW:
         outcome = build(ReviewOutcomeField, "ban-review", {"outcome": fields.get("outcome") or "continued"}).outcome
         nxt = (
             parse_date("next_review_on", fields["next_review_on"])
             if fields.get("next_review_on")
-            else today + timedelta(days=periods.ban_review_days)
+            else calendar.add(today, periods.ban_review_days, periods.ban_review_count)
         )
-        review = BanReviewed(ban.id, today, outcome, nxt)
+        review = BanReviewed(ban.id, today, outcome, nxt, reason)
         return make_event(
             case.ref, actor, EventType.BAN_REVIEWED, f"Ban reviewed: {outcome.value}", review, at=at
         )
     # Confirm or lift: a decision on the ban, dated today.
     etype, words = _DECISIONS[action]
-    return make_event(
-        case.ref, actor, etype, f"{words}: {ban.person_name}", BanDecision(ban.id, today), at=at
-    )
+    decision = BanDecision(ban.id, today, reason if action is BanAction.LIFT else "")
+    return make_event(case.ref, actor, etype, f"{words}: {ban.person_name}", decision, at=at)
 
 
 _DECISIONS = {

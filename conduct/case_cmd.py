@@ -11,6 +11,7 @@ from typing import Any
 from casework.cases import Severity
 from casework.config import Config
 from casework.events import RECORDABLE, EventType
+from casework.meetings import required_attendees
 from casework.payloads import EvidenceAdded, EvidenceKind, LegalHold
 from casework.policy_terms import complaint_guidance
 from casework.recording import recordable_fields, recorded_payload
@@ -90,6 +91,27 @@ def register(sub: Any) -> None:
     ro.add_argument("ref")
     ro.add_argument("--reason", required=True)
     ro.set_defaults(handler=case_reopen)
+
+    kc = cs.add_parser("keep-closed", help="a reply reached a closed case: leave it closed, saying why")
+    kc.add_argument("ref")
+    kc.add_argument("--reason", required=True)
+    kc.set_defaults(handler=case_keep_closed)
+
+    idf = cs.add_parser(
+        "identify", help="say who a case about 'To be identified' is about (a person's id)"
+    )
+    idf.add_argument("ref")
+    idf.add_argument("person_id", help="see `conduct person list`; add a new one with `person add`")
+    idf.set_defaults(handler=case_identify)
+
+    sp = cs.add_parser("split", help="move an email threaded into the wrong case to a new case")
+    sp.add_argument("ref")
+    sp.add_argument("event_id", help="the email's evidence event (case show --json lists them)")
+    sp.add_argument("--name", required=True, help="who the new case is about")
+    sp.add_argument("--email", help="their email address")
+    sp.add_argument("--behaviour", nargs="+", required=True, metavar="ID")
+    sp.add_argument("--summary", required=True, help="what the new case is about")
+    sp.set_defaults(handler=case_split)
 
     ho = cs.add_parser("hold", help="put a case under legal hold: it cannot be disposed of")
     ho.add_argument("ref")
@@ -207,7 +229,15 @@ def case_record(args: argparse.Namespace, config: Config) -> int:
     book = Casebook(config)
     etype = EventType(args.type)
     payload = recorded_payload(
-        etype, args.text, parse_sets(args.set), policy=config.policy, today=book.clock.today()
+        etype,
+        args.text,
+        parse_sets(args.set),
+        policy=config.policy,
+        today=book.clock.today(),
+        calendar=config.calendar,
+        attendees_required=required_attendees(config, book.get(args.ref).step)
+        if etype is EventType.MEETING_SCHEDULED
+        else (),
     )
     case = book.add(args.ref, etype, args.text, payload)
     print(
@@ -245,6 +275,41 @@ def case_reopen(args: argparse.Namespace, config: Config) -> int:
 
     case = Casebook(config).reopen(args.ref, args.reason)
     print(f"{case.ref}: reopened")
+    return 0
+
+
+def case_keep_closed(args: argparse.Namespace, config: Config) -> int:
+    """Record that a reply to a closed case was read and the case stays closed."""
+    from store.casebook import Casebook
+
+    case = Casebook(config).keep_closed(args.ref, args.reason)
+    print(f"{case.ref}: stays closed")
+    return 0
+
+
+def case_identify(args: argparse.Namespace, config: Config) -> int:
+    """Point a case about 'To be identified' at a known person."""
+    from store.casebook import Casebook
+    from store.register import Register
+
+    case = Register(Casebook(config)).identify(args.ref, args.person_id)
+    print(f"{case.ref}: about {', '.join(s.name for s in case.subjects)}")
+    return 0
+
+
+def case_split(args: argparse.Namespace, config: Config) -> int:
+    """Split an email off into a new case, as the dashboard's y does."""
+    from store.casebook import Casebook
+
+    new = Casebook(config).split_email(
+        args.ref,
+        args.event_id,
+        name=args.name,
+        email=args.email,
+        behaviours=args.behaviour,
+        summary=args.summary,
+    )
+    print(f"{args.ref.upper()}: the email is now evidence on {new.ref}")
     return 0
 
 

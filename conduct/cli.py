@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "quarantine": "daemon_cmd",
     "letter": "letter_cmd",
     "mail": "mail_cmd",
+    "person": "person_cmd",
     "retention": "retention_cmd",
     "sar": "sar_cmd",
     "tui": "tui_cmd",

@@ -9,6 +9,7 @@ opens the dashboard. Quitting the dashboard stops everything the demo started.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import signal
@@ -17,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 from casework.config import Config, load_config
@@ -69,6 +71,16 @@ from_name = "Exampleton Primary School Office"
     )
 
 
+def workspace_made(directory: Path, now: datetime) -> datetime:
+    """When the workspace was made (``now`` the first time): its demo mail is dated from it."""
+    stamp = directory / "demo.json"
+    try:
+        return datetime.fromisoformat(json.loads(stamp.read_text(encoding="utf-8"))["made"])
+    except (OSError, ValueError, KeyError, TypeError):
+        stamp.write_text(json.dumps({"made": now.isoformat()}), encoding="utf-8")
+        return now
+
+
 def make_workspace(directory: Path, imap_port: int = 1, smtp_port: int = 2) -> tuple[Path, bool]:
     """Write the demo's config.toml (its ports change each run); True when the data is new."""
     make_dir(directory)
@@ -116,7 +128,7 @@ def demo(args: argparse.Namespace) -> int:
             DEMO_PASSWORD,
             _reply_ref(book),
             stop,
-            book.clock,
+            workspace_made(directory, book.clock.now()),
             args.speed,
         ),
         name="demo-feeder",

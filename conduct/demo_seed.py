@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from casework.cases import Severity
 from casework.events import EventType
+from casework.meetings import step_attendees
 from casework.payloads import (
     ContactMethod,
     Incident,
@@ -24,7 +25,7 @@ PARENTS = (
         id="p-dana-whitlock",
         name="Dana Whitlock",
         emails=("dana.whitlock@example.org",),
-        phone="07700 900123",
+        phones=("07700 900123",),
         address=("14 Orchard Close", "Exampleton", "EX2 4QT"),
         children=(Child("Milo Whitlock", "Year 3 (Kestrels)"),),
         signed_code_on=date(2025, 9, 4),
@@ -155,7 +156,8 @@ def seed_demo_cases(book: Casebook) -> list[str]:
         at=ago(7),
     )
     book.step(c.ref, "meeting-chair", at=ago(6))
-    meeting_day = next_school_day(now_.astimezone().date() + timedelta(days=5))
+    cal = book.config.calendar
+    meeting_day = cal.school_day_on_or_after(now_.astimezone().date() + timedelta(days=5))
     book.add(
         c.ref,
         EventType.MEETING_SCHEDULED,
@@ -163,7 +165,7 @@ def seed_demo_cases(book: Casebook) -> list[str]:
         MeetingScheduled(
             at=datetime.combine(meeting_day, time(15, 30)),
             place="Headteacher's office",
-            attendees=("Headteacher", "Chair of Governors"),
+            attendees=step_attendees(book.config, "meeting-chair"),
         ),
         at=ago(6),
     )
@@ -199,13 +201,15 @@ def seed_demo_cases(book: Casebook) -> list[str]:
         at=ago(50),
     )
     book.step(c.ref, "ban-confirmed", at=ago(40))
-    book.step(c.ref, "ban-review", fields={"outcome": "continued"}, at=ago(12))
+    book.step(
+        c.ref,
+        "ban-review",
+        fields={
+            "outcome": "continued",
+            "reason": "Staff reported him waiting outside the gate twice since the ban began.",
+        },
+        at=ago(12),
+    )
     refs.append(c.ref)
     return refs
 
-
-def next_school_day(day: date) -> date:
-    """``day``, or the Monday after it when it falls at a weekend."""
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day

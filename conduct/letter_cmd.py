@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 from casework.config import Config, find_config, load_config
 from casework.letter_context import KNOWN_FIELDS, LetterFieldError
-from casework.outbox import LetterMove, LetterStatus
+from casework.outbox import LetterMove, LetterStateError, LetterStatus, draft_refusal
 from conduct.sets import add_set_option, parse_sets
 
 # The moves a person makes from the command line (the sender's own moves are the daemon's).
@@ -17,9 +18,11 @@ MOVE_HELP = {
     LetterMove.SUBMIT: "ask the headteacher to approve a letter",
     LetterMove.APPROVE: "approve a letter (the headteacher only)",
     LetterMove.QUEUE: "hand a letter to the daemon to send (or print, for post)",
-    LetterMove.RETRY: "put a letter that failed, or whose outcome is unknown, back in the queue",
+    LetterMove.RETRY: "send again a letter that failed, whose outcome is unknown, or that was "
+    "held because its moment passed (send it anyway)",
     LetterMove.POSTED: "record that a letter in the print queue has been posted",
     LetterMove.CONFIRM_SENT: "record that a letter whose outcome was unknown did reach the parent",
+    LetterMove.CANCEL: "cancel a letter: it will not be sent (--reason says why)",
 }
 
 
@@ -52,6 +55,8 @@ def register(sub: Any) -> None:
         a = ls.add_parser(move.value, help=helptext)
         a.add_argument("ref")
         a.add_argument("letter_id")
+        if move is LetterMove.CANCEL:
+            a.add_argument("--reason", required=True, help="why it will not be sent")
         a.set_defaults(handler=move_letter, move=move)
 
 
@@ -81,6 +86,7 @@ def kinds(args: argparse.Namespace) -> int:
 
 def render(args: argparse.Namespace, config: Config) -> int:
     """Render, keep in the vault, record the draft, write the PDF."""
+    from casework.workflow import BAN_FIELDS
     from letters.compose import compose
     from letters.kinds import kinds_for
     from letters.render import renderer_for
@@ -95,6 +101,15 @@ def render(args: argparse.Namespace, config: Config) -> int:
     extra = [f for f in (own.required if own else ()) if f.isidentifier() and f != "ban"]
     allowed = [*KNOWN_FIELDS, *(f for f in extra if f not in KNOWN_FIELDS)]
     unknown = sorted(set(fields) - set(allowed))
+    ban_keys = [k for k in unknown if k in BAN_FIELDS or k == "reason"]
+    if ban_keys:
+        # The ban's terms and decisions are the case's record, not a letter's words: a letter
+        # that said otherwise would contradict the ban it describes.
+        raise LetterFieldError(
+            f"--set: {ban_keys[0]!r} is part of the ban's record, not a letter field: give it "
+            f"when the ban step is taken (conduct case step {args.ref} STEP --set "
+            f"{ban_keys[0]}=...); the letter follows the record"
+        )
     if unknown:
         raise LetterFieldError(
             f"--set: a letter has no field {unknown[0]!r}; the fields are: "
@@ -105,6 +120,9 @@ def render(args: argparse.Namespace, config: Config) -> int:
         raise LetterFieldError(f"--out: the directory {out.parent} does not exist; nothing drafted")
     book = Casebook(config)
     file = book.file(args.ref)
+    refusal = draft_refusal(file.case, file.people)
+    if refusal:
+        raise LetterStateError(f"no letter can be drafted: {refusal}")
     person = file.people[0] if file.people else None
     letter = compose(
         renderer_for(config), config, file.case, person, args.kind, fields, book.clock.today()
@@ -159,6 +177,12 @@ def move_letter(args: argparse.Namespace, config: Config) -> int:
     from store.outbox import Outbox
 
     outbox = Outbox(Casebook(config))
-    letter = outbox.move(args.ref, args.letter_id, args.move)
+    letter = outbox.move(args.ref, args.letter_id, args.move, error=getattr(args, "reason", "") or "")
     print(f"{letter.case_ref}: letter {letter.id} is now {letter.status.value}")
+    if letter.status is LetterStatus.QUEUED and (trouble := outbox.sending_trouble()):
+        print(
+            f"conduct: warning: it is NOT sent yet: {trouble}. It goes when the daemon runs "
+            f"(`conduct daemon`), unless its moment has passed by then: then it is held for you.",
+            file=sys.stderr,
+        )
     return 0

@@ -11,6 +11,7 @@ from casework.config import Config
 from casework.events import EventType
 from casework.outbox import LetterRecord
 from casework.payloads import EvidenceAdded, LetterMoved
+from casework.readable import event_words
 from casework.rules import defamation_limit, next_due
 from casework.serial import to_json
 
@@ -74,6 +75,7 @@ def case_detail(
         "suggestion": {"step": file.suggestion.step, "why": file.suggestion.why}
         if file.suggestion
         else None,
+        "waiting": file.waiting or None,
     }
 
 
@@ -91,6 +93,8 @@ def case_text(config: Config, file: CaseFile, letters: Sequence[LetterRecord], t
     ]
     if file.suggestion:
         lines.append(f"  suggested:  {file.suggestion.step} ({file.suggestion.why})")
+    elif file.waiting and c.is_open:
+        lines.append(f"  waiting:    for {file.waiting}")
     if c.flags:
         lines.append(f"  flags:      {', '.join(c.flags)}")
     due = next_due(c, today, config.policy)
@@ -128,6 +132,10 @@ def case_text(config: Config, file: CaseFile, letters: Sequence[LetterRecord], t
     lines.append("\nTimeline:")
     for e in file.events:
         lines.append(f"  {e.at:%Y-%m-%d %H:%M}  {e.type.value:<24} {e.summary}  ({e.actor})")
+        words = event_words(e)
+        # A statement or an account is read in full here, not only its first line.
+        if words and words != e.summary:
+            lines += [f"{'':<20}| {line}" for line in words.splitlines()]
     evidence = evidence_of(file)
     if evidence:
         lines.append("\nEvidence:")

@@ -9,8 +9,10 @@ from datetime import date
 from casework.cases import Case
 from casework.config import Config
 from casework.letter_context import build_context
+from casework.letter_facts import ban_letter_refusal
 from casework.people import Person
 from letters.ics import meeting_ics
+from letters.kinds import LetterError
 from letters.render import RenderedLetter, Renderer
 
 
@@ -33,6 +35,10 @@ def compose(
     today: date,
 ) -> ComposedLetter:
     """Render a case's letter; a meeting invitation also gets its calendar invitation."""
+    refusal = ban_letter_refusal(kind, case)
+    if refusal:
+        # A ban letter describes the ban as its record stands (DfE 2018: decisions in writing).
+        raise LetterError(refusal)
     context = build_context(config, case, person, kind, fields, today)
     rendered = renderer.render(kind, context)
     ics = meeting_ics(context) if kind == "meeting-invitation" else None

@@ -39,7 +39,8 @@ HINTS: Mapping[str, str] = MappingProxyType(
         "case.ref": "the case has no reference",
         "case.behaviours": "record which parts of the code of conduct were broken",
         "incident_date": "record an incident on the case or --set incident_date=YYYY-MM-DD",
-        "incident_summary": "--set incident_summary=...",
+        "incident_summary": "no incident is recorded on the case: record one "
+        "(conduct case record REF incident TEXT) or --set incident_summary=...",
         "meeting_with": "--set meeting_with=senior|chair|formal",
         "meeting_date": "schedule the meeting or --set meeting_date=YYYY-MM-DD",
         "meeting_time": "schedule the meeting or --set meeting_time=HH:MM",

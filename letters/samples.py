@@ -50,6 +50,10 @@ STEPS: Mapping[str, Mapping[str, str]] = {
         "meeting-invitation": "meeting-senior",
     },
 }
+REVIEW_REASON = (
+    "Staff reported raised voices at the gate twice since the ban began, so it is still needed."
+)
+LIFT_REASON = "There have been no further incidents, and you have met the headteacher."
 SUMMARY = (
     "At the end of the school day, in the playground by the main gate, you shouted at a "
     "teaching assistant and used offensive language in front of pupils and other parents."
@@ -107,11 +111,15 @@ def sample_ban(kind: str, config: Config, person: Person, today: date) -> Ban:
         "B1", person.id, person.name, start_kind, imposed, config.periods, reasons
     )
     if kind in ("ban-confirmed", "ban-review", "ban-lifted"):
+        # The parent wrote back within the time allowed; the head decided after the deadline.
+        ban = ban_rules.with_representations(ban, imposed + timedelta(days=5))
         ban = ban_rules.confirm(ban, imposed + timedelta(days=config.periods.representations_days))
     if kind == "ban-review":
-        ban = ban_rules.reviewed(ban, today, today + timedelta(days=28), "continued")
+        ban = ban_rules.reviewed(
+            ban, today, today + timedelta(days=28), "continued", REVIEW_REASON
+        )
     if kind == "ban-lifted":
-        ban = ban_rules.lifted(ban, today)
+        ban = ban_rules.lifted(ban, today, LIFT_REASON)
     return ban
 
 
@@ -144,7 +152,9 @@ def sample_case(kind: str, config: Config, person: Person, today: date = SAMPLE_
         status=CaseStatus.OPEN,
         opened=opened,
         last_activity=opened,
-        incidents=(IncidentMark("E2", incident_on, "staff", behaviours),),
+        incidents=(
+            IncidentMark("E2", incident_on, "staff", behaviours, text=SUMMARY, recorded_by="Mrs K Patel"),
+        ),
         bans=bans,
         meetings=meetings,
     )

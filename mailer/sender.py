@@ -77,6 +77,11 @@ def send_pending(
     for letter in outbox.with_status(LetterStatus.QUEUED):
         if letter.next_attempt is not None and letter.next_attempt > outbox.book.clock.now():
             continue
+        if (held := outbox.hold_if_passed(letter)) is not None:
+            # Its meeting is past, the case moved on, or it waited too long: the office decides.
+            counts.held += 1
+            log.warning("letter %s held for the office: %s", letter.id, held.last_error)
+            continue
         _send_one(outbox, config, letter, session, counts, signin, dot_timeout)
     return counts
 

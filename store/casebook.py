@@ -14,7 +14,7 @@ from casework.cases import Case, CaseStatus, Severity, format_ref
 from casework.clock import Clock, process_clock
 from casework.config import Config
 from casework.events import Event, EventType, make_event
-from casework.ladder import Suggestion, suggest
+from casework.ladder import Suggestion, assess
 from casework.mailthread import ThreadRule
 from casework.notices import notice_due
 from casework.outbox import LetterRecord
@@ -35,7 +35,7 @@ from casework.people import (
     checked_name,
     person_id_for,
 )
-from casework.rules import HARASSMENT, harassment_targets, same_target
+from casework.rules import HARASSMENT, REPLY_AFTER_CLOSE, harassment_targets, same_target
 from casework.serial import from_json
 from casework.staff import Actor, current_actor
 from store.db import Store, Transaction
@@ -71,6 +71,7 @@ class CaseFile:
     events: tuple[Event, ...]
     people: tuple[Person, ...]
     suggestion: Suggestion | None
+    waiting: str = ""  # what the ladder waits for before it suggests a step
 
 
 class Casebook:
@@ -112,7 +113,8 @@ class Casebook:
             case = _need(Cases(tx).get(ref.upper()), ref)
             events = Events(tx).of(case.ref)
             people = tuple(p for s in case.subjects if (p := People(tx).get(s.person_id)))
-        return CaseFile(case, tuple(events), people, suggest(self.config.policy, case, events))
+        ladder = assess(self.config.policy, case, events, self.clock.today())
+        return CaseFile(case, tuple(events), people, ladder.suggestion, ladder.waiting)
 
     # -- writing ------------------------------------------------------------------------
 
@@ -277,6 +279,7 @@ class Casebook:
                 periods=self.config.periods,
                 reason=reason,
                 fields=fields,
+                calendar=self.config.calendar,
             )
             return self.record_in(tx, case.ref, events)
 
@@ -344,6 +347,14 @@ class Casebook:
         if case.status is CaseStatus.OPEN:
             raise workflow.CaseRuleError(f"{case.ref} is already open")
         return self.add(ref, EventType.CASE_REOPENED, f"Case reopened: {reason}", Reopened(reason))
+
+    def keep_closed(self, ref: str, reason: str) -> Case:
+        """A reply reached a closed case: record the decision to leave it closed, and why."""
+        case = self.get(ref)
+        if case.status is CaseStatus.OPEN or REPLY_AFTER_CLOSE not in case.flags:
+            raise workflow.CaseRuleError(f"{case.ref} has no reply after closing to settle")
+        words = f"Reply read after closing; the case stays closed: {reason.strip()}"
+        return self.add(ref, EventType.DECISION, words, Text(words))
 
     def put_person(self, person: Person) -> None:
         """Add or update a person's details (and the name copied onto their cases)."""

@@ -19,7 +19,7 @@ from casework.mailrecords import Health, MailRecord
 from casework.outbox import LetterRecord, LetterStatus
 from casework.policy import Policy, Route
 from casework.restricted import RESTRICTED_WORDS
-from casework.rules import HARASSMENT, Due, next_due
+from casework.rules import HARASSMENT, REPLY_AFTER_CLOSE, Due, next_due
 from casework.sar_requests import requests_due
 from casework.serial import from_json
 from store.casebook import Casebook
@@ -30,6 +30,7 @@ from store.sar_records import Requests
 
 # Letters the office watches after approval: on their way, failed, or to be posted.
 OUTBOX_STATUSES = (
+    LetterStatus.HELD,
     LetterStatus.QUEUED,
     LetterStatus.SENDING,
     LetterStatus.OUTCOME_UNKNOWN,
@@ -57,6 +58,11 @@ class CaseLine:
     open: bool
     flags: tuple[str, ...]
     search_text: str  # reference, names, behaviours and summary, lower case
+
+    @property
+    def needs_attention(self) -> bool:
+        """A reply reached this case after it was closed: reopen it, or decide to leave it."""
+        return REPLY_AFTER_CLOSE in self.flags
 
     def matches(self, words: Iterable[str]) -> bool:
         """Every (lower-case) word appears in the reference, a name, a behaviour or the summary."""
@@ -87,6 +93,9 @@ class Counts:
     bans_in_force: int
     reviews_due: int
     awaiting_approval: int
+    attention: int = 0  # closed cases a reply has reached
+    queued: int = 0  # letters waiting for the daemon to send them
+    held: int = 0  # letters held for the office (their moment passed, or outcome unknown)
     # Subject access requests due within a week or overdue (casework.sar_requests).
     sar_due: int = 0
 
@@ -244,6 +253,11 @@ def read_listing(book: Casebook, today: date) -> Listing:
         bans_in_force=sum(1 for b in bans if b.in_force),
         reviews_due=sum(1 for b in bans if b.ban.review_on <= today),
         awaiting_approval=len(approvals),
+        attention=sum(1 for line in lines if line.needs_attention),
+        queued=sum(1 for x in waiting if x.status is LetterStatus.QUEUED),
+        held=sum(
+            1 for x in waiting if x.status in (LetterStatus.HELD, LetterStatus.OUTCOME_UNKNOWN)
+        ),
         sar_due=len(requests_due(requests, today)),
     )
     # A daemon killed with SIGKILL leaves "idle" behind: check its process still runs.

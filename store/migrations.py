@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from tinydb.table import Document
+
 from casework.events import PAYLOADS, EventType
 from casework.serial import from_json, to_json
 from casework.workflow import replay
@@ -122,4 +124,45 @@ def _to_schema_3(tx: Transaction) -> None:
         tx.note(f"schema 3: {removed} partial evidence file(s) left by a crash removed")
 
 
-MIGRATIONS: dict[int, Migration] = {1: _to_schema_2, 2: _to_schema_3}
+def _to_schema_4(tx: Transaction) -> None:
+    """People keep several phone numbers; bans keep their dated record (folded again)."""
+    _people_phones(tx)
+    _refold_cases(tx)
+
+
+def _refold_cases(tx: Transaction) -> None:
+    """Every case folded again from its events: a ban's dates of confirmation, representations,
+    reviews and lifting are read from the timeline it always had."""
+    from store.records import Cases, Events
+
+    events_dir = tx.store.root / "events"
+    refs = sorted(
+        name[: -len(".json")] for name in os.listdir(events_dir) if name.endswith(".json")
+    )
+    for ref in refs:
+        events = Events(tx).of(ref)
+        if events:
+            Cases(tx).put(replay(events))
+    tx.note(f"schema 4: {len(refs)} case(s) folded again (bans keep their dated record)")
+
+
+def _people_phones(tx: Transaction) -> None:
+    """A person keeps several telephone numbers: ``phone`` (one string) becomes ``phones``."""
+    from store.records import PEOPLE_SHARDS
+
+    moved = 0
+    for n in range(PEOPLE_SHARDS):
+        table = tx.table(f"people/{n:02d}.json", "people")
+        for doc in table.all():
+            if "phones" in doc and "phone" not in doc:
+                continue
+            phone = str(doc.get("phone") or "").strip()
+            updated = {k: v for k, v in doc.items() if k != "phone"}
+            updated["phones"] = [phone] if phone else list(doc.get("phones") or [])
+            table.remove(doc_ids=[doc.doc_id])
+            table.insert(Document(updated, doc_id=doc.doc_id))
+            moved += 1
+    tx.note(f"schema 4: people: {moved} record(s) keep their telephone numbers as a list")
+
+
+MIGRATIONS: dict[int, Migration] = {1: _to_schema_2, 2: _to_schema_3, 3: _to_schema_4}

@@ -9,12 +9,16 @@ from datetime import datetime
 from typing import Any
 
 from casework.authority import approvers_for
+from casework.cases import Case
 from casework.events import EventType, make_event
+from casework.mailrecords import sending_trouble
 from casework.outbox import (
     LetterMove,
     LetterRecord,
     LetterStateError,
     LetterStatus,
+    draft_refusal,
+    hold_reason,
     moved,
     needs_approval,
 )
@@ -31,6 +35,8 @@ _EVENT_FOR = {
     LetterStatus.SENT: EventType.LETTER_SENT,
     LetterStatus.FAILED: EventType.LETTER_FAILED,
     LetterStatus.OUTCOME_UNKNOWN: EventType.LETTER_OUTCOME_UNKNOWN,
+    LetterStatus.HELD: EventType.LETTER_HELD,
+    LetterStatus.CANCELLED: EventType.LETTER_CANCELLED,
     LetterStatus.TO_POST: EventType.LETTER_TO_POST,
     LetterStatus.POSTED: EventType.LETTER_POSTED,
 }
@@ -61,7 +67,11 @@ class Outbox:
             case = Cases(tx).get(ref.upper())
             if case is None:
                 raise NotFound(f"nothing found for {ref!r}")
-            person = People(tx).get(case.subjects[0].person_id) if case.subjects else None
+            people = [p for s in case.subjects if (p := People(tx).get(s.person_id))]
+            refusal = draft_refusal(case, people)
+            if refusal:
+                raise LetterStateError(f"no letter can be drafted: {refusal}")
+            person = people[0] if people else None
             created = self.book.clock.now()
             letter = LetterRecord(
                 id=f"L{created:%Y%m%d%H%M%S}{os.urandom(2).hex()}",
@@ -79,6 +89,9 @@ class Outbox:
                 subject=subject,
                 body_text=body_text,
                 ics_sha256=ics_sha,
+                recipient_address=person.address if person else (),
+                step=case.step,
+                **_meeting_facts(case, kind),
             )
             Letters(tx).put(letter)
             self._event(tx, letter, EventType.LETTER_DRAFTED, f"Letter drafted: {kind}")
@@ -102,6 +115,25 @@ class Outbox:
         Events(tx).add(event)
         Cases(tx).put(replace(case, last_activity=max(case.last_activity, event.at)))
         tx.note(f"{letter.case_ref} {etype.value} {letter.id}")
+
+    def sending_trouble(self) -> str | None:
+        """Why a letter queued now would not go out now (the daemon is down or failing)."""
+        from store.liveness import checked
+        from store.maillog import MailLog
+
+        return sending_trouble(checked(MailLog(self.store).health()), self.book.clock.now())
+
+    def hold_if_passed(self, letter: LetterRecord) -> LetterRecord | None:
+        """Hold a queued letter whose moment has passed (the sender asks before each letter)."""
+        with self.store.reading() as tx:
+            case = Cases(tx).get(letter.case_ref)
+        if case is None or letter.status is not LetterStatus.QUEUED:
+            return None
+        days = self.book.config.letters.hold_after_days
+        reason = hold_reason(letter, case, self.book.clock.now(), days)
+        if reason is None:
+            return None
+        return self.move(letter.case_ref, letter.id, LetterMove.HOLD_BACK, error=reason)
 
     def get(self, ref: str, letter_id: str) -> LetterRecord:
         """One letter of a case."""
@@ -170,11 +202,25 @@ def _summary(letter: LetterRecord) -> str:
     words = {
         LetterStatus.AWAITING_APPROVAL: "submitted for the headteacher's approval",
         LetterStatus.APPROVED: "approved",
-        LetterStatus.QUEUED: "queued" + (" again" if letter.attempts else ""),
+        LetterStatus.QUEUED: "queued"
+        + (" again" if letter.attempts else "")
+        + (f" (sent anyway, {letter.confirmed_by} confirmed)" if letter.confirmed_by else ""),
         LetterStatus.SENT: f"sent to {letter.recipient_email}",
         LetterStatus.FAILED: f"failed: {letter.last_error}",
         LetterStatus.OUTCOME_UNKNOWN: f"held for the office: {letter.last_error}",
+        LetterStatus.HELD: f"held for the office, not sent: {letter.last_error}",
+        LetterStatus.CANCELLED: "cancelled, not sent" + (f": {letter.last_error}" if letter.last_error else ""),
         LetterStatus.TO_POST: "waiting in the print queue (the parent prefers post)",
         LetterStatus.POSTED: "posted",
     }
     return f"Letter {letter.kind} {words.get(letter.status, letter.status.value)}"
+
+
+def _meeting_facts(case: Case, kind: str) -> dict[str, Any]:
+    """The meeting a meeting letter is about (the latest still to happen), to hold it once past."""
+    if kind != "meeting-invitation":
+        return {}
+    pending = [m for m in case.meetings if not m.outcome]
+    if not pending:
+        return {}
+    return {"meeting_event": pending[-1].event_id, "meeting_at": pending[-1].at}

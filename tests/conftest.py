@@ -25,6 +25,13 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.update(clock_env())
 
 
+@pytest.fixture(autouse=True)
+def _own_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dashboard keeps a person's settings (the theme) in their config directory: never
+    the real one in tests, and a fresh one for each test."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
+
+
 @pytest.fixture
 def clock() -> Clock:
     """The tests' fixed clock (a Tuesday in March 2026)."""

@@ -21,6 +21,7 @@ from store.watch import StoreWatcher
 from tui.desk import Desk
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.help_modal import HelpModal
+from tui.settings import load_theme, save_theme
 
 DARK, LIGHT = "textual-dark", "textual-light"
 
@@ -38,6 +39,8 @@ class ConductApp(App[None]):
         "screens/reason_modal.tcss",
         "screens/help_modal.tcss",
         "screens/evidence_modal.tcss",
+        "screens/event_modal.tcss",
+        "screens/people.tcss",
         "screens/letter_modal.tcss",
     ]
     TITLE = "Conduct Desk"
@@ -59,7 +62,7 @@ class ConductApp(App[None]):
         self.desk = Desk(config, book or Casebook(config, clock=clock))
         self.watch_store = watch
         self._watcher: StoreWatcher | None = None
-        self.theme = DARK
+        self.theme = load_theme(DARK)
 
     def get_default_screen(self) -> Screen[None]:
         """The dashboard is home."""
@@ -112,6 +115,7 @@ class ConductApp(App[None]):
     def action_toggle_theme(self) -> None:
         """Switch between the dark and light themes."""
         self.theme = LIGHT if self.theme == DARK else DARK
+        save_theme(self.theme)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The command palette lists every action of the screen in front, with its key."""

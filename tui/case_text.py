@@ -9,7 +9,7 @@ from rich.text import Text
 from casework.bans import BanStatus
 from casework.ladder import in_order
 from casework.policy import Policy
-from casework.rules import defamation_limit, next_due
+from casework.rules import REPLY_AFTER_CLOSE, defamation_limit, next_due
 from store.casebook import CaseFile
 from tui.formatting import day, when
 
@@ -25,17 +25,27 @@ def summary_text(policy: Policy, file: CaseFile, today: date) -> Text:
     text.append(", ".join(s.name for s in case.subjects) or "(nobody named)", style="bold")
     text.append(f"  · {case.status.value} · {case.severity.value}")
     for flag in case.flags:
-        text.append(f"  ⚑ {flag}", style=ALERT)
+        if flag != REPLY_AFTER_CLOSE:
+            text.append(f"  ⚑ {flag}", style=ALERT)
     text.append("\n")
     text.append(Text(case.summary, style="italic"))
     text.append("\nStep: ", style="bold")
     text.append(policy.label(case.step))
     if not case.is_open and case.outcome:
         text.append(Text(f"  (closed: {case.outcome})"))
+    if REPLY_AFTER_CLOSE in case.flags:
+        text.append(
+            "\nA reply arrived after this case was closed (e to read it): "
+            "u reopens the case, z leaves it closed.",
+            style=ALERT,
+        )
     if file.suggestion is not None:
         text.append("\nNext:  ", style="bold")
         text.append(policy.label(file.suggestion.step), style="bold green")
         text.append(f"  ({file.suggestion.why}; press t)")
+    elif file.waiting and case.is_open:
+        text.append("\nWaiting for: ", style="bold")
+        text.append(Text(file.waiting))
     due = next_due(case, today, policy) if case.is_open else None
     text.append("\nBehaviours: ", style="bold")
     text.append(Text(", ".join(case.behaviours)))
@@ -57,13 +67,30 @@ def person_text(file: CaseFile) -> Text:
     if not file.people:
         text.append("No details recorded for the people on this case.")
     for person in file.people:
+        if person.placeholder:
+            text.append(
+                "Not yet identified: P finds or adds the person. No letter can be drafted "
+                "until then.\n\n",
+                style=ALERT,
+            )
+            continue
         text.append(person.name + "\n", style="bold")
+        by = person.channel.value
+        if person.by_post and not person.address:
+            by += " (no postal address: no letter can be sent)"
+        elif not person.emails and person.channel.value == "email":
+            by = "post (no email address)"
         rows: list[tuple[str, str]] = [
             ("Email", ", ".join(person.emails) or "none recorded"),
-            ("Phone", person.phone or "none recorded"),
+            ("Phone", ", ".join(person.phones) or "none recorded"),
             ("Address", ", ".join(person.address) or "none recorded"),
-            ("Letters by", person.channel.value),
+            ("Letters by", by),
         ]
+        if person.language or person.large_print:
+            words = [person.language or "", "large print" if person.large_print else ""]
+            rows.append(("Letters in", ", ".join(w for w in words if w)))
+        if person.relationship:
+            rows.append(("Relationship", person.relationship))
         if person.signed_code_on:
             rows.append(("Code of conduct", f"signed on {day(person.signed_code_on)}"))
         else:
@@ -77,8 +104,10 @@ def person_text(file: CaseFile) -> Text:
                 text.append(f"    {child.name}")
                 if child.class_name:
                     text.append(f" — {child.class_name}")
+                if not child.parental_responsibility:
+                    text.append(" (no parental responsibility)")
                 text.append("\n")
-        text.append("\n")
+        text.append("  P edits these details.\n\n", style="dim")
     return text
 
 

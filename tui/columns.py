@@ -33,6 +33,8 @@ def case_columns(today: Callable[[], date]) -> list[Column[CaseLine]]:
     """The case list: reference, person, behaviours, step, last activity, what falls due."""
 
     def due(line: CaseLine) -> Text:
+        if line.needs_attention:
+            return Text("reply after close", style=ALERT)
         if line.due is None:
             return Text("")
         text = Text(f"{short_day(line.due.on, today())} {line.due.what}")
@@ -67,6 +69,13 @@ def case_columns(today: Callable[[], date]) -> list[Column[CaseLine]]:
             flex=1,
         ),
     ]
+
+
+def case_style(line: CaseLine) -> str:
+    """Closed cases dimmed, unless a reply has reached one: then it stands out."""
+    if line.needs_attention:
+        return "bold"
+    return "" if line.open else "dim"
 
 
 def ban_columns(today: Callable[[], date]) -> list[Column[BanLine]]:
@@ -135,8 +144,9 @@ def waits_for(letter: LetterRecord) -> str:
 
 
 def letter_style(letter: LetterRecord) -> str:
-    """A failed letter, or one whose outcome is unknown, stands out."""
-    return ALERT if letter.status in (LetterStatus.FAILED, LetterStatus.OUTCOME_UNKNOWN) else ""
+    """A failed or held letter, or one whose outcome is unknown, stands out."""
+    alert = (LetterStatus.FAILED, LetterStatus.OUTCOME_UNKNOWN, LetterStatus.HELD)
+    return ALERT if letter.status in alert else ""
 
 
 def mail_columns() -> list[Column[MailRecord]]:

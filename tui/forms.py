@@ -9,13 +9,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from casework.cases import Severity
 from casework.config import Config
 from casework.events import EventType
 from casework.fields import parse_local_time
+from casework.meetings import required_attendees, step_attendees
 from casework.policy import Policy, Route
 from store.casebook import CaseFile
 from tui.formatting import when
@@ -175,19 +176,33 @@ def contact_entry(a: FormResult) -> Entry:
     return Entry(EventType.PARENT_CONTACTED, summary, a["text"], {"channel": a["channel"]})
 
 
-def meeting(config: Config, today: date) -> FormModal:
-    """A meeting: the notice period is prefilled, the headteacher attends."""
-    on = today + timedelta(days=config.periods.meeting_notice_days)
+def meeting_day(config: Config, today: date) -> date:
+    """The first day a meeting may be offered: the notice period on, then the next school day."""
+    p, cal = config.periods, config.calendar
+    return cal.school_day_on_or_after(cal.add(today, p.meeting_notice_days, p.meeting_notice_count))
+
+
+def meeting(config: Config, file: CaseFile, today: date) -> FormModal:
+    """A meeting on a school day after the notice period, in school hours, with whom the step says."""
+    cal = config.calendar
+    who = step_attendees(config, file.case.step) or (config.school.headteacher,)
     return FormModal(
         "Schedule a meeting",
         [
-            Field("on", "Date", "date", value=on.isoformat(), required=True),
+            Field("on", "Date", "date", value=meeting_day(config, today).isoformat(), required=True),
             Field("at", "Time", "time", value="15:30", required=True),
             Field("place", "Where", value="Headteacher's office", required=True),
             Field(
                 "attendees",
-                "Who from the school (comma between names)",
-                value=config.school.headteacher,
+                "Who from the school (; between names)",
+                value="; ".join(who),
+                help="The letter names everyone here",
+            ),
+            Field(
+                "off_day_reason",
+                "Not a school day, or outside school hours? Say why",
+                help=f"Meetings are offered on school days, {cal.day_starts:%H:%M}-"
+                f"{cal.day_ends:%H:%M}",
             ),
         ],
         submit="Schedule",
@@ -198,7 +213,12 @@ def meeting_entry(a: FormResult) -> Entry:
     """A meeting as recorded; PayloadError when the date and time are not a moment."""
     at = f"{a['on']}T{a['at']}"
     shown = when(parse_local_time("at", at))
-    fields = {"at": at, "place": a["place"], "attendees": a["attendees"]}
+    fields = {
+        "at": at,
+        "place": a["place"],
+        "attendees": a["attendees"],
+        "off_day_reason": a.get("off_day_reason", ""),
+    }
     return Entry(EventType.MEETING_SCHEDULED, f"Meeting on {shown} at {a['place']}", "", fields)
 
 
@@ -350,6 +370,33 @@ def letter_details(kind: str, fields: list[Field]) -> FormModal:
     )
 
 
+def check_entry(
+    read: Callable[[FormResult], Entry],
+    config: Config,
+    today: date,
+    step: str,
+    answers: Mapping[str, Any],
+) -> str | None:
+    """What the command line would refuse in these answers, in its words; None when fine."""
+    from casework.payloads import PayloadError
+    from casework.recording import recorded_payload
+
+    try:
+        entry = read(dict(answers))
+        recorded_payload(
+            entry.type,
+            entry.text,
+            strings(entry.fields),
+            policy=config.policy,
+            today=today,
+            calendar=config.calendar,
+            attendees_required=required_attendees(config, step),
+        )
+    except PayloadError as exc:
+        return str(exc)
+    return None
+
+
 # The entries recorded by a form and its answers alone, by the name the case screen's keys use:
 # each form is built from the configuration, the case file and today's date.
 FormFor = Callable[[Config, CaseFile, date], FormModal]
@@ -357,7 +404,7 @@ RECORDS: Mapping[str, tuple[FormFor, Callable[[FormResult], Entry]]] = {
     "incident": (lambda c, f, d: incident(c.policy, f, d), incident_entry),
     "statement": (lambda c, f, d: statement(), statement_entry),
     "contact": (lambda c, f, d: contact(), contact_entry),
-    "meeting": (lambda c, f, d: meeting(c, d), meeting_entry),
+    "meeting": (lambda c, f, d: meeting(c, f, d), meeting_entry),
     "outcome": (lambda c, f, d: meeting_outcome(), meeting_outcome_entry),
     "representations": (lambda c, f, d: representations(d), representations_entry),
     "complaint": (lambda c, f, d: complaint(), complaint_entry),

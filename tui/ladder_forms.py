@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from casework.authority import may_take_step, step_takers
-from casework.bans import DEFAULT_SCOPE, BanKind, proposed_ban
+from casework.bans import DEFAULT_SCOPE, BanKind, BanStatus, proposed_ban
+from casework.cases import Case
 from casework.config import Config, Periods
 from casework.ladder import in_order
 from casework.policy import BanAction, Policy, Step
+from casework.schooldays import SchoolCalendar
 from casework.staff import Actor
+from casework.workflow import ban_step_refusal
 from store.casebook import CaseFile
 from tui.screens.form_modal import Field, FormModal
 
@@ -21,8 +24,16 @@ def take_step(policy: Policy, file: CaseFile, actor: Actor | None = None) -> For
     """
     case = file.case
     suggested = file.suggestion.step if file.suggestion else None
-    ordered = [s for s in policy.steps if s.id != case.step]
+    # The step the case is at is offered again only where the ladder lets it follow itself
+    # (a ban reviewed again).
+    ordered = [
+        s
+        for s in policy.steps
+        if (s.id != case.step or in_order(policy, case, s.id)) and ban_step_refusal(case, s) is None
+    ]
     ordered.sort(key=lambda s: (s.id != suggested, not in_order(policy, case, s.id)))
+    if suggested not in {s.id for s in ordered}:
+        suggested = None
     options = []
     for s in ordered:
         if s.id == suggested:
@@ -41,9 +52,11 @@ def take_step(policy: Policy, file: CaseFile, actor: Actor | None = None) -> For
                 "choice",
                 value=suggested or ordered[0].id,
                 options=tuple(options),
+                required=True,
             )
         ],
-        intro=f"Now at: {policy.label(case.step)}",
+        intro=f"Now at: {policy.label(case.step)}"
+        + (f"\nThe ladder is waiting for {file.waiting}." if file.waiting else ""),
         submit="Next",
     )
 
@@ -66,7 +79,13 @@ def ban_kind(policy: Policy) -> FormModal | None:
     )
 
 
-def ban(step: Step, file: CaseFile, today: date, periods: Periods) -> FormModal:
+def ban(
+    step: Step,
+    file: CaseFile,
+    today: date,
+    periods: Periods,
+    calendar: SchoolCalendar | None = None,
+) -> FormModal:
     """The ban's reasons, scope and dates, prefilled from the school's periods."""
     case = file.case
     kind = BanKind.PROVISIONAL if step.ban == "provisional" else BanKind.INTENT
@@ -79,10 +98,15 @@ def ban(step: Step, file: CaseFile, today: date, periods: Periods) -> FormModal:
         today,
         periods,
         reasons=case.summary or "-",
+        calendar=calendar,
     )
     fields = [
         Field(
-            "reasons", "Reasons (stated in the letter)", "area", value=case.summary, required=True
+            "reasons",
+            "Reasons, in the headteacher's words (stated in the letter)",
+            "area",
+            required=True,
+            help="The recorded incidents are above; nothing is copied in unasked",
         ),
         Field("scope", "Where the ban applies", "area", value=DEFAULT_SCOPE, required=True),
         Field("starts_on", "Starts", "date", value=proposed.starts_on.isoformat(), required=True),
@@ -109,12 +133,20 @@ def ban(step: Step, file: CaseFile, today: date, periods: Periods) -> FormModal:
         if kind is BanKind.PROVISIONAL
         else "Notice of intent: not barred until the deadline for representations has passed."
     )
+    accounts = [
+        f"{e.at:%d %b}: {e.data.text}"
+        for e in file.events
+        if e.type.value in ("incident", "statement-taken") and hasattr(e.data, "text")
+    ]
+    if accounts:
+        intro += "\nRecorded:\n" + "\n".join(f"  {a}" for a in accounts[-4:])
     return FormModal(step.label, fields, intro=intro, submit="Impose ban")
 
 
-def review(today: date, periods: Periods) -> FormModal:
+def review(today: date, periods: Periods, calendar: SchoolCalendar | None = None) -> FormModal:
     """The outcome of a ban review and the next review date."""
-    nxt = today + timedelta(days=periods.ban_review_days)
+    cal = calendar or SchoolCalendar()
+    nxt = cal.add(today, periods.ban_review_days, periods.ban_review_count)
     return FormModal(
         "Review the ban",
         [
@@ -126,16 +158,17 @@ def review(today: date, periods: Periods) -> FormModal:
                 options=(("continued", "The ban continues"), ("lifted", "Lift the ban")),
             ),
             Field("next_review_on", "Next review", "date", value=nxt.isoformat()),
+            Field("reason", "Why (the letter states it)", "area", required=True),
         ],
         submit="Record review",
     )
 
 
 def lift(step: Step) -> FormModal:
-    """Lifting the ban asks only for confirmation."""
+    """Lifting the ban asks why: the letter states it."""
     return FormModal(
         "Lift the ban",
-        [],
+        [Field("reason", "Why (the letter states it)", "area", required=True)],
         intro=f"The ban ends today and the case moves to '{step.label}'.",
         submit="Lift ban",
     )
@@ -166,11 +199,30 @@ def step_form(config: Config, step_id: str, file: CaseFile, today: date) -> Form
     """What a step asks before the case moves (ban dates, review, reference, outcome), if any."""
     step = config.policy.step(step_id)
     if step.ban in (BanAction.PROVISIONAL, BanAction.INTENT):
-        return ban(step, file, today, config.periods)
+        return ban(step, file, today, config.periods, config.calendar)
     if step.ban is BanAction.REVIEW:
-        return review(today, config.periods)
+        return review(today, config.periods, config.calendar)
+    if step.ban is BanAction.LIFT and any(b.status is not BanStatus.LIFTED for b in file.case.bans):
+        return lift(step)
     if step.referral:
         return referral_reference(step)
     if step.closes:
         return close()
     return None
+
+
+def keep_closed() -> FormModal:
+    """Why a closed case stays closed after a reply reached it."""
+    return FormModal(
+        "Leave the case closed",
+        [Field("reason", "Why it stays closed", "area", required=True)],
+        intro="A reply arrived after the case was closed. Record why no more is needed.",
+        submit="Keep closed",
+    )
+
+
+def ban_key_open(policy: Policy, case: Case, action: str) -> bool:
+    """Whether the review (v) or lift (l) key applies to the case's ban now."""
+    wanted = BanAction.REVIEW if action == "review_ban" else BanAction.LIFT
+    step = next((s for s in policy.steps if s.ban is wanted), None)
+    return step is not None and ban_step_refusal(case, step) is None

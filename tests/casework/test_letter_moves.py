@@ -53,18 +53,27 @@ def letter(status: LetterStatus = S.DRAFTED, approval: bool = True) -> LetterRec
 
 # (status, needs approval) -> moves for the office, and for the headteacher.
 TABLE = [
-    (S.DRAFTED, True, (M.SUBMIT,), (M.APPROVE,)),
-    (S.DRAFTED, False, (M.QUEUE,), (M.QUEUE,)),
-    (S.AWAITING_APPROVAL, True, (), (M.APPROVE,)),
-    (S.APPROVED, True, (M.QUEUE,), (M.QUEUE,)),
-    (S.QUEUED, True, (), ()),
+    (S.DRAFTED, True, (M.SUBMIT, M.CANCEL), (M.APPROVE, M.CANCEL)),
+    (S.DRAFTED, False, (M.QUEUE, M.CANCEL), (M.QUEUE, M.CANCEL)),
+    (S.AWAITING_APPROVAL, True, (M.CANCEL,), (M.APPROVE, M.CANCEL)),
+    (S.APPROVED, True, (M.QUEUE, M.CANCEL), (M.QUEUE, M.CANCEL)),
+    # Queued: the daemon's now, but the office may still stop it.
+    (S.QUEUED, True, (M.CANCEL,), (M.CANCEL,)),
     (S.SENDING, False, (), ()),
-    (S.FAILED, True, (M.RETRY,), (M.RETRY,)),
-    # It may have arrived: the office confirms it did, or sends it again.
-    (S.OUTCOME_UNKNOWN, True, (M.RETRY, M.CONFIRM_SENT), (M.RETRY, M.CONFIRM_SENT)),
-    (S.TO_POST, False, (M.POSTED,), (M.POSTED,)),
+    (S.FAILED, True, (M.RETRY, M.CANCEL), (M.RETRY, M.CANCEL)),
+    # It may have arrived: the office confirms it did, sends it again, or lets it be.
+    (
+        S.OUTCOME_UNKNOWN,
+        True,
+        (M.RETRY, M.CONFIRM_SENT, M.CANCEL),
+        (M.RETRY, M.CONFIRM_SENT, M.CANCEL),
+    ),
+    # Its moment passed before it went: send it anyway, or cancel it.
+    (S.HELD, True, (M.RETRY, M.CANCEL), (M.RETRY, M.CANCEL)),
+    (S.TO_POST, False, (M.POSTED, M.CANCEL), (M.POSTED, M.CANCEL)),
     (S.SENT, True, (), ()),
     (S.POSTED, False, (), ()),
+    (S.CANCELLED, True, (), ()),
 ]
 
 
@@ -119,7 +128,7 @@ def test_the_head_does_not_ask_herself_and_nobody_approves_what_needs_no_approva
 
 def test_the_senders_moves_are_never_offered_to_a_person() -> None:
     senders = {m for m, rule in MOVES.items() if not rule.by_person}
-    assert senders == {M.CLAIM, M.SENT, M.DEFER, M.FAIL, M.TO_POST, M.HOLD}
+    assert senders == {M.CLAIM, M.SENT, M.DEFER, M.FAIL, M.TO_POST, M.HOLD, M.HOLD_BACK}
     for status in LetterStatus:
         for approval in (True, False):
             assert not senders & set(moves_for(status, approval, HEAD))
@@ -195,3 +204,21 @@ def test_a_held_letter_keeps_its_facts_until_the_office_decides() -> None:
     again = moved(held, M.RETRY, OFFICE, NOW)
     assert (again.status, again.last_error, again.dot_sent_at) == (S.QUEUED, "", None)
     assert again.message_id == "<h@school>"  # the same letter, so one thread for the parent
+
+
+def test_a_letter_for_the_post_without_an_address_is_never_queued() -> None:
+    unaddressed = replace(letter(S.APPROVED), channel=Channel.POST)
+    assert allowed_moves(unaddressed, HEAD) == (M.CANCEL,)
+    with pytest.raises(LetterStateError, match="goes by post and has no postal address"):
+        check_move(unaddressed, M.QUEUE, HEAD)
+    addressed = replace(unaddressed, recipient_address=("1 Road", "Town"))
+    assert check_move(addressed, M.QUEUE, HEAD) is S.QUEUED
+    no_email = replace(letter(S.APPROVED), recipient_email=None)
+    assert M.QUEUE not in allowed_moves(no_email, HEAD), "no email address: it goes by post"
+
+
+def test_a_letter_sent_anyway_after_a_hold_remembers_who_said_so() -> None:
+    held = moved(letter(S.QUEUED), M.HOLD_BACK, OFFICE, NOW, error="its meeting is past")
+    assert (held.status, held.last_error) == (S.HELD, "its meeting is past")
+    again = moved(held, M.RETRY, HEAD, NOW)
+    assert (again.status, again.confirmed_by, again.queued_at) == (S.QUEUED, HEAD.name, NOW)

@@ -83,6 +83,30 @@ def test_second_incident_toward_same_target_raises_harassment(book: Casebook) ->
     assert "harassment" not in book.get(other.ref).flags
 
 
+def test_the_harassment_flag_suggests_the_police_as_seed_000_says(
+    make_config: MakeConfig,
+) -> None:
+    # Seed 000: "anything that could be seen as a sign of harassment" goes to the police.
+    book = Casebook(make_config("meeting-first"))
+    case = book.open_case(name="Pat", behaviours=["offensive-language"], summary="Shouted")
+    assert book.file(case.ref).suggestion.step == "meeting-invitation"  # type: ignore[union-attr]
+    for day in (1, 8):
+        book.add(
+            case.ref,
+            EventType.INCIDENT,
+            "Shouted at Mrs Khan",
+            Incident("Shouted at Mrs Khan", date(2026, 10, day), "Mrs Khan"),
+        )
+    assert "harassment" in book.get(case.ref).flags
+    suggestion = book.file(case.ref).suggestion
+    assert suggestion is not None and suggestion.step == "referral-police"
+    assert "harassment" in suggestion.why
+    # Once referred, the ladder carries on.
+    book.step(case.ref, "referral-police", fields={"reference": "TVP-1"})
+    suggestion = book.file(case.ref).suggestion
+    assert suggestion is None or suggestion.step != "referral-police"
+
+
 def test_a_ban_step_without_a_ban_is_refused(book: Casebook) -> None:
     case = book.open_case(name="Pat", behaviours=["swearing"], summary="x")
     with pytest.raises(CaseRuleError, match="no ban in place"):

@@ -59,7 +59,7 @@ def school(tmp_path: Path) -> tuple[Path, Config]:
     _ban(book, "Dana O'Neil-Smith", "ban-provisional", scope="the playground and the car park")
     _ban(book, "Ivy Intent", "ban-intent")
     lifted = _ban(book, "Len Lifted", "ban-provisional")
-    book.step(lifted, "ban-lifted")
+    book.step(lifted, "ban-lifted", fields={"reason": "No further incidents"})
     return path, config
 
 

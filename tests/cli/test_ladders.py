@@ -49,8 +49,10 @@ def test_warning_first_full_ladder(tmp_path: Path) -> None:
     conduct(cfg, "case", "step", ref, "ban-intent", "--set", "reasons=Repeated shouting at staff")
     conduct(cfg, "case", "record", ref, "representations-received", "Letter from Pat")
     conduct(cfg, "case", "step", ref, "ban-confirmed")
-    conduct(cfg, "case", "step", ref, "ban-review", "--set", "outcome=continued")
-    conduct(cfg, "case", "step", ref, "ban-lifted")
+    conduct(
+        cfg, "case", "step", ref, "ban-review", "--set", "outcome=continued", "reason=Still needed"
+    )
+    conduct(cfg, "case", "step", ref, "ban-lifted", "--set", "reason=No further incidents")
     conduct(cfg, "case", "step", ref, "close", "--set", "outcome=Ban lifted after review")
     data = show(cfg, ref)
     assert data["case"]["status"] == "closed"

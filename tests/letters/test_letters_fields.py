@@ -21,8 +21,13 @@ def test_missing_incident_date_names_field_and_letter(context, renderer):
     assert err.value.kind == "information-request"
     assert '"information-request" letter needs "incident_date"' in str(err.value)
     assert "--set incident_date=YYYY-MM-DD" in str(err.value)
-    # With the field given, the same case renders.
-    ok = context("information-request", incidents=False, fields={"incident_date": "2026-02-24"})
+    # With no incident recorded the account is missing too (never the case's summary, which
+    # is often an email's subject); with both typed for the letter, the same case renders.
+    ctx = context("information-request", incidents=False, fields={"incident_date": "2026-02-24"})
+    with pytest.raises(MissingFieldError, match="no incident is recorded"):
+        renderer.render("information-request", ctx)
+    typed = {"incident_date": "2026-02-24", "incident_summary": "Shouted at the gate"}
+    ok = context("information-request", incidents=False, fields=typed)
     assert renderer.render("information-request", ok).pages == 1
 
 

@@ -10,12 +10,14 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from casework.letter_context import uk_date
+from casework import bans as ban_rules
+from casework.letter_context import LetterFieldError, uk_date
 from casework.policy import load_preset
 from letters.batch import LetterJob, render_batch
 from letters.kinds import KINDS
 from letters.render import Renderer, render
-from tests.support.letters import PRESETS, REASONS, SUMMARY, flat, pdf_text
+from letters.samples import sample_ban, sample_config
+from tests.support.letters import PRESETS, REASONS, SUMMARY, TODAY, flat, make_person, pdf_text
 
 A4 = (595.28, 841.89)  # points
 COMMON = (
@@ -97,10 +99,19 @@ def test_ban_review_continued_and_lifted(context, renderer):
     assert "the ban should stay in place: it is continued" in text
     assert "again by 31 March 2026" in text
 
-    lifted = context("ban-review", fields={"outcome": "lifted"})
+    # A letter states the review the record holds: "lifted" typed over a continued review is
+    # refused, and a review that lifted the ban is written as lifted.
+    with pytest.raises(LetterFieldError, match="the ban's record says continued"):
+        context("ban-review", fields={"outcome": "lifted"})
+    person = make_person()
+    confirmed = sample_ban("ban-confirmed", sample_config("meeting-first"), person, TODAY)
+    review_lifted = ban_rules.reviewed(confirmed, TODAY, TODAY, "lifted", "No further incidents")
+    lifted = context("ban-review", ban=review_lifted, person=person)
+    assert lifted.outcome == "lifted"
     letter = renderer.render("ban-review", lifted)
     text = pdf_text(letter.pdf)
     assert "the ban is lifted with effect from 3 March 2026" in text
+    assert "No further incidents" in text and "took place on 3 March 2026" in text
     assert "ban lifted" in letter.title
 
     gone = context("ban-lifted")

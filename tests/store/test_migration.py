@@ -6,7 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -50,7 +50,7 @@ def test_a_schema_1_store_is_migrated_and_every_event_is_kept(v1_school: Path) -
     before = _events_on_disk(v1_school.parent / "data")
     book = Casebook(load_config(v1_school))
     meta = json.loads((v1_school.parent / "data" / "meta.json").read_text())
-    assert meta["meta"]["1"]["schema"] == SCHEMA_VERSION == 3
+    assert meta["meta"]["1"]["schema"] == SCHEMA_VERSION == 4
     after = _events_on_disk(v1_school.parent / "data")
     # Same events, same ids, times, actors, types and summaries: only their details typed.
     for ref, events in before.items():
@@ -68,6 +68,8 @@ def test_a_schema_1_store_is_migrated_and_every_event_is_kept(v1_school: Path) -
     count = report.entries
     last = list(book.store.audit.entries())[-1]
     assert any("schema 2" in line for line in last["what"])
+    assert any("schema 3" in line for line in last["what"])
+    assert any("schema 4" in line for line in last["what"])
     assert count == 43
 
 
@@ -126,6 +128,27 @@ def test_the_command_line_reads_a_migrated_store(v1_school: Path) -> None:
         text=True,
     )
     assert verify.returncode == 0, verify.stderr
+
+
+def test_a_persons_one_telephone_number_becomes_their_list_of_numbers(v1_school: Path) -> None:
+    raw = (v1_school.parent / "data" / "people").glob("*.json")
+    stored = [d for p in raw for d in json.loads(p.read_text())["people"].values()]
+    assert {d["name"]: d["phone"] for d in stored}["Dana Whitlock"] == "07700 900123"
+    book = Casebook(load_config(v1_school))
+    assert book.person("p-dana-whitlock").phones == ("07700 900123",)
+    assert book.person("p-lee-marsh").phones == ()
+    for path in (v1_school.parent / "data" / "people").glob("*.json"):
+        for doc in json.loads(path.read_text())["people"].values():
+            assert "phone" not in doc
+
+
+def test_a_migrated_ban_keeps_its_dated_record(v1_school: Path) -> None:
+    book = Casebook(load_config(v1_school))
+    ban = book.get("C-2026-0004").bans[0]
+    # Schema 1 folded no dates of decision; they are read again from the timeline.
+    assert ban.confirmed_on is not None
+    assert ban.representations_received
+    assert ban.review_log and ban.review_log[0].outcome == "continued"
 
 
 def test_schema_3_records_every_file_so_an_old_untouched_file_is_covered(
@@ -189,3 +212,37 @@ def test_an_old_store_with_a_torn_log_is_repaired_before_the_upgrade(
     assert main([*config, "case", "list"]) == 0
     assert main([*config, "audit", "verify"]) == 0
     assert len(log.read_bytes().splitlines()) == len(whole.splitlines()) + 1
+
+
+V3 = Path(__file__).resolve().parent.parent / "data" / "store-v3"
+
+
+@pytest.fixture
+def v3_school(tmp_path: Path) -> Path:
+    """A school whose data directory is a copy of a schema-3 store written by main's code."""
+    shutil.copytree(V3, tmp_path / "data")
+    for path in (tmp_path / "data").rglob("*"):
+        path.chmod(0o700 if path.is_dir() else 0o600)
+    return write_config(tmp_path, "warning-first")
+
+
+def test_a_schema_3_store_is_upgraded_through_schema_4_only(v3_school: Path) -> None:
+    data = v3_school.parent / "data"
+    assert json.loads((data / "meta.json").read_text())["meta"]["1"]["schema"] == 3
+    book = Casebook(load_config(v3_school))
+    assert json.loads((data / "meta.json").read_text())["meta"]["1"]["schema"] == SCHEMA_VERSION
+    report = verify(book.store)
+    assert report.ok, report.problems
+    assert report.entries == 47
+    what = list(book.store.audit.entries())[-1]["what"]
+    assert any("schema 4" in line for line in what)
+    assert not any("schema 3" in line or "schema 2" in line for line in what)
+    # Written by schema 3's code: a person with one number, representations on the ban.
+    assert book.person("p-sam-ortiz").phones == ("01632 960111",)
+    assert book.person("p-dana-whitlock").phones == ("07700 900123",)
+    ban = book.get("C-2026-0004").bans[0]
+    assert ban.representations_received
+    assert ban.representations_received[-1] == date(2026, 3, 11)
+    for ref in ("C-2026-0001", "C-2026-0004"):
+        file = book.file(ref)
+        assert replay(file.events) == file.case

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,8 @@ def test_summary_says_who_where_what_next_and_what_is_due(
         "C-2026-0004  Lee Marsh  · open · serious",
         "Threatened the office manager at the front desk",
         "Step: Ban reviewed: continued or lifted",
-        "Next:  Ban reviewed: continued or lifted  (next on the ladder; press t)",
+        # The review's letter has not gone: the ladder waits rather than propose another review.
+        "Waiting for: the ban-review letter to be sent",
         "Behaviours: threats, aggression   Due: 26 Mar 2026 ban review",
         "Ban: confirmed, 11 Jan 2026 to 11 Apr 2026, review 26 Mar 2026",
     ]
@@ -64,6 +66,7 @@ def test_person_text_lists_contact_details_children_and_the_signed_code(
         "  Code of conduct: signed on 4 Sep 2025",
         "  Children:",
         "    Milo Whitlock — Year 3 (Kestrels)",
+        "  P edits these details.",
         "",
     ]
 
@@ -75,7 +78,9 @@ def test_ladder_marks_current_suggested_following_and_out_of_order_steps(
     lines = ladder_text(config.policy, files["Sam Okafor"], TODAY).plain.splitlines()
     marks = {line.split()[1]: line.split()[0] for line in lines if line.startswith(" ")}
     assert marks["meeting-chair"] == "▶"
-    assert marks["ban-intent"] == "★"
+    # The meeting has not happened (nor its letter gone): nothing is suggested yet.
+    assert "★" not in marks.values()
+    assert marks["ban-intent"] == "→"
     assert marks["ban-provisional"] == "→" and marks["close"] == "→"
     assert marks["warning"] == "·" and marks["ban-confirmed"] == "·"
     assert "  16 Mar 2026 15:30  Headteacher's office  no outcome yet" in lines
@@ -96,17 +101,19 @@ def test_the_step_form_offers_the_suggestion_first_then_what_follows(
     config, files = demo
     form = ladder_forms.take_step(config.policy, files["Sam Okafor"])
     (step,) = form.fields
-    assert step.value == "ban-intent"
+    # Nothing is suggested before the meeting: the steps that follow come first, in order.
+    assert step.value == "ban-provisional"
+    assert "waiting for the meeting-invitation letter to be sent" in str(form.intro)
     tags = [label.rsplit("[", 1)[1].rstrip("]") for _, label in step.options]
     steps = [value for value, _ in step.options]
     assert steps[:5] == [
-        "ban-intent",
         "ban-provisional",
+        "ban-intent",
         "referral-authorities",
         "referral-legal",
         "close",
     ]
-    assert tags[:5] == ["suggested", "next", "next", "next", "next"]
+    assert tags[:5] == ["next", "next", "next", "next", "next"]
     assert set(tags[5:]) == {"out of order"} and "meeting-chair" not in steps
 
 
@@ -155,3 +162,44 @@ def test_answers_become_entries_as_the_command_line_would_record_them() -> None:
         "behaviours": "swearing;aggression",
     }
     assert forms.first_line("x" * 80) == "x" * 69 + "…"
+
+
+def test_a_meeting_is_offered_on_a_school_day_after_the_notice(
+    demo: tuple[Config, dict[str, CaseFile]],
+) -> None:
+    config, files = demo
+    # A Monday plus five days is a Saturday: the form offers the Monday after.
+    assert forms.meeting_day(config, date(2026, 3, 9)) == date(2026, 3, 16)
+    # Maundy Thursday plus five days is Easter Tuesday; Good Friday and Easter Monday are shut.
+    assert forms.meeting_day(config, date(2026, 4, 2)) == date(2026, 4, 7)
+    modal = forms.meeting(config, files["Dana Whitlock"], date(2026, 3, 9))
+    values = {f.name: f.value for f in modal.fields}
+    assert (values["on"], values["at"]) == ("2026-03-16", "15:30")
+    assert forms.check_entry(
+        forms.meeting_entry,
+        config,
+        date(2026, 3, 9),
+        "gather-information",
+        {**values, "on": "2026-03-14"},
+    ) == (
+        "meeting-scheduled: at: 2026-03-14 is a Saturday, not a school day; offer a school day "
+        "within school hours, or say why in off_day_reason"
+    )
+
+
+def test_the_chair_meeting_form_names_the_chair_and_the_head(
+    demo: tuple[Config, dict[str, CaseFile]],
+) -> None:
+    config, files = demo
+    sam = files["Sam Okafor"]  # at meeting-chair
+    modal = forms.meeting(config, sam, TODAY)
+    values = {f.name: f.value for f in modal.fields}
+    assert values["attendees"] == (
+        "Mrs Helen Head, Headteacher; Mr Colin Chair, Chair of Governors"
+    )
+    only_head = {**values, "attendees": "Mrs Helen Head"}
+    assert forms.check_entry(forms.meeting_entry, config, TODAY, sam.case.step, only_head) == (
+        "meeting-scheduled: attendees: this step's meeting is with Mrs Helen Head and "
+        "Mr Colin Chair; add Mr Colin Chair (names separated by ;)"
+    )
+    assert forms.check_entry(forms.meeting_entry, config, TODAY, sam.case.step, values) is None

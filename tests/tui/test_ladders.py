@@ -61,13 +61,40 @@ async def test_warning_first_ladder_from_new_case_to_lifted_ban(make_app: Any) -
         assert isinstance(kind, FormModal)
         assert kind.value_of(kind.fields[0]) == "information-request"
         await fill(pilot, {})
-        await fill(pilot, {"incident_date": "2026-03-09"})
+        # No incident recorded: the account is asked for, the case's summary only offered.
+        details = pilot.app.screen
+        assert isinstance(details, FormModal)
+        summary_field = next(f for f in details.fields if f.name == "incident_summary")
+        assert details.value_of(summary_field) == ""
+        assert "Shouted at the gate" in summary_field.help  # offered, not used
+        account = "Pat shouted at Mrs Khan at the main gate in front of pupils"
+        await fill(pilot, {"incident_date": "2026-03-09", "incident_summary": account})
         assert isinstance(pilot.app.screen, LetterModal)
         for _ in range(400):  # WeasyPrint takes its time on a busy machine
             if pilot.app.screen.preview is not None:
                 break
             await pilot.pause(0.05)
-        assert pilot.app.screen.preview is not None, "the letter rendered"
+        preview = pilot.app.screen.preview
+        assert preview is not None, "the letter rendered"
+        words = " ".join(preview.text.split())
+        assert account in words and "9 March 2026" in words
+        facts = {f.label: f for f in preview.facts}
+        assert facts["What happened"].value == account
+        assert facts["What happened"].source == "what was typed for this letter"
+        assert facts["To"].value == "Pat Parent"
+        # Corrected there: e asks again for the letter's own facts, and the preview follows.
+        await pilot.press("e")
+        await settle(pilot)
+        corrected = "Pat shouted at Mrs Khan and Mr Lee at the main gate"
+        await fill(pilot, {"incident_summary": corrected})
+        modal = pilot.app.screen
+        assert isinstance(modal, LetterModal)
+        for _ in range(400):
+            if modal.preview is not None:
+                break
+            await pilot.pause(0.05)
+        assert modal.preview is not None
+        assert corrected in " ".join(modal.preview.text.split())
         await pilot.press("g")
         await settle(pilot)
         letters = book.letters(ref)
@@ -93,17 +120,24 @@ async def test_warning_first_ladder_from_new_case_to_lifted_ban(make_app: Any) -
 
         await pilot.press("v")
         await settle(pilot)
-        await fill(pilot, {"outcome": "continued", "next_review_on": "2026-05-01"})
+        await fill(
+            pilot,
+            {"outcome": "continued", "next_review_on": "2026-05-01", "reason": "Still shouting"},
+        )
         case = book.get(ref)
         assert case.step == "ban-review"
         assert case.bans[0].review_on.isoformat() == "2026-05-01"
 
         await pilot.press("l")
         await settle(pilot)
-        await fill(pilot, {})
+        await fill(pilot, {})  # no reason: the form refuses it and stays
+        assert isinstance(pilot.app.screen, FormModal)
+        await fill(pilot, {"reason": "No incidents since the review"})
         case = book.get(ref)
         assert case.step == "ban-lifted"
         assert case.bans[0].status.value == "lifted"
+        assert case.bans[0].lift_reason == "No incidents since the review"
+        assert case.bans[0].review_log[0].reason == "Still shouting"
 
     events = types(book, ref)
     for expected in (
@@ -156,6 +190,8 @@ async def test_meeting_first_refused_meeting_leads_to_stop_and_warn_then_ban(
         await settle(pilot)
         await fill(pilot, {"step": "ban-provisional"})
         await fill(pilot, {})
+        assert isinstance(pilot.app.screen, FormModal), "a ban states the head's reasons"
+        await fill(pilot, {"reasons": "Continued offensive language after our letter"})
         case = book.get(ref)
         assert case.step == "ban-provisional"
         assert len(case.bans) == 1

@@ -139,7 +139,10 @@ def test_letter_modal(snap_compare: Snap, make_app: Any) -> None:
 
     async def run(pilot: Pilot[Any]) -> None:
         await open_case("C-2026-0002", ["d", "ctrl+s"])(pilot)
-        await fill(pilot, {"incident_date": "2026-03-02"})
+        await fill(
+            pilot,
+            {"incident_date": "2026-03-02", "incident_summary": "Shouted at the class teacher"},
+        )
         modal = pilot.app.screen
         assert isinstance(modal, LetterModal)
         for _ in range(400):  # WeasyPrint takes its time on a busy machine

@@ -6,28 +6,32 @@ Keys, workers and the flow between forms; the texts, columns and forms it shows 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from casework.authority import decides_bans
 from casework.bans import BanStatus
+from casework.events import Event
 from casework.ladder import StepOrderError, in_order
+from casework.meetings import required_attendees
 from casework.outbox import LetterMove, LetterRecord, allowed_moves
 from casework.payloads import PayloadError
 from casework.policy import BanAction, Policy, Step
 from casework.recording import recorded_payload
+from casework.rules import REPLY_AFTER_CLOSE
 from store.access import view_case
 from store.casebook import Casebook, CaseFile
 from tui import columns, forms, ladder_forms
+from tui.case_keys import CASE_KEYS, LETTER_KEYS
 from tui.case_text import ladder_text, person_text, summary_text
 from tui.columns import EvidenceRow
 from tui.desk import Desk
@@ -37,13 +41,6 @@ from tui.screens.form_modal import FormModal, FormResult
 from tui.screens.reason_modal import ReasonModal
 from tui.widgets.record_table import Column, RecordTable
 
-# The letter keys: the moves each stands for (a failed letter is sent again by the same key
-# as a new one) and what the office is told; casework.outbox says which moves are allowed.
-LETTER_KEYS: Mapping[str, tuple[tuple[LetterMove, ...], str]] = {
-    "approve": ((LetterMove.APPROVE,), "approved"),
-    "submit": ((LetterMove.SUBMIT,), "sent to the headteacher for approval"),
-    "queue": ((LetterMove.QUEUE, LetterMove.RETRY), "queued to send"),
-}
 NO_EVIDENCE = "No evidence on this case yet."
 NO_LETTERS = "No letters on this case yet (d drafts one)."
 TAB_TABLES = {"timeline": "timeline-table", "evidence": "evidence-table", "letters": "letter-table"}
@@ -68,36 +65,7 @@ class CaseScreen(Screen[None]):
     """Works one case: every action is a key, in the footer and the command palette."""
 
     CSS_PATH = "case.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("t", "take_step", "Step", tooltip="Move up the ladder (the suggested step first)"),
-        Binding("i", "record('incident')", "Incident"),
-        Binding("s", "record('statement')", "Statement"),
-        Binding("n", "note", "Note"),
-        Binding("c", "record('contact')", "Contact"),
-        Binding("d", "draft_letter", "Letter", tooltip="Draft the letter the ladder suggests"),
-        Binding("m", "record('meeting')", "Meeting"),
-        Binding("o", "record('outcome')", "Outcome", tooltip="Attended, refused or did not come"),
-        Binding("b", "impose_ban", "Ban"),
-        Binding("p", "record('representations')", "Representations"),
-        Binding("v", "review_ban", "Review ban"),
-        Binding("l", "lift_ban", "Lift ban"),
-        Binding("r", "referral", "Referral", tooltip="Police or legal, with their reference"),
-        Binding("k", "record('complaint')", "Complaint"),
-        Binding("x", "close_case", "Close case"),
-        Binding("u", "reopen", "Reopen"),
-        Binding("y", "split_email", "Split email", tooltip="An email threaded into the wrong case"),
-        Binding("e", "view_evidence", "View evidence"),
-        Binding("a", "letter('approve')", "Approve"),
-        Binding("w", "letter('submit')", "Ask head"),
-        Binding("g", "letter('queue')", "Send"),
-        Binding("f", "open_letter", "Open PDF"),
-        Binding("1", "tab('timeline')", "Timeline", show=False),
-        Binding("2", "tab('person')", "Person", show=False),
-        Binding("3", "tab('ladder')", "Ladder", show=False),
-        Binding("4", "tab('evidence')", "Evidence", show=False),
-        Binding("5", "tab('letters')", "Letters", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(CASE_KEYS)
 
     def __init__(self, desk: Desk, ref: str) -> None:
         super().__init__()
@@ -219,7 +187,15 @@ class CaseScreen(Screen[None]):
         try:
             entry = read(answers)
             payload = recorded_payload(
-                entry.type, entry.text, forms.strings(entry.fields), policy=policy, today=today
+                entry.type,
+                entry.text,
+                forms.strings(entry.fields),
+                policy=policy,
+                today=today,
+                calendar=self.desk.config.calendar,
+                attendees_required=required_attendees(self.desk.config, self.file.case.step)
+                if self.file
+                else (),
             )
         except PayloadError as exc:
             self.notify(str(exc), title="Not recorded", severity="error", markup=False)
@@ -245,6 +221,8 @@ class CaseScreen(Screen[None]):
         case = file.case
         if action == "reopen":
             return not case.is_open
+        if action == "keep_closed":
+            return not case.is_open and REPLY_AFTER_CLOSE in case.flags
         if action in ("letter", "open_letter"):
             letter = self._letter()
             if letter is None or action == "open_letter":
@@ -258,9 +236,11 @@ class CaseScreen(Screen[None]):
             return row is not None
         if action in ("impose_ban", "review_ban", "lift_ban") and not self._decides_bans:
             return False  # ban decisions are others' (the head's or deputy's): not offered
-        if action in ("review_ban", "lift_ban") or parameters == ("representations",):
+        if action in ("review_ban", "lift_ban"):
+            return case.is_open and ladder_forms.ban_key_open(self.policy, case, action)
+        if parameters == ("representations",):
             return case.is_open and any(b.status is not BanStatus.LIFTED for b in case.bans)
-        if action in ("back", "tab", "note"):
+        if action in ("back", "tab", "note", "person"):
             return True
         return case.is_open
 
@@ -343,7 +323,7 @@ class CaseScreen(Screen[None]):
         """Lift the ban from today."""
         step = self._step_where(lambda s: s.ban is BanAction.LIFT)
         if step is not None:
-            self.ask(ladder_forms.lift(step), lambda a: self.move(step.id, {}))
+            self.begin_step(step.id)
 
     def action_close_case(self) -> None:
         """Close the case with an outcome."""
@@ -357,6 +337,17 @@ class CaseScreen(Screen[None]):
         self.ask(
             ladder_forms.reopen(),
             lambda a: self.write(f"{ref} reopened", lambda book: book.reopen(ref, a["reason"])),
+        )
+
+    def action_keep_closed(self) -> None:
+        """A reply reached the closed case: record that it was read and the case stays closed."""
+        ref = self.ref
+        self.ask(
+            ladder_forms.keep_closed(),
+            lambda a: self.write(
+                f"{ref} stays closed",
+                lambda book: book.keep_closed(ref, a["reason"]),
+            ),
         )
 
     def action_referral(self) -> None:
@@ -381,6 +372,10 @@ class CaseScreen(Screen[None]):
         if self.file is not None:
             form, read = forms.RECORDS[what]
             modal = form(self.desk.config, self.file, self.desk.today())
+            # The form refuses, in place, what the command line would refuse.
+            modal.validate = partial(
+                forms.check_entry, read, self.desk.config, self.desk.today(), self.file.case.step
+            )
             self.ask(modal, partial(self.record, read))
 
     def action_note(self) -> None:
@@ -405,6 +400,15 @@ class CaseScreen(Screen[None]):
         if row is not None:
             self.app.push_screen(EvidenceModal(self.desk, row.sha256, row.name, row.name, self.ref))
 
+    @on(RecordTable.RowChosen, "#timeline-table")
+    def _event_chosen(self) -> None:
+        """Enter on a timeline entry reads it in full (a statement, an account, a note)."""
+        from tui.screens.event_modal import EventModal
+
+        event = self._selected("timeline-table")
+        if isinstance(event, Event):
+            self.app.push_screen(EventModal(event))
+
     @on(RecordTable.RowChosen, "#evidence-table")
     def _evidence_chosen(self) -> None:
         self.action_view_evidence()
@@ -415,20 +419,29 @@ class CaseScreen(Screen[None]):
         if row is not None:
             d = row.evidence
             form = forms.split_email(self.policy, row.name, d.sender, d.subject or row.name)
-            self.ask(form, lambda a: self.split(row, a))
+            ref = self.ref
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="case-write")
-    def split(self, row: EvidenceRow, a: FormResult) -> None:
-        """Open the new case with the email as its evidence and record the split here."""
-        new = self.desk.book.split_email(
-            self.ref,
-            row.event.id,
-            name=a["name"],
-            email=a["email"] or None,
-            behaviours=a["behaviours"],
-            summary=a["summary"],
-        )
-        self.app.call_from_thread(self._written, f"The email is now evidence on {new.ref}")
+            def split(a: FormResult) -> None:
+                self.write(
+                    "The email is now evidence on a new case",
+                    lambda book: book.split_email(
+                        ref,
+                        row.event.id,
+                        name=a["name"],
+                        email=a["email"] or None,
+                        behaviours=a["behaviours"],
+                        summary=a["summary"],
+                    ),
+                )
+
+            self.ask(form, split)
+
+    def action_person(self) -> None:
+        """Edit the person's details, or identify who a case about 'To be identified' is about."""
+        from tui.person_flow import PersonFlow
+
+        if self.file is not None:
+            PersonFlow(self, self.desk, self.file).start()
 
     # -- letters ------------------------------------------------------------------------
 
@@ -457,7 +470,11 @@ class CaseScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="case-write")
     def letter_move(self, letter: LetterRecord, move: LetterMove, words: str) -> None:
         """Move a letter on in a thread."""
-        self.desk.outbox.move(letter.case_ref, letter.id, move)
+        outbox = self.desk.outbox
+        outbox.move(letter.case_ref, letter.id, move)
+        trouble = outbox.sending_trouble() if move in (LetterMove.QUEUE, LetterMove.RETRY) else None
+        if trouble:
+            words += f", but NOT sent yet: {trouble}"
         self.app.call_from_thread(self._written, f"{letter.kind} letter {words}")
 
     def action_open_letter(self) -> None:

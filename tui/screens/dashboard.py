@@ -20,6 +20,7 @@ from tui.columns import (
     ALERT,
     ban_columns,
     case_columns,
+    case_style,
     letter_columns,
     letter_style,
     mail_columns,
@@ -38,10 +39,22 @@ TAB_TABLES = {
     "mail": "mail-table",
 }
 # Keys that move the letter under the cursor; casework.outbox says when each is allowed.
-MOVE_ACTIONS = {
-    "approve": LetterMove.APPROVE,
-    "mark_posted": LetterMove.POSTED,
-    "retry": LetterMove.RETRY,
+MOVE_ACTIONS: dict[str, tuple[LetterMove, ...]] = {
+    "approve": (LetterMove.APPROVE,),
+    "mark_posted": (LetterMove.POSTED,),
+    "retry": (LetterMove.RETRY,),
+    # Send: a new letter is queued; a held, failed or unknown one is sent again.
+    "send": (LetterMove.QUEUE, LetterMove.RETRY),
+    "confirm_sent": (LetterMove.CONFIRM_SENT,),
+    "cancel": (LetterMove.CANCEL,),
+}
+MOVE_WORDS = {
+    LetterMove.APPROVE: "approved",
+    LetterMove.POSTED: "marked as posted",
+    LetterMove.RETRY: "queued again",
+    LetterMove.QUEUE: "queued to send",
+    LetterMove.CONFIRM_SENT: "recorded as arrived",
+    LetterMove.CANCEL: "cancelled: it will not be sent",
 }
 
 
@@ -57,7 +70,11 @@ class DashboardScreen(Screen[None]):
         Binding("o", "open_pdf", "Open PDF"),
         Binding("p", "mark_posted", "Posted"),
         Binding("r", "retry", "Retry"),
+        Binding("g", "send", "Send", tooltip="Queue a letter, or send a held one anyway"),
+        Binding("x", "cancel_letter", "Cancel letter", tooltip="This letter will not be sent"),
+        Binding("k", "confirm_sent", "It arrived", tooltip="A letter whose outcome was unknown"),
         Binding("v", "view_message", "View mail"),
+        Binding("P", "people", "People", tooltip="Parents and carers: find, add, edit"),
         Binding("1", "tab('cases')", "Cases", show=False),
         Binding("2", "tab('approvals')", "To approve", show=False),
         Binding("3", "tab('bans')", "Bans", show=False),
@@ -88,7 +105,7 @@ class DashboardScreen(Screen[None]):
                 yield RecordTable[CaseLine](
                     case_columns(today),
                     key=lambda r: r.ref,
-                    row_style=lambda r: "" if r.open else "dim",
+                    row_style=case_style,
                     empty="Loading cases…",
                     sort_column=5,
                     id="case-table",
@@ -175,9 +192,12 @@ class DashboardScreen(Screen[None]):
 
     def _label_tabs(self, data: Listing) -> None:
         tabs = self.query_one(TabbedContent)
-        opened = "All cases" if self.show_closed else "Open cases"
+        if self.show_closed:
+            cases = f"All cases ({len(data.cases)})"
+        else:
+            cases = f"Open cases ({data.counts.open_cases})"
         counts = {
-            "cases": f"{opened} ({data.counts.open_cases})",
+            "cases": cases,
             "approvals": f"To approve ({len(data.approvals)})",
             "bans": f"Bans & reviews ({len(data.bans)})",
             "outbox": f"Outbox ({len(data.outbox)})",
@@ -238,8 +258,10 @@ class DashboardScreen(Screen[None]):
         if not words and closed:
             self._case_table.set_filter(None)
         else:
+            # A closed case a reply has reached stays in sight until someone deals with it.
             self._case_table.set_filter(
-                lambda r: (closed or r.open) and (not words or r.matches(words))
+                lambda r: (closed or r.open or r.needs_attention)
+                and (not words or r.matches(words))
             )
 
     @on(Input.Changed, "#filter")
@@ -292,11 +314,14 @@ class DashboardScreen(Screen[None]):
         """Show each key only where it does something."""
         tab = self.active_tab
         letter = self._current_letter() if self.is_mounted else None
+        if action == "cancel_letter":
+            action = "cancel"
         if action in MOVE_ACTIONS:
-            move = MOVE_ACTIONS[action]
-            if letter is None or (move is LetterMove.APPROVE and tab != "approvals"):
+            moves = MOVE_ACTIONS[action]
+            if letter is None or (LetterMove.APPROVE in moves and tab != "approvals"):
                 return False
-            return move in allowed_moves(letter, self.desk.actor)
+            allowed = allowed_moves(letter, self.desk.actor)
+            return any(m in allowed for m in moves)
         if action == "open_pdf":
             return letter is not None
         if action == "view_message":
@@ -334,6 +359,12 @@ class DashboardScreen(Screen[None]):
         from tui.screens.case import CaseScreen
 
         self.app.push_screen(CaseScreen(self.desk, ref))
+
+    def action_people(self) -> None:
+        """The people the school deals with."""
+        from tui.screens.people import PeopleScreen
+
+        self.app.push_screen(PeopleScreen(self.desk))
 
     def action_view_message(self) -> None:
         """Show a quarantined or skipped message as safe plain text."""
@@ -381,23 +412,52 @@ class DashboardScreen(Screen[None]):
         """Put a failed letter back in the queue."""
         self._move_current(LetterMove.RETRY)
 
-    def _move_current(self, move: LetterMove) -> None:
+    def action_send(self) -> None:
+        """Queue the letter, or send a held, failed or unknown one again."""
+        self._move_current(*MOVE_ACTIONS["send"])
+
+    def action_confirm_sent(self) -> None:
+        """A letter whose outcome was unknown did reach the parent."""
+        self._move_current(LetterMove.CONFIRM_SENT)
+
+    def action_cancel_letter(self) -> None:
+        """The letter will not be sent: ask why, then record it."""
+        from tui.screens.form_modal import Field, FormModal
+
+        letter = self._current_letter()
+        if letter is None:
+            return
+        form = FormModal(
+            f"Cancel the {letter.kind} letter to {letter.recipient_name}",
+            [Field("reason", "Why it will not be sent", "area", required=True)],
+            submit="Cancel letter",
+        )
+
+        def answered(a: FormResult | None) -> None:
+            if a:
+                self.letter_move(letter, LetterMove.CANCEL, a["reason"])
+
+        self.app.push_screen(form, answered)
+
+    def _move_current(self, *moves: LetterMove) -> None:
         letter = self._current_letter()
         if letter is not None:
-            self.letter_move(letter, move)
+            allowed = allowed_moves(letter, self.desk.actor)
+            # The first the rules allow; if none is, the first, so that the refusal says why.
+            self.letter_move(letter, next((m for m in moves if m in allowed), moves[0]))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard-write")
-    def letter_move(self, letter: LetterRecord, move: LetterMove) -> None:
-        """Approve, retry or mark a letter posted, in a thread."""
-        self.desk.outbox.move(letter.case_ref, letter.id, move)
-        words = {
-            LetterMove.APPROVE: "approved",
-            LetterMove.POSTED: "marked as posted",
-            LetterMove.RETRY: "queued again",
-        }
-        self.app.call_from_thread(
-            self.notify, f"{letter.case_ref} {letter.kind} letter {words[move]}"
-        )
+    def letter_move(self, letter: LetterRecord, move: LetterMove, why: str = "") -> None:
+        """Make a letter's move in a thread; say so, and say if it cannot go out now."""
+        outbox = self.desk.outbox
+        outbox.move(letter.case_ref, letter.id, move, error=why)
+        words = f"{letter.case_ref} {letter.kind} letter {MOVE_WORDS[move]}"
+        trouble = outbox.sending_trouble() if move in (LetterMove.QUEUE, LetterMove.RETRY) else None
+        if trouble:
+            words += f", but NOT sent yet: {trouble}. It goes when the daemon runs."
+            self.app.call_from_thread(self.notify, words, severity="warning", timeout=12)
+        else:
+            self.app.call_from_thread(self.notify, words)
         self.app.call_from_thread(self.load)
 
     def action_open_pdf(self) -> None:

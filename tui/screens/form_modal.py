@@ -47,6 +47,8 @@ class Field:
 def _check(field: Field, value: Any) -> str | None:
     """What is wrong with one answer, in words, or None."""
     if field.required and (not value or (isinstance(value, str) and not value.strip())):
+        if field.kind in ("choice", "multi"):
+            return f"{field.label}: please choose"
         return f"{field.label}: please fill this in"
     if field.kind == "date" and value:
         try:

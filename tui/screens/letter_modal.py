@@ -14,10 +14,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Label, Static
+from textual.worker import Worker, WorkerState
 
 from casework.authority import approvers_for
 from casework.letter_context import build_context
-from casework.outbox import LetterMove, LetterStatus, moves_for, needs_approval
+from casework.letter_facts import Fact, ban_letter_refusal, letter_facts
+from casework.outbox import LetterMove, LetterStatus, draft_refusal, moves_for, needs_approval
 from store.casebook import CaseFile
 from tui import forms
 from tui.desk import Desk
@@ -63,6 +65,9 @@ SETTABLE: Mapping[str, Field] = {
 }
 
 
+# Fields a ban letter takes from the ban's record when it holds them (casework.ban_record).
+RECORDED = ("outcome", "next_review_on", "lifted_on")
+
 # What each key does to the draft once kept, and how the office is told.
 KEEP_MOVES: Mapping[LetterMove | None, tuple[LetterMove, ...]] = {
     None: (),
@@ -89,6 +94,19 @@ class Preview:
     subject: str = ""
     covering_note: str = ""
     ics: bytes | None = None
+    facts: tuple[Fact, ...] = ()
+
+
+def facts_text(facts: tuple[Fact, ...]) -> Text:
+    """Each fact the letter states, where it came from, and how to correct it (never markup)."""
+    text = Text()
+    text.append("Facts in this letter (e corrects a fact marked *)\n", style="bold")
+    for fact in facts:
+        mark = "*" if fact.field else " "
+        text.append(f"{mark} {fact.label}: ", style="bold")
+        text.append(fact.value)
+        text.append(f"\n    from {fact.source}; {fact.fix}\n", style="dim")
+    return text
 
 
 def suggested_kind(desk: Desk, file: CaseFile) -> str | None:
@@ -102,25 +120,41 @@ def suggested_kind(desk: Desk, file: CaseFile) -> str | None:
     return None
 
 
-def letter_fields(desk: Desk, file: CaseFile, kind: str) -> list[Field]:
-    """The kind's required fields the office can type, prefilled from what the case records."""
+def letter_fields(
+    desk: Desk,
+    file: CaseFile,
+    kind: str,
+    typed: Mapping[str, str] | None = None,
+    also: tuple[str, ...] = (),
+) -> list[Field]:
+    """The kind's required fields (and ``also``) the office can type, prefilled from the case
+    and from what was already typed for this letter."""
     from letters.kinds import kinds_for, letter_kind
 
     person = file.people[0] if file.people else None
+    typed = dict(typed or {})
     try:
-        ctx = build_context(desk.config, file.case, person, kind, {}, desk.today()).as_mapping()
+        ctx = build_context(desk.config, file.case, person, kind, typed, desk.today()).as_mapping()
     except ValueError:
         ctx = {}
     fields = []
-    for name in letter_kind(kind, kinds_for(desk.config.policy.letter_kinds)).required:
+    required = letter_kind(kind, kinds_for(desk.config.policy.letter_kinds)).required
+    for name in dict.fromkeys((*required, *also)):
         if name not in SETTABLE:
             continue
         value = ctx.get(name)
+        if name in RECORDED and value:
+            continue  # the ban's record says it: the letter follows, nothing to ask
         if value is not None and hasattr(value, "isoformat"):
             shown = value.isoformat()[:5] if name == "meeting_time" else value.isoformat()
         else:
             shown = str(value or "")
         base = SETTABLE[name]
+        helptext = ""
+        if name == "incident_summary" and not shown:
+            # Offered, never used silently: the words the case was opened with (an email's
+            # subject, often) are a starting point the office reads and rewrites.
+            helptext = f"No incident is recorded. The case was opened as: {file.case.summary}"
         fields.append(
             Field(
                 base.name,
@@ -129,6 +163,7 @@ def letter_fields(desk: Desk, file: CaseFile, kind: str) -> list[Field]:
                 value=shown or base.value,
                 options=base.options,
                 required=base.required,
+                help=helptext,
             )
         )
     return fields
@@ -145,6 +180,7 @@ class LetterModal(ModalScreen[None]):
         Binding("a", "keep('approve')", "Approve & send"),
         Binding("g", "keep('queue')", "Send"),
         Binding("k", "keep('')", "Keep as draft"),
+        Binding("e", "correct", "Correct a fact"),
     ]
 
     def __init__(self, desk: Desk, file: CaseFile, kind: str, fields: Mapping[str, str]) -> None:
@@ -156,12 +192,16 @@ class LetterModal(ModalScreen[None]):
         self.preview: Preview | None = None
         self.busy = True
         # What a person may do with the draft once kept, by the rules in casework.outbox.
+        person = file.people[0] if file.people else None
+        # A letter for the post with no address on it may be kept, never sent.
+        self.unaddressed = person is None or (person.by_post and not person.address)
         policy = desk.config.policy
         self.moves = moves_for(
             LetterStatus.DRAFTED,
             needs_approval(policy, kind),
             desk.actor,
-            approvers_for(policy, kind),
+            unaddressed=self.unaddressed,
+            approvers=approvers_for(policy, kind),
         )
 
     def compose(self) -> ComposeResult:
@@ -170,6 +210,7 @@ class LetterModal(ModalScreen[None]):
             yield Label(Text(f"{self.file.case.ref}: {self.kind} letter"), id="letter-title")
             yield Static(Text("Preparing the letter…"), id="letter-status")
             with VerticalScroll(id="letter-body"):
+                yield Static("", id="letter-facts")
                 yield Static("", id="letter-text")
         yield Footer()
 
@@ -198,6 +239,10 @@ class LetterModal(ModalScreen[None]):
                 self.fields,
                 self.desk.today(),
             )
+            ctx = build_context(
+                self.desk.config, self.file.case, person, self.kind, self.fields, self.desk.today()
+            )
+            facts = letter_facts(ctx, self.file.case, person, self.fields)
         except (LetterError, ValueError) as exc:
             self.app.call_from_thread(self.failed, str(exc))
             return
@@ -211,6 +256,7 @@ class LetterModal(ModalScreen[None]):
             composed.subject,
             letter.covering_note,
             composed.ics,
+            facts,
         )
         self.app.call_from_thread(self.rendered, preview)
 
@@ -223,11 +269,14 @@ class LetterModal(ModalScreen[None]):
             nxt = "w ask the head to approve"
         else:
             nxt = "g send"
+        if self.unaddressed and LetterMove.QUEUE not in self.moves:
+            nxt = "no postal address: it can be kept, not sent"
         status = Text(
             f"{preview.title} · {preview.pages} page(s) · f open the PDF · {nxt} · "
             "k keep as a draft · esc discard"
         )
         self.query_one("#letter-status", Static).update(status)
+        self.query_one("#letter-facts", Static).update(facts_text(preview.facts))
         self.query_one("#letter-text", Static).update(Text(preview.text))
         self.query_one("#letter-body").focus()
         self.refresh_bindings()
@@ -244,6 +293,8 @@ class LetterModal(ModalScreen[None]):
         """Offer the moves the letter can make, once it is rendered."""
         if action == "close":
             return True
+        if action == "correct":
+            return not self.busy
         if self.preview is None:
             return False
         if action == "keep" and parameters and parameters[0]:
@@ -253,6 +304,26 @@ class LetterModal(ModalScreen[None]):
     def action_close(self) -> None:
         """Back to the case without keeping the letter."""
         self.dismiss(None)
+
+    def action_correct(self) -> None:
+        """Correct the letter's own facts here (typed for this letter), then preview again."""
+        if self.busy:
+            return
+        also = tuple(f.field for f in (self.preview.facts if self.preview else ()) if f.field)
+        fields = letter_fields(self.desk, self.file, self.kind, self.fields, also)
+        if not fields:
+            self.notify("Every fact here comes from the case: correct it there.", markup=False)
+            return
+
+        def corrected(answers: FormResult | None) -> None:
+            if answers is None:
+                return
+            self.fields.update(changed_fields(fields, answers))
+            self.preview, self.busy = None, True
+            self.query_one("#letter-status", Static).update(Text("Preparing the letter…"))
+            self.render_letter()
+
+        self.app.push_screen(forms.letter_details(self.kind, fields), corrected)
 
     def action_open_pdf(self) -> None:
         """Open the PDF in the system viewer."""
@@ -282,27 +353,51 @@ class LetterModal(ModalScreen[None]):
                 ics=preview.ics,
             )
             # Approving from here sends too: the head has read the letter on screen.
-            for step in KEEP_MOVES[move]:
-                outbox.move(ref, letter.id, step)
             words = KEEP_WORDS[move]
+            for step in KEEP_MOVES[move]:
+                if step is LetterMove.QUEUE and letter.unaddressed:
+                    words = "approved; not queued: it goes by post and has no postal address"
+                    break
+                letter = outbox.move(ref, letter.id, step)
+            if letter.status is LetterStatus.QUEUED and (trouble := outbox.sending_trouble()):
+                words += f", but NOT sent yet: {trouble}. It goes when the daemon runs"
         finally:
             self.busy = False
         self.app.call_from_thread(self.notify, f"{ref}: {self.kind} letter {words}")
-        self.app.call_from_thread(self.dismiss, None)
+        # The modal closes once this worker has finished (on_worker_state_changed): closing it
+        # from inside the worker would cancel the worker that is closing it.
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Close once the letter is kept."""
+        if event.worker.group == "letter-keep" and event.state is WorkerState.SUCCESS:
+            self.dismiss(None)
 
 
 def kind_options(desk: Desk, file: CaseFile) -> tuple[str | None, tuple[tuple[str, str], ...]]:
-    """The suggested kind and every kind, the suggested one first."""
+    """The suggested kind and every kind that fits the case, the suggested one first.
+
+    A ban letter is offered only for a ban in the state it describes (casework.letter_facts).
+    """
     from letters.kinds import kinds_for
 
     kinds = kinds_for(desk.config.policy.letter_kinds)
     suggested = suggested_kind(desk, file)
-    names = sorted(kinds, key=lambda k: k != suggested)
+    fitting = [k for k in kinds if ban_letter_refusal(k, file.case) is None]
+    if suggested not in fitting:
+        suggested = None
+    names = sorted(fitting, key=lambda k: k != suggested)
     options = tuple(
         (k, f"{kinds[k].english_title}" + ("  [suggested]" if k == suggested else ""))
         for k in names
     )
     return suggested, options
+
+
+def changed_fields(asked: list[Field], answers: Mapping[str, Any]) -> dict[str, str]:
+    """What the office typed for the letter: answers that differ from what the case gave the
+    form (an answer left as prefilled stays the case's fact, and the preview says so)."""
+    prefilled = {f.name: str(f.value) for f in asked}
+    return {k: v for k, v in any_field(answers).items() if v.strip() != prefilled.get(k, "").strip()}
 
 
 def any_field(values: Mapping[str, Any]) -> dict[str, str]:
@@ -312,11 +407,16 @@ def any_field(values: Mapping[str, Any]) -> dict[str, str]:
 
 def draft_letter(screen: Screen[Any], desk: Desk, file: CaseFile) -> None:
     """Ask which letter (the ladder's first), then what the case does not record, then preview."""
+    refusal = draft_refusal(file.case, file.people)
+    if refusal:
+        screen.notify(refusal, title="No letter yet", severity="warning", markup=False)
+        return
     suggested, options = kind_options(desk, file)
 
-    def preview(kind: str, answers: FormResult | None) -> None:
+    def preview(kind: str, asked: list[Field], answers: FormResult | None) -> None:
         if answers is not None:
-            screen.app.push_screen(LetterModal(desk, file, kind, any_field(answers)))
+            typed = changed_fields(asked, answers)
+            screen.app.push_screen(LetterModal(desk, file, kind, typed))
 
     def kind_chosen(answers: FormResult | None) -> None:
         if answers is None:
@@ -324,8 +424,10 @@ def draft_letter(screen: Screen[Any], desk: Desk, file: CaseFile) -> None:
         kind = answers["kind"]
         fields = letter_fields(desk, file, kind)
         if fields:
-            screen.app.push_screen(forms.letter_details(kind, fields), partial(preview, kind))
+            screen.app.push_screen(
+                forms.letter_details(kind, fields), partial(preview, kind, fields)
+            )
         else:
-            preview(kind, {})
+            preview(kind, [], {})
 
     screen.app.push_screen(forms.letter_kind(suggested, options), kind_chosen)

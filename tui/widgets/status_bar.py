@@ -8,7 +8,7 @@ from datetime import datetime
 from rich.text import Text
 from textual.widget import Widget
 
-from casework.mailrecords import DaemonState, Health
+from casework.mailrecords import DaemonState, Health, sending_trouble
 from store.listing import Counts
 
 
@@ -85,15 +85,19 @@ def counts_text(counts: Counts | None, colours: Colours | None = None) -> Text:
     if counts is None:
         return Text("loading…")
     text = Text()
-    parts: tuple[tuple[int, str, bool], ...] = (
+    parts: list[tuple[int, str, bool]] = [
         (counts.open_cases, "open", False),
         (counts.bans_in_force, "banned", False),
         (counts.reviews_due, "reviews due", counts.reviews_due > 0),
         (counts.awaiting_approval, "to approve", counts.awaiting_approval > 0),
-    )
+    ]
+    if counts.attention:
+        parts.append((counts.attention, "reply after close", True))
+    if counts.held:
+        parts.append((counts.held, "letters held", True))
     if counts.sar_due:
         # Shown only when there is one: a subject access request due within a week or late.
-        parts += ((counts.sar_due, "SAR due", True),)
+        parts.append((counts.sar_due, "SAR due", True))
     for i, (n, words, alert) in enumerate(parts):
         if i:
             text.append(" · ")
@@ -124,6 +128,10 @@ class StatusBar(Widget):
         theme = self.app.current_theme
         colours = Colours(theme.error or "red", theme.warning or "yellow", theme.success or "green")
         left = health_text(self.health, self.now, colours)
+        waiting = self.counts.queued if self.counts else 0
+        if waiting and sending_trouble(self.health, self.now):
+            # Letters queued while the daemon is down would otherwise wait unseen.
+            left.append(f" · {waiting} letter(s) waiting, not sent", style=f"bold {colours.error}")
         right = counts_text(self.counts, colours)
         width = self.content_region.width or 80
         gap = width - left.cell_len - right.cell_len

@@ -1,0 +1,235 @@
+"""Both ladders walked on the command line, day by day, with every letter read back: each date,
+name, address and account in it is the one entered, and no letter describes a ban as it is not."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from pypdf import PdfReader
+
+from casework.clock import CLOCK_ENV
+from tests.support.cli import show
+from tests.support.school import write_config
+
+SUBJECT_LINE = "Fwd: FW: incident at gate!!"  # an email's subject: never the account in a letter
+ACCOUNT = "Mr Parent shouted at Mrs Khan at the main gate and swore in front of pupils."
+
+
+def on(config: Path, day: str, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run `conduct ARGS...` as the office would on ``day`` (09:00 at the school)."""
+    env = {**os.environ, CLOCK_ENV: f"{day}T09:00:00+00:00"}
+    result = subprocess.run(
+        [sys.executable, "-m", "conduct.cli", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    if ok:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def letter(config: Path, day: str, ref: str, kind: str, *sets: str) -> str:
+    """Draft the letter on ``day`` and return its words, as one line of text."""
+    out = config.parent / f"{kind}-{day}.pdf"
+    args = ["letter", "render", ref, kind, "--out", str(out)]
+    if sets:
+        args += ["--set", *sets]
+    on(config, day, *args)
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(out.read_bytes())).pages)
+    return " ".join(text.split())
+
+
+def refused(config: Path, day: str, ref: str, kind: str, *sets: str) -> str:
+    """Try to draft a letter that must be refused; the one-line reason."""
+    out = config.parent / f"refused-{kind}.pdf"
+    args = ["letter", "render", ref, kind, "--out", str(out)]
+    if sets:
+        args += ["--set", *sets]
+    result = on(config, day, *args, ok=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert not out.exists()
+    return result.stderr.strip()
+
+
+def add_parent(config: Path) -> None:
+    on(
+        config,
+        "2026-03-09",
+        "person",
+        "add",
+        "--name",
+        "Pat Parent",
+        "--email",
+        "pat@example.org",
+        "--address",
+        "12 Mill Lane",
+        "--address",
+        "Wantage",
+        "--address",
+        "OX12 9AB",
+        "--child",
+        "Sam Parent; Year 4, Ash Class; yes",
+    )
+
+
+def recipient_checks(text: str) -> None:
+    for fact in ("Pat Parent", "12 Mill Lane", "Wantage", "OX12 9AB", "Sam Parent"):
+        assert fact in text, fact
+    assert SUBJECT_LINE not in text
+
+
+def test_warning_first_ladder_letters_state_the_facts_entered(tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, "warning-first")
+    add_parent(cfg)
+    ref = on(
+        cfg,
+        "2026-03-10",
+        "case",
+        "open",
+        "--name",
+        "Pat Parent",
+        "--email",
+        "pat@example.org",
+        "--behaviour",
+        "swearing",
+        "--summary",
+        SUBJECT_LINE,
+    ).stdout.strip()
+    # No incident recorded: the letter asks for one rather than quote the email's subject.
+    assert "record an incident" in refused(cfg, "2026-03-10", ref, "information-request")
+    assert "no incident is recorded" in refused(
+        cfg, "2026-03-10", ref, "information-request", "incident_date=2026-03-09"
+    )
+    on(cfg, "2026-03-10", "case", "record", ref, "incident", ACCOUNT, "--set",
+       "occurred_on=2026-03-09", "target=Mrs Khan", "place=the main gate")
+    text = letter(cfg, "2026-03-10", ref, "information-request")
+    recipient_checks(text)
+    assert ACCOUNT in text and "9 March 2026" in text and "the main gate" in text
+
+    on(cfg, "2026-03-11", "case", "step", ref, "warning")
+    text = letter(cfg, "2026-03-11", ref, "warning")
+    recipient_checks(text)
+    assert ACCOUNT in text and "9 March 2026" in text
+
+    on(cfg, "2026-03-12", "case", "step", ref, "meeting-senior")
+    on(cfg, "2026-03-12", "case", "step", ref, "meeting-chair", "--reason", "Head asked")
+    on(cfg, "2026-03-12", "case", "record", ref, "meeting-scheduled", "With the chair",
+       "--set", "at=2026-03-24T15:30", "place=Head's office",
+       "attendees=Mrs Helen Head;Mr Colin Chair")
+    text = letter(cfg, "2026-03-12", ref, "meeting-invitation")
+    recipient_checks(text)
+    assert "Tuesday 24 March 2026" in text and "3:30pm" in text and "Head's office" in text
+    # The step says the Chair of Governors and the headteacher: the letter names both.
+    assert "Mrs Helen Head" in text and "Mr Colin Chair" in text
+    on(cfg, "2026-03-24", "case", "record", ref, "meeting-no-show", "Did not come")
+
+    on(cfg, "2026-03-25", "case", "step", ref, "ban-intent", "--set",
+       "reasons=Repeated shouting and swearing at staff at the gate")
+    text = letter(cfg, "2026-03-25", ref, "ban-intent")
+    recipient_checks(text)
+    ban = show(cfg, ref)["case"]["bans"][0]
+    assert ban["representations_deadline"] == "2026-04-04"
+    assert "Repeated shouting and swearing at staff at the gate" in text
+    assert "4 April 2026" in text and "No ban is in place yet" in text
+    # Nothing has been decided yet: no decision letter can be written.
+    assert "only intended" in refused(cfg, "2026-03-25", ref, "ban-confirmed")
+    assert "ban-intent" in refused(cfg, "2026-03-25", ref, "ban-provisional")
+    # A letter cannot state a ban's terms the record does not hold.
+    assert "part of the ban's record" in refused(
+        cfg, "2026-03-25", ref, "ban-intent", "representations_to=Someone Else"
+    )
+
+    on(cfg, "2026-03-30", "case", "record", ref, "representations-received", "Pat's letter",
+       "--set", "received_on=2026-03-30")
+    on(cfg, "2026-03-31", "case", "step", ref, "ban-confirmed")
+    text = letter(cfg, "2026-03-31", ref, "ban-confirmed")
+    recipient_checks(text)
+    assert "received on 30 March 2026" in text and "on 31 March 2026" in text
+    # A notice of intent bars nobody until it is decided: the ban starts the day it is confirmed.
+    assert "From 31 March 2026 until" in text
+    assert "ban-confirmed" in refused(cfg, "2026-03-31", ref, "ban-intent")
+
+    reason = "Two further reports of shouting at the gate since the ban began"
+    on(cfg, "2026-04-28", "case", "step", ref, "ban-review", "--set", "outcome=continued",
+       "next_review_on=2026-05-20", f"reason={reason}")
+    text = letter(cfg, "2026-04-28", ref, "ban-review")
+    recipient_checks(text)
+    assert "took place on 28 April 2026" in text and reason in text
+    assert "reviewed again by 20 May 2026" in text
+    assert "ban's record says continued" in refused(
+        cfg, "2026-04-28", ref, "ban-review", "outcome=lifted"
+    )
+    assert "ban-review" in refused(cfg, "2026-04-28", ref, "ban-confirmed")
+
+    why = "No incidents since the review, and a good meeting with the head"
+    assert "reason" in on(cfg, "2026-05-20", "case", "step", ref, "ban-lifted", ok=False).stderr
+    on(cfg, "2026-05-20", "case", "step", ref, "ban-lifted", "--set", f"reason={why}")
+    text = letter(cfg, "2026-05-20", ref, "ban-lifted")
+    recipient_checks(text)
+    assert "with effect from 20 May 2026" in text and why in text
+    assert "From 31 March 2026 until 20 May 2026" in text
+    assert "ban-lifted" in refused(cfg, "2026-05-20", ref, "ban-review")
+
+
+def test_meeting_first_ladder_letters_state_the_facts_entered(tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, "meeting-first")
+    add_parent(cfg)
+    ref = on(
+        cfg,
+        "2026-03-10",
+        "case",
+        "open",
+        "--name",
+        "Pat Parent",
+        "--email",
+        "pat@example.org",
+        "--behaviour",
+        "offensive-language",
+        "--summary",
+        SUBJECT_LINE,
+    ).stdout.strip()
+    on(cfg, "2026-03-10", "case", "step", ref, "meeting-invitation")
+    on(cfg, "2026-03-10", "case", "record", ref, "meeting-scheduled", "Formal meeting",
+       "--set", "at=2026-03-17T09:15", "place=the school office")
+    text = letter(cfg, "2026-03-10", ref, "meeting-invitation")
+    recipient_checks(text)
+    # No incident logged: the invitation is about a concern, with no empty date or account.
+    assert "about a concern, which" in text and "incident ," not in text
+    assert "Tuesday 17 March 2026" in text and "9:15am" in text and "the school office" in text
+    on(cfg, "2026-03-17", "case", "record", ref, "meeting-refused", "Said they will not come")
+
+    on(cfg, "2026-03-18", "case", "step", ref, "stop-and-warn")
+    on(cfg, "2026-03-18", "case", "record", ref, "incident", ACCOUNT, "--set",
+       "occurred_on=2026-03-16", "target=Mrs Khan", "behaviours=offensive-language")
+    text = letter(cfg, "2026-03-18", ref, "stop-and-warn")
+    recipient_checks(text)
+    assert ACCOUNT in text
+
+    on(cfg, "2026-03-19", "case", "step", ref, "ban-provisional", "--set",
+       "reasons=Offensive language to staff after being asked to stop")
+    text = letter(cfg, "2026-03-19", ref, "ban-provisional")
+    recipient_checks(text)
+    assert "Offensive language to staff after being asked to stop" in text
+    assert "with effect from 19 March 2026" in text and "29 March 2026" in text
+    # Before the deadline, and with no representations, the ban cannot be confirmed.
+    early = on(cfg, "2026-03-20", "case", "step", ref, "ban-confirmed", ok=False)
+    assert "deadline for representations is 2026-03-29" in early.stderr
+    on(cfg, "2026-03-30", "case", "step", ref, "ban-confirmed")
+    text = letter(cfg, "2026-03-30", ref, "ban-confirmed")
+    assert "did not receive any representations from you by 29 March 2026" in text
+    assert "on 30 March 2026" in text and "From 19 March 2026 until" in text
+
+    why = "The parent apologised in writing and met the Chair of Governors"
+    on(cfg, "2026-04-15", "case", "step", ref, "ban-review", "--set", "outcome=lifted",
+       f"reason={why}")
+    text = letter(cfg, "2026-04-15", ref, "ban-review")
+    recipient_checks(text)
+    assert "took place on 15 April 2026" in text and why in text
+    assert "with effect from 15 April 2026" in text
+    assert "From 19 March 2026 until 15 April 2026" in text
+    assert "ban-review" in refused(cfg, "2026-04-15", ref, "ban-provisional")
