@@ -17,6 +17,7 @@ from casework.cases import Case
 from casework.gate import gate_changed_since
 from casework.mailrecords import Health, MailRecord
 from casework.outbox import LetterRecord, LetterStatus
+from casework.schooldays import Count, SchoolCalendar
 
 # "The next seven school days": weekdays, until the school's calendar says otherwise.
 SCHOOL_DAYS_AHEAD = 7
@@ -37,6 +38,8 @@ class DigestFacts:
     audit_length: int = 0
     # Extra facts another section needs (the bans list's hash, requests due): by name.
     extra: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    # The school's days ([calendar]: terms, INSET days, bank holidays); weekdays by default.
+    calendar: SchoolCalendar = field(default_factory=SchoolCalendar)
 
 
 @dataclass(frozen=True)
@@ -50,18 +53,13 @@ class Section:
 SectionFn = Callable[[DigestFacts], Section | None]
 
 
-def school_days_after(today: date, count: int) -> date:
-    """The date ``count`` school days (weekdays) after ``today``."""
-    day, left = today, count
-    while left:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            left -= 1
-    return day
+def school_days_after(facts: DigestFacts, count: int) -> date:
+    """The date ``count`` school days after the digest's day, by the school's calendar."""
+    return facts.calendar.add(facts.today, count, Count.SCHOOL)
 
 
 def _horizon(facts: DigestFacts) -> date:
-    return school_days_after(facts.today, SCHOOL_DAYS_AHEAD)
+    return school_days_after(facts, SCHOOL_DAYS_AHEAD)
 
 
 def reviews_due(facts: DigestFacts) -> Section | None:
@@ -97,7 +95,7 @@ def representations_deadlines(facts: DigestFacts) -> Section | None:
 
 def meetings_tomorrow(facts: DigestFacts) -> Section | None:
     """Meetings on the next day (the next school day on a Friday)."""
-    tomorrow = school_days_after(facts.today, 1)
+    tomorrow = school_days_after(facts, 1)
     rows = sorted(
         (m.at, case.ref, m.place)
         for case in facts.cases

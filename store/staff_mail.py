@@ -130,4 +130,5 @@ def digest_facts(book: Casebook) -> DigestFacts:
         audit_head=str(chain["head"]) if chain else "",
         audit_length=int(chain["seq"]) if chain else 0,
         extra=((SAR_DUE, sar_due),),
+        calendar=book.config.calendar,
     )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from dataclasses import replace
+from datetime import date, datetime
 
 import pytest
 
@@ -11,6 +12,7 @@ from casework.digest import SECTIONS, DigestFacts, Section, digest_text, school_
 from casework.events import EventType
 from casework.outbox import LetterMove
 from casework.payloads import MeetingScheduled
+from casework.schooldays import SchoolCalendar
 from casework.staff import Actor, Role
 from store.casebook import Casebook
 from store.outbox import Outbox
@@ -29,7 +31,9 @@ def seeded(book: Casebook) -> tuple[Casebook, dict[str, str]]:
     meet = book.open_case(name="Max Meeting", behaviours=["swearing"], summary="Shouted")
     at = datetime(2026, 3, 11, 15, 30)
     book.add(meet.ref, EventType.MEETING_SCHEDULED, "Meeting", MeetingScheduled(at, "Head's office"))
-    later = book.open_case(name="Lee Later", behaviours=["swearing"], summary="Later")
+    later = book.open_case(
+        name="Lee Later", email="lee.later@example.org", behaviours=["swearing"], summary="Later"
+    )
     book.step(later.ref, "ban-intent", fields={"reasons": "r", "review_on": "2026-04-30"})
     office = Outbox(Casebook(book.config, book.store, actor=Actor("ooffice", Role.OFFICE)))
     waiting = office.add_draft(meet.ref, "warning", b"%PDF-1.4 w")
@@ -64,7 +68,10 @@ def test_the_digest_says_what_the_store_holds(seeded: tuple[Casebook, dict[str, 
 
 def test_a_section_is_a_pure_function_others_add() -> None:
     facts = DigestFacts(school="S", today=datetime(2026, 3, 13).date(), cases=(), letters=())
-    assert school_days_after(facts.today, 1).isoformat() == "2026-03-16"  # Friday -> Monday
+    assert school_days_after(facts, 1).isoformat() == "2026-03-16"  # Friday -> Monday
+    # The school's own calendar: an INSET day on the Monday is not a school day.
+    inset = replace(facts, calendar=SchoolCalendar(closures=(date(2026, 3, 16),)))
+    assert school_days_after(inset, 1).isoformat() == "2026-03-17"
 
     def bans_changed(f: DigestFacts) -> Section | None:
         return Section("The front gate's list changed", ("2 bans in force",))
