@@ -6,17 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from casework.letter_info import BanInfo, LetterFieldError
-
-
-def _date(fields: Mapping[str, str], name: str) -> date | None:
-    value = fields.get(name, "")
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise LetterFieldError(f"{name}: expected a date YYYY-MM-DD, got {value!r}") from None
+from casework.letter_info import BanInfo, LetterFieldError, field_date
 
 
 @dataclass(frozen=True)
@@ -36,8 +26,8 @@ def ban_record(ban: BanInfo | None, fields: Mapping[str, str], today: date) -> B
     decision the case does not record (``LetterFieldError`` names the field and the record).
     """
     typed_outcome = fields.get("outcome", "")
-    typed_next = _date(fields, "next_review_on")
-    typed_lifted = _date(fields, "lifted_on")
+    typed_next = field_date(fields, "next_review_on")
+    typed_lifted = field_date(fields, "lifted_on")
     typed_reps = fields.get("representations", "")
     if ban is None:
         return BanRecord(typed_outcome, typed_next, typed_lifted, typed_reps)

@@ -36,6 +36,7 @@ from casework.letter_info import (
     RoleInfo,
     SchoolInfo,
     Signatory,
+    field_date,
     uk_date,
     uk_day,
     uk_time,
@@ -194,7 +195,7 @@ def build_context(
         ban=ban,
         periods=_periods_info(config.periods),
         policy=PolicyInfo(policy.police, policy.legal, policy.final_decision),
-        incident_date=_date(fields, "incident_date")
+        incident_date=field_date(fields, "incident_date")
         or (latest_incident.occurred_on if latest_incident else None),
         # What staff recorded happened, never the case's summary (often an email's subject).
         incident_summary=fields.get("incident_summary")
@@ -202,7 +203,7 @@ def build_context(
         incident_place=fields.get("incident_place")
         or (latest_incident.place if latest_incident else ""),
         meeting_with=_choice("meeting_with", meeting_with, MEETING_WITH),
-        meeting_date=_date(fields, "meeting_date") or (meeting.at.date() if meeting else None),
+        meeting_date=field_date(fields, "meeting_date") or (meeting.at.date() if meeting else None),
         meeting_time=_time(fields) or (meeting.at.time() if meeting else None),
         meeting_duration=_minutes(fields),
         meeting_place=fields.get("meeting_place") or (meeting.place if meeting else ""),
@@ -213,7 +214,7 @@ def build_context(
             MEETING_OUTCOMES,
             lenient=True,
         ),
-        reply_by=_date(fields, "reply_by"),
+        reply_by=field_date(fields, "reply_by"),
         contact=contact,
         contact_given=fields.get("contact", ""),
         outcome=_choice("outcome", record.outcome, REVIEW_OUTCOMES),
@@ -365,16 +366,6 @@ def _attendees(
 def _contact(phone: str, email: str) -> str:
     parts = [f"by telephone on {phone}" if phone else "", f"by email to {email}" if email else ""]
     return " or ".join(p for p in parts if p) or "through the school office"
-
-
-def _date(fields: Mapping[str, str], name: str) -> date | None:
-    value = fields.get(name, "")
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise LetterFieldError(f"{name}: expected a date YYYY-MM-DD, got {value!r}") from None
 
 
 def _time(fields: Mapping[str, str]) -> time | None:

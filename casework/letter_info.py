@@ -6,6 +6,7 @@ else that reaches outside the letter (``tests/letters/test_context_plain_data.py
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, time
 
@@ -214,3 +215,14 @@ class PolicyInfo:
     police: str
     legal: str
     final_decision: str
+
+
+def field_date(fields: Mapping[str, str], name: str) -> date | None:
+    """A letter's free field as a date (None when not given); a bad one names the field."""
+    value = fields.get(name, "")
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise LetterFieldError(f"{name}: expected a date YYYY-MM-DD, got {value!r}") from None
