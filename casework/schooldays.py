@@ -15,8 +15,6 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-import holidays
-
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -119,6 +117,10 @@ class SchoolCalendar:
 
 @lru_cache(maxsize=64)
 def _holidays(nation: Nation, year: int) -> dict[date, str]:
+    # Imported on the first date asked about: the package takes ~60 ms to import (most of it
+    # importlib.metadata), which every command would otherwise pay for at start-up.
+    import holidays
+
     found = holidays.country_holidays("GB", subdiv=_SUBDIVISION[nation], years=year)
     return {d: str(name) for d, name in found.items()}
 

@@ -77,6 +77,8 @@ def test_listing_cases_loads_no_dashboard_letters_or_mail(school: Config) -> Non
     assert [c["summary"] for c in json.loads(result["out"])] == ["At the gate"]
     assert result["packages"] & UI_LETTERS_MAIL == set()
     assert "filelock" not in result["packages"]
+    # Bank holidays load when a date is first counted in school days, not at start-up.
+    assert "holidays" not in result["packages"]
 
 
 def test_showing_a_case_loads_no_dashboard_letters_or_mail(school: Config) -> None:
