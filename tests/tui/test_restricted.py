@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
-from typing import Any
 
-import pytest
 from textual.widgets import Static
 
 from casework.config import load_config
@@ -20,7 +17,6 @@ from tests.support.clock import FIXED_CLOCK
 from tests.support.pilot import settle
 from tests.support.school import write_config
 from tui.app import ConductApp
-from tui.screens import case as case_screen
 from tui.screens.case import CaseScreen
 from tui.screens.dashboard import DashboardScreen
 
@@ -67,36 +63,3 @@ async def test_the_office_sees_that_it_exists_and_the_dsl_sees_it_logged(tmp_pat
     assert [(e.actor, e.summary) for e in views] == [("ddsl", "Restricted record viewed (case screen): the case")]
     assert (await _open(path, Actor("hhead", Role.HEADTEACHER), case.ref))[1]  # the head's
 
-
-async def test_a_viewing_is_recorded_once_however_often_the_screen_refreshes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The record of a viewing is a write, and the store's watcher answers a write with a
-    # refresh: refreshes that overlap the first load must not record the viewing again.
-    # A slow disk (9 fsyncs a commit) is what makes them overlap; here the read is slowed.
-    real_view = case_screen.view_case
-
-    def slow_view(*args: Any, **kwargs: Any) -> Any:
-        time.sleep(0.3)
-        return real_view(*args, **kwargs)
-
-    monkeypatch.setattr(case_screen, "view_case", slow_view)
-    path = write_config(tmp_path, "warning-first")
-    book = Casebook(load_config(path), clock=FIXED_CLOCK)
-    case = book.open_case(name="Sam Sender", behaviours=["threats"], summary="Threatened a teacher")
-    config = load_config(path)
-    app = ConductApp(config, book=Casebook(config, clock=FIXED_CLOCK, actor=DSL), watch=False)
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        dashboard = app.screen
-        assert isinstance(dashboard, DashboardScreen)
-        dashboard.open_case(case.ref)
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, CaseScreen)
-        screen.load()
-        screen.load()
-        await settle(pilot)
-        assert "Sam Sender" in str(screen.query_one("#case-summary", Static).render())
-    views = [e for e in book.file(case.ref).events if e.type is EventType.RESTRICTED_VIEWED]
-    assert len(views) == 1
