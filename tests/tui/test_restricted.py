@@ -62,4 +62,3 @@ async def test_the_office_sees_that_it_exists_and_the_dsl_sees_it_logged(tmp_pat
     views = [e for e in book.file(case.ref).events if e.type is EventType.RESTRICTED_VIEWED]
     assert [(e.actor, e.summary) for e in views] == [("ddsl", "Restricted record viewed (case screen): the case")]
     assert (await _open(path, Actor("hhead", Role.HEADTEACHER), case.ref))[1]  # the head's
-
