@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.support.cli import conduct, open_case, show
+from tests.support.cli import conduct, draft_information_request, open_case, show
 from tests.support.school import write_config
 
 
@@ -13,19 +13,7 @@ def test_queuing_while_the_daemon_is_stopped_says_so_and_cancel_records_why(
 ) -> None:
     cfg = write_config(tmp_path, "warning-first")
     ref = open_case(cfg, "swearing")
-    out = conduct(
-        cfg,
-        "letter",
-        "render",
-        ref,
-        "information-request",
-        "--out",
-        str(tmp_path / "a.pdf"),
-        "--set",
-        "incident_date=2026-03-09",
-        "incident_summary=Shouted at Mrs Khan at the gate",
-    ).stdout
-    letter_id = out.split("letter ")[1].split()[0]
+    letter_id = draft_information_request(cfg, ref, tmp_path / "a.pdf")
     queued = conduct(cfg, "letter", "queue", ref, letter_id)
     assert f"{ref}: letter {letter_id} is now queued" in queued.stdout
     assert "NOT sent yet: the mail daemon is not running" in queued.stderr

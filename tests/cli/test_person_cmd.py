@@ -8,7 +8,7 @@ from pathlib import Path
 
 from casework.config import load_config
 from store.casebook import Casebook
-from tests.support.cli import conduct, open_case, show
+from tests.support.cli import conduct, draft_information_request, open_case, show
 from tests.support.clock import FIXED_CLOCK
 from tests.support.school import write_config
 
@@ -156,37 +156,14 @@ def test_a_case_about_someone_unknown_drafts_no_letter_until_identified(tmp_path
     assert conduct(cfg, "case", "identify", case.ref, pid).stdout.strip().endswith("Chris Doyle")
     subjects = show(cfg, case.ref)["case"]["subjects"]
     assert subjects == [{"person_id": pid, "name": "Chris Doyle"}]
-    conduct(
-        cfg,
-        "letter",
-        "render",
-        case.ref,
-        "information-request",
-        "--out",
-        str(tmp_path / "x.pdf"),
-        "--set",
-        "incident_date=2026-03-09",
-        "incident_summary=Shouted at Mrs Khan at the gate",
-    )
+    draft_information_request(cfg, case.ref, tmp_path / "x.pdf")
 
 
 def test_a_letter_for_the_post_needs_an_address_before_it_is_queued(tmp_path: Path) -> None:
     cfg = write_config(tmp_path, "warning-first")
     ref = open_case(cfg, "swearing")
     conduct(cfg, "person", "edit", show(cfg, ref)["people"][0]["id"], "--channel", "post")
-    out = conduct(
-        cfg,
-        "letter",
-        "render",
-        ref,
-        "information-request",
-        "--out",
-        str(tmp_path / "a.pdf"),
-        "--set",
-        "incident_date=2026-03-09",
-        "incident_summary=Shouted at Mrs Khan at the gate",
-    ).stdout
-    letter_id = out.split("letter ")[1].split()[0]
+    letter_id = draft_information_request(cfg, ref, tmp_path / "a.pdf")
     refused = conduct(cfg, "letter", "queue", ref, letter_id, ok=False)
     assert refused.returncode == 1
     assert "goes by post and has no postal address" in refused.stderr

@@ -42,3 +42,20 @@ def open_case(config: Path, *behaviours: str, summary: str = "Shouted at the gat
         "--summary",
         summary,
     ).stdout.strip()
+
+
+def draft_information_request(config: Path, ref: str, out: Path) -> str:
+    """Draft a case's information-request letter (a recorded account, a date) to ``out``; its id."""
+    drafted = conduct(
+        config,
+        "letter",
+        "render",
+        ref,
+        "information-request",
+        "--out",
+        str(out),
+        "--set",
+        "incident_date=2026-03-09",
+        "incident_summary=Shouted at Mrs Khan at the gate",
+    ).stdout
+    return drafted.split("letter ")[1].split()[0]
