@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from casework.cases import Case
 from casework.clock import Clock
 from casework.config import Config, Imap, Secret
 from casework.events import EventType
@@ -47,20 +48,26 @@ def at(school: Config) -> Callable[[float], Casebook]:
     return book
 
 
+def _invited_to_a_meeting(book: Casebook, at: datetime) -> Case:
+    """Pat Parent's case at the meeting-invitation step, with the meeting set for ``at``."""
+    case = book.open_case(
+        name="Pat Parent", email="pat@example.org", behaviours=["offensive-language"], summary="x"
+    )
+    book.step(case.ref, "meeting-invitation")
+    book.add(
+        case.ref,
+        EventType.MEETING_SCHEDULED,
+        "Meeting",
+        MeetingScheduled(at=at, place="Head's office"),
+    )
+    return case
+
+
 def test_letters_queued_while_the_daemon_was_down_go_only_if_still_true(
     school: Config, smtp_server: RecordingSmtp, at: Callable[[float], Casebook]
 ) -> None:
     book = at(0)
-    invited = book.open_case(
-        name="Pat Parent", email="pat@example.org", behaviours=["offensive-language"], summary="x"
-    )
-    book.step(invited.ref, "meeting-invitation")
-    book.add(
-        invited.ref,
-        EventType.MEETING_SCHEDULED,
-        "Meeting",
-        MeetingScheduled(at=datetime(2026, 3, 17, 15, 30), place="Head's office"),
-    )
+    invited = _invited_to_a_meeting(book, datetime(2026, 3, 17, 15, 30))
     other = book.open_case(
         name="Sam Other", email="sam@example.org", behaviours=["offensive-language"], summary="y"
     )
@@ -97,16 +104,7 @@ def test_a_letter_past_its_meeting_or_waiting_too_long_is_held_until_the_office_
     school: Config, smtp_server: RecordingSmtp, at: Callable[[float], Casebook]
 ) -> None:
     book = at(0)
-    case = book.open_case(
-        name="Pat Parent", email="pat@example.org", behaviours=["offensive-language"], summary="x"
-    )
-    book.step(case.ref, "meeting-invitation")
-    book.add(
-        case.ref,
-        EventType.MEETING_SCHEDULED,
-        "Meeting",
-        MeetingScheduled(at=datetime(2026, 3, 12, 15, 30), place="Head's office"),
-    )
+    case = _invited_to_a_meeting(book, datetime(2026, 3, 12, 15, 30))
     outbox = Outbox(book)
     letter = outbox.add_draft(case.ref, "meeting-invitation", PDF, subject="Invitation")
     outbox.move(case.ref, letter.id, LetterMove.QUEUE)
