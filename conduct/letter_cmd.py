@@ -95,11 +95,10 @@ def render(args: argparse.Namespace, config: Config) -> int:
     from store.outbox import Outbox
 
     fields = parse_sets(args.set)
-    # A school's own letter kind reads free fields of its own (named in its `required` list,
-    # beside the recorded facts such as "ban" or "case.ref") besides ours.
-    own = kinds_for(config.policy.letter_kinds).get(args.kind)
-    extra = [f for f in (own.required if own else ()) if f.isidentifier() and f != "ban"]
-    allowed = [*KNOWN_FIELDS, *(f for f in extra if f not in KNOWN_FIELDS)]
+    # A school's own letter kind may read free fields of its own besides ours.
+    kind = kinds_for(config.policy.letter_kinds).get(args.kind)
+    own = kind.free_fields if kind is not None else ()
+    allowed = [*KNOWN_FIELDS, *(f for f in own if f not in KNOWN_FIELDS)]
     unknown = sorted(set(fields) - set(allowed))
     ban_keys = [k for k in unknown if k in BAN_FIELDS or k == "reason"]
     if ban_keys:

@@ -105,6 +105,12 @@ class LetterKind:
         return LetterInfo(self.name, self.title, self.about, self.subject or self.title)
 
     @property
+    def free_fields(self) -> tuple[str, ...]:
+        """The required names given with the letter (``--set``), not read from recorded facts."""
+        facts = {name.split(".")[0] for name in _BAN}
+        return tuple(f for f in self.required if "." not in f and f not in facts)
+
+    @property
     def english_title(self) -> str:
         """The title in English with the built-in words, for lists (`conduct letter kinds`)."""
         return self.title if self.own else _sentence(self.title.format(**DEFAULT_WORDS))
