@@ -57,3 +57,17 @@ class EventType(StrEnum):
 
 
 # Events a person records by hand from the command line or the dashboard.
+RECORDABLE = (
+    EventType.INCIDENT,
+    EventType.STATEMENT_TAKEN,
+    EventType.PARENT_CONTACTED,
+    EventType.MEETING_SCHEDULED,
+    EventType.MEETING_ATTENDED,
+    EventType.MEETING_REFUSED,
+    EventType.MEETING_NO_SHOW,
+    EventType.DECISION,
+    EventType.REPRESENTATIONS_RECEIVED,
+    EventType.REFERRAL,
+    EventType.NOTE,
+    EventType.COMPLAINT_RAISED,
+)

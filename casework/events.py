@@ -9,6 +9,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+from casework.event_types import RECORDABLE as RECORDABLE  # re-exported
 from casework.event_types import EventType as EventType  # re-exported: the name callers use
 from casework.payloads import (
     BanDecision,
@@ -40,22 +41,6 @@ from casework.payloads import (
     Text,
 )
 from casework.serial import from_json
-
-RECORDABLE = (
-    EventType.INCIDENT,
-    EventType.STATEMENT_TAKEN,
-    EventType.PARENT_CONTACTED,
-    EventType.MEETING_SCHEDULED,
-    EventType.MEETING_ATTENDED,
-    EventType.MEETING_REFUSED,
-    EventType.MEETING_NO_SHOW,
-    EventType.DECISION,
-    EventType.REPRESENTATIONS_RECEIVED,
-    EventType.REFERRAL,
-    EventType.NOTE,
-    EventType.COMPLAINT_RAISED,
-)
-
 
 # The payload each type carries; several types share a shape (a letter's moves, say).
 PAYLOADS: Mapping[EventType, type[Payload]] = MappingProxyType(

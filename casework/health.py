@@ -21,11 +21,11 @@ from datetime import datetime
 from enum import IntEnum, StrEnum
 
 from casework.mailrecords import DaemonState, Health
+from casework.ops import DEFAULT_SIGNIN_MINUTES
 
 # A healthy daemon rewrites its record every 30 s (mailer.daemon_health.HEARTBEAT_S): four
 # missed heartbeats is more than a slow disk.
 STALE_SECONDS = 120.0
-DEFAULT_SIGNIN_MINUTES = 30
 # A daemon run from cron (`conduct daemon --once`) leaves this word in its record; such a
 # school is healthy while the last pass is younger than ONCE_STALE_MINUTES.
 ONCE_DETAIL = "one pass done (conduct daemon --once)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -152,6 +153,14 @@ class TableReader:
             self.bad(name, "a list of dates like [2026-09-02, 2026-10-20] (no quotes)", value)
             return ()
         return tuple(value)
+
+    def file(self, name: str, base: Path, default: str | None = None) -> Path | None:
+        """A file or folder named by the key: ``~`` expanded, relative to ``base``; None if unset."""
+        value = self.text(name, default)
+        if not value:
+            return None
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else base / p
 
     def sub(self, name: str, *, required: bool = False) -> TableReader:
         """A nested table, read with its own reader."""

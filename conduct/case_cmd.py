@@ -6,20 +6,17 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from casework.cases import Severity
-from casework.config import Config
-from casework.events import RECORDABLE, EventType
-from casework.fold import CaseRuleError
-from casework.meetings import required_attendees
-from casework.payloads import EvidenceAdded, EvidenceKind, LegalHold
-from casework.policy_terms import complaint_guidance
-from casework.recording import recordable_fields, recorded_payload
-from casework.rules import next_due
-from conduct import views
+from casework.event_types import RECORDABLE, EventType
 from conduct.sets import add_set_option, parse_sets
 
+if TYPE_CHECKING:
+    from casework.config import Config
+
+# Only the parser is built at import. Each handler imports what it works with: listing
+# cases must not pay for the event payload classes, the ladder or the workflow.
 
 def register(sub: Any) -> None:
     """Add `case` and its actions to the parser."""
@@ -72,14 +69,7 @@ def register(sub: Any) -> None:
     r.add_argument("ref")
     r.add_argument("type", choices=[t.value for t in RECORDABLE])
     r.add_argument("text", help="what happened, in a line")
-    add_set_option(
-        r,
-        "; ".join(
-            f"{t.value}: {', '.join(recordable_fields(t))}"
-            for t in RECORDABLE
-            if recordable_fields(t)
-        ),
-    )
+    add_set_option(r, _record_fields_help)
     r.set_defaults(handler=case_record)
 
     e = cs.add_parser("evidence", help="keep a file as evidence on a case")
@@ -124,6 +114,15 @@ def register(sub: Any) -> None:
     rl.set_defaults(handler=case_release)
 
 
+def _record_fields_help() -> str:
+    """Each recordable type's --set keys: read from the payload classes, so loaded only here."""
+    from casework.recording import recordable_fields
+
+    return "; ".join(
+        f"{t.value}: {', '.join(recordable_fields(t))}" for t in RECORDABLE if recordable_fields(t)
+    )
+
+
 def case_open(args: argparse.Namespace, config: Config) -> int:
     """Open a case; print its reference."""
     from store.casebook import Casebook
@@ -143,6 +142,8 @@ def case_open(args: argparse.Namespace, config: Config) -> int:
 def case_list(args: argparse.Namespace, config: Config) -> int:
     """List cases, newest activity first."""
     from casework.restricted import as_seen_by
+    from casework.rules import next_due
+    from conduct import views
     from store.casebook import Casebook
 
     book = Casebook(config)
@@ -170,6 +171,7 @@ def case_list(args: argparse.Namespace, config: Config) -> int:
 
 def case_show(args: argparse.Namespace, config: Config) -> int:
     """Show a case, its timeline and evidence."""
+    from conduct import views
     from store.access import view_case
     from store.casebook import Casebook
 
@@ -224,6 +226,9 @@ def case_note(args: argparse.Namespace, config: Config) -> int:
 
 def case_record(args: argparse.Namespace, config: Config) -> int:
     """Record an event of one of the recordable types."""
+    from casework.meetings import required_attendees
+    from casework.policy_terms import complaint_guidance
+    from casework.recording import recorded_payload
     from store.casebook import Casebook
 
     book = Casebook(config)
@@ -253,6 +258,7 @@ def case_record(args: argparse.Namespace, config: Config) -> int:
 
 def case_evidence(args: argparse.Namespace, config: Config) -> int:
     """Store a file in the vault and add it to the case's timeline."""
+    from casework.payloads import EvidenceAdded, EvidenceKind
     from store.casebook import Casebook
 
     book = Casebook(config)
@@ -315,6 +321,8 @@ def case_split(args: argparse.Namespace, config: Config) -> int:
 
 def case_hold(args: argparse.Namespace, config: Config) -> int:
     """Put a case under legal hold."""
+    from casework.fold import CaseRuleError
+    from casework.payloads import LegalHold
     from store.casebook import Casebook
 
     book = Casebook(config)
@@ -328,6 +336,8 @@ def case_hold(args: argparse.Namespace, config: Config) -> int:
 
 def case_release(args: argparse.Namespace, config: Config) -> int:
     """Release a case's legal hold."""
+    from casework.fold import CaseRuleError
+    from casework.payloads import LegalHold
     from store.casebook import Casebook
 
     book = Casebook(config)

@@ -6,11 +6,13 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from casework.config import Config, find_config, load_config
 from casework.tomlread import ConfigError
 from conduct import tui_cmd
+
+if TYPE_CHECKING:
+    from casework.config import Config
 
 # Each command and the module (in conduct/) whose register() adds it with its siblings,
 # in the order --help lists them. Only the module of the command asked for is imported,
@@ -39,7 +41,7 @@ COMMANDS: dict[str, str] = {
     "tui": "tui_cmd",
 }
 
-Handler = Callable[[argparse.Namespace, Config], int]
+Handler = Callable[[argparse.Namespace, "Config"], int]
 
 
 def user_errors() -> tuple[type[Exception], ...]:
@@ -118,6 +120,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Callable[..., int] = tui_cmd.handler if args.command is None else args.handler
     try:
         if getattr(args, "needs_config", True):
+            # Here, not at the top: `letter kinds` and `--help` need no configuration.
+            from casework.config import find_config, load_config
+
             config = load_config(find_config(args.config))
             return handler(args, config)
         return handler(args)

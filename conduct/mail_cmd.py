@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from casework.clock import process_clock
-from casework.config import Config, Imap, Secret, Smtp
+from casework.config import Config
 from casework.mailauth import MICROSOFT_AUTHORITY, OAuth, default_scopes, exchange_resource
+from casework.mailconfig import Imap, Secret, Smtp
 
 GOOGLE_SERVERS = ("imap.gmail.com", "smtp.gmail.com")
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from casework.config import Config
+if TYPE_CHECKING:
+    from casework.config import Config
 
 
 def register(sub: Any) -> None:

@@ -6,17 +6,16 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from casework.cases import Case
-from casework.config import Config
-from casework.events import EventType
-from casework.outbox import LetterRecord
-from casework.payloads import EvidenceAdded, LetterMoved
-from casework.readable import event_words
 from casework.rules import defamation_limit, next_due
-from casework.serial import to_json
 
 if TYPE_CHECKING:
+    from casework.cases import Case
+    from casework.config import Config
+    from casework.outbox import LetterRecord
     from store.casebook import CaseFile
+
+# `case list` needs only case_summary: what `case show` alone reads (the event payloads,
+# the JSON encoder of records) is imported by the functions that read it.
 
 JSON_VERSION = 1
 
@@ -43,6 +42,9 @@ def case_summary(config: Config, case: Case, today: date) -> dict[str, Any]:
 
 def evidence_of(file: CaseFile) -> list[dict[str, Any]]:
     """Evidence on a case: every event that kept bytes in the vault (files, emails, letters)."""
+    from casework.events import EventType
+    from casework.payloads import EvidenceAdded, LetterMoved
+
     items = []
     for e in file.events:
         d = e.data
@@ -62,6 +64,8 @@ def case_detail(
     config: Config, file: CaseFile, letters: Sequence[LetterRecord], today: date
 ) -> dict[str, Any]:
     """A case as `case show --json` prints it."""
+    from casework.serial import to_json
+
     case_json = to_json(file.case)
     case_json["step_label"] = config.policy.label(file.case.step)
     return {
@@ -81,6 +85,8 @@ def case_detail(
 
 def case_text(config: Config, file: CaseFile, letters: Sequence[LetterRecord], today: date) -> str:
     """A case for a person to read in a terminal."""
+    from casework.readable import event_words
+
     c = file.case
     lines = [
         f"{c.ref}  {c.summary}",

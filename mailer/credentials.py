@@ -9,7 +9,7 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from casework.config import Mail, Secret
+from casework.mailconfig import Mail, Secret
 from mailer.errors import SecretError
 from mailer.oauth import Now, TokenKeeper, token_source
 

@@ -37,7 +37,7 @@ from types import TracebackType
 
 from imapclient import IMAPClient
 
-from casework.config import Imap, Secret
+from casework.mailconfig import Imap, Secret
 
 _PASSWORD_ENV = "CONDUCT_EMBEDDED_IMAP_PASSWORD"
 

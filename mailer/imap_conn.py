@@ -26,7 +26,7 @@ from typing import Any
 from imapclient import IMAPClient
 from imapclient import exceptions as imap_exc
 
-from casework.config import LOOPBACK_HOSTS, Imap
+from casework.mailconfig import LOOPBACK_HOSTS, Imap
 from mailer import imap_fetch, imap_sent
 from mailer.credentials import Credential, resolve
 from mailer.errors import (

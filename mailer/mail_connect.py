@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from casework.config import Imap, Mail, Secret, Smtp
 from casework.mailauth import OAuth
+from casework.mailconfig import Imap, Mail, Secret, Smtp
 from mailer.credentials import SignIn
 from mailer.errors import MailError
 from mailer.imap_conn import connect

@@ -18,7 +18,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import NoReturn
 
-from casework.config import LOOPBACK_HOSTS, Smtp
+from casework.mailconfig import LOOPBACK_HOSTS, Smtp
 from mailer.credentials import Credential, resolve
 from mailer.errors import OutcomeUnknown, PermanentSendError, RecordingFailed, TransientSendError
 from mailer.signin_errors import Who, explain_smtp

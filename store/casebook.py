@@ -6,27 +6,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from casework import fold, workflow
 from casework.authority import check_record
 from casework.cases import Case, CaseStatus, Severity, format_ref
 from casework.clock import Clock, process_clock
-from casework.config import Config
-from casework.events import Event, EventType, make_event
-from casework.ladder import Suggestion, assess
-from casework.mailthread import ThreadRule
-from casework.notices import notice_due
-from casework.outbox import LetterRecord
-from casework.payloads import (
-    EmailSplit,
-    EvidenceAdded,
-    HarassmentFlag,
-    Incident,
-    Payload,
-    Reopened,
-    Text,
-)
+from casework.event_types import EventType
 from casework.people import (
     TO_BE_IDENTIFIED,
     Person,
@@ -36,7 +21,6 @@ from casework.people import (
     person_id_for,
 )
 from casework.rules import HARASSMENT, REPLY_AFTER_CLOSE, harassment_targets, same_target
-from casework.serial import from_json
 from casework.staff import Actor, current_actor
 from store.db import Store, Transaction
 from store.errors import StoreError
@@ -52,6 +36,16 @@ from store.records import (
 )
 from store.staff import load_register
 from store.vault import Vault
+
+if TYPE_CHECKING:
+    from casework.config import Config
+    from casework.events import Event
+    from casework.ladder import Suggestion
+    from casework.outbox import LetterRecord
+    from casework.payloads import Payload
+
+# Reading cases (`case list`, the dashboard's listing) needs none of the event payload
+# classes, the ladder or the workflow: the methods that write or assess import them.
 
 T = TypeVar("T")
 
@@ -109,6 +103,8 @@ class Casebook:
 
     def file(self, ref: str) -> CaseFile:
         """A case with its timeline, people and the ladder's suggestion."""
+        from casework.ladder import assess
+
         with self.store.reading() as tx:
             case = _need(Cases(tx).get(ref.upper()), ref)
             events = Events(tx).of(case.ref)
@@ -155,6 +151,8 @@ class Casebook:
         at: datetime | None = None,
     ) -> Case:
         """Open a case inside a transaction the caller holds."""
+        from casework import workflow
+
         check_record(self.actor)
         at = at or self.clock.now()
         cases = Cases(tx)
@@ -194,6 +192,9 @@ class Casebook:
 
     def record_in(self, tx: Transaction, ref: str, events: Sequence[Event]) -> Case:
         """Append events inside a transaction the caller holds."""
+        from casework import fold
+        from casework.notices import notice_due
+
         check_record(self.actor)
         cases = Cases(tx)
         case = _need(cases.get(ref.upper()), ref)
@@ -211,6 +212,11 @@ class Casebook:
 
     def _check_harassment(self, tx: Transaction, case: Case, incident: Event) -> Case:
         """A second incident by the same person toward the same target is a course of conduct."""
+        from casework import fold
+        from casework.events import make_event
+        from casework.payloads import HarassmentFlag, Incident
+        from casework.serial import from_json
+
         assert isinstance(incident.data, Incident)
         target = incident.data.target
         if not target.strip() or HARASSMENT in case.flags:
@@ -249,11 +255,15 @@ class Casebook:
         at: datetime | None = None,
     ) -> Case:
         """Record one event of a given type, now by this casebook's clock unless ``at`` says."""
+        from casework.events import make_event
+
         event = make_event(ref.upper(), self.actor.name, type, summary, data, at=at or self.clock.now())
         return self.record(ref, [event])
 
     def note(self, ref: str, text: str) -> Case:
         """A free-text note on the timeline."""
+        from casework.payloads import Text
+
         return self.add(ref, EventType.NOTE, text, Text(text))
 
     def step(
@@ -266,6 +276,8 @@ class Casebook:
         at: datetime | None = None,
     ) -> Case:
         """Move a case up (or off) the ladder; out of order needs a reason."""
+        from casework import workflow
+
         at = at or self.clock.now()
         with self.store.transaction(self.actor.name) as tx:
             case = _need(Cases(tx).get(ref.upper()), ref)
@@ -298,6 +310,9 @@ class Casebook:
         The old case keeps the email in its history, marked as split; the message's record
         now points at the new case, so replies to it thread there.
         """
+        from casework.events import make_event
+        from casework.mailthread import ThreadRule
+        from casework.payloads import EmailSplit, EvidenceAdded
         from store.maillog import Messages
 
         at = self.clock.now()
@@ -343,16 +358,22 @@ class Casebook:
 
     def reopen(self, ref: str, reason: str) -> Case:
         """Reopen a closed case."""
+        from casework.fold import CaseRuleError
+        from casework.payloads import Reopened
+
         case = self.get(ref)
         if case.status is CaseStatus.OPEN:
-            raise fold.CaseRuleError(f"{case.ref} is already open")
+            raise CaseRuleError(f"{case.ref} is already open")
         return self.add(ref, EventType.CASE_REOPENED, f"Case reopened: {reason}", Reopened(reason))
 
     def keep_closed(self, ref: str, reason: str) -> Case:
         """A reply reached a closed case: record the decision to leave it closed, and why."""
+        from casework.fold import CaseRuleError
+        from casework.payloads import Text
+
         case = self.get(ref)
         if case.status is CaseStatus.OPEN or REPLY_AFTER_CLOSE not in case.flags:
-            raise fold.CaseRuleError(f"{case.ref} has no reply after closing to settle")
+            raise CaseRuleError(f"{case.ref} has no reply after closing to settle")
         words = f"Reply read after closing; the case stays closed: {reason.strip()}"
         return self.add(ref, EventType.DECISION, words, Text(words))
 

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tinydb import Query
 from tinydb.table import Document
 
 from casework.cases import REF_PATTERN, Case
-from casework.events import Event, event_from_json
-from casework.notices import NoticeRecord, NoticeStatus
 from casework.outbox import LetterRecord, LetterStatus
 from casework.people import Person, normalise_email
 from casework.serial import from_json, to_json
 from store.db import META, Transaction, shard_of
 from store.errors import StoreError
+
+if TYPE_CHECKING:
+    from casework.events import Event
+    from casework.notices import NoticeRecord, NoticeStatus
+
+# Events and notices carry the event payload classes: imported where they are read, so that
+# listing cases never loads them.
 
 T = TypeVar("T")
 
@@ -130,6 +135,8 @@ class Events:
 
     def of(self, ref: str) -> list[Event]:
         """A case's timeline in the order it was recorded (TinyDB ids grow with each insert)."""
+        from casework.events import event_from_json
+
         rel = events_file(ref)
         table = self.tx.table(rel, "events")
         docs = sorted(table.all(), key=lambda d: d.doc_id)
@@ -249,11 +256,15 @@ class Notices:
 
     def get(self, notice_id: str) -> NoticeRecord | None:
         """One notice, or None."""
+        from casework.notices import NoticeRecord
+
         doc = self.tx.table(self.FILE, "notices").get(Query().id == notice_id)
         return from_json(NoticeRecord, doc) if doc else None
 
     def with_status(self, *statuses: NoticeStatus) -> list[NoticeRecord]:
         """Every notice in one of these states, oldest first."""
+        from casework.notices import NoticeRecord
+
         wanted = {s.value for s in statuses}
         docs = self.tx.docs(self.FILE, "notices")
         found = [from_json(NoticeRecord, d) for d in docs if d["status"] in wanted]
@@ -261,6 +272,8 @@ class Notices:
 
     def of_case(self, case_ref: str) -> list[NoticeRecord]:
         """A case's notices, oldest first."""
+        from casework.notices import NoticeRecord
+
         docs = self.tx.docs(self.FILE, "notices")
         found = [from_json(NoticeRecord, d) for d in docs if d["case_ref"] == case_ref]
         return sorted(found, key=lambda n: n.created)

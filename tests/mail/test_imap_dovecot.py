@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from casework.config import Imap, Secret
+from casework.mailconfig import Imap, Secret
 from mailer.errors import ImapLoginError, ImapNetworkError
 from mailer.imap_conn import ImapSession, WaitResult, connect
 from tests.support.mailservers.dovecot import Dovecot

@@ -7,7 +7,7 @@ import threading
 import pytest
 from imapclient import IMAPClient
 
-from casework.config import Imap
+from casework.mailconfig import Imap
 from mailer.embedded_imap import EmbeddedImap, deliver
 from mailer.errors import ImapLoginError
 from mailer.imap_conn import WaitResult, connect

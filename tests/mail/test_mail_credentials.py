@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from casework.config import Imap, Secret
+from casework.mailconfig import Imap, Secret
 from mailer.backoff import MAX_DELAY_SECONDS, backoff_delay
 from mailer.credentials import resolve
 from mailer.daemon import Daemon

@@ -17,7 +17,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from test_daemon_outbox import queued_letter
 
-from casework.config import Config, Secret, load_config
+from casework.config import Config, load_config
+from casework.mailconfig import Secret
 from casework.mailrecords import DaemonState
 from casework.outbox import LetterStatus
 from casework.tomlread import ConfigError

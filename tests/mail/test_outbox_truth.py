@@ -11,8 +11,9 @@ import pytest
 
 from casework.cases import Case
 from casework.clock import Clock
-from casework.config import Config, Imap, Secret
+from casework.config import Config
 from casework.events import EventType
+from casework.mailconfig import Imap, Secret
 from casework.outbox import LetterMove, LetterStatus
 from casework.payloads import MeetingOutcome, MeetingScheduled
 from casework.staff import Actor, Role

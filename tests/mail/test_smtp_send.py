@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from casework.config import Secret, Smtp
+from casework.mailconfig import Secret, Smtp
 from mailer.embedded_imap import free_port
 from mailer.errors import PermanentSendError, TransientSendError
 from mailer.smtp_send import (

@@ -9,7 +9,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-from casework.config import Config, Imap, Mail, Smtp, load_config
+from casework.config import Config, load_config
+from casework.mailconfig import Imap, Mail, Smtp
 from tests.support.mailservers.dovecot import Dovecot
 from tests.support.school import write_config
 

@@ -13,8 +13,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from casework.clock import process_clock
-from casework.config import Config, Imap, Mail, Secret, Smtp, load_config
+from casework.config import Config, load_config
 from casework.mailauth import OAuth, default_scopes
+from casework.mailconfig import Imap, Mail, Secret, Smtp
 from mailer.mail_connect import app_keys
 from tests.support.mailservers.dovecot import Dovecot
 from tests.support.mailservers.smtp import RecordingSmtp

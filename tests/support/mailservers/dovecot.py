@@ -17,7 +17,7 @@ from pathlib import Path
 
 from imapclient import IMAPClient
 
-from casework.config import Imap, Secret
+from casework.mailconfig import Imap, Secret
 from mailer.embedded_imap import free_port
 
 from .dovecot_conf import CONF_23, CONF_24, ssl_23, ssl_24

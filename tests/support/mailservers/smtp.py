@@ -22,7 +22,7 @@ import jwt
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from casework.config import Secret, Smtp
+from casework.mailconfig import Secret, Smtp
 from mailer.embedded_imap import free_port
 
 
