@@ -48,50 +48,71 @@ def _key(f: dataclasses.Field[Any]) -> str:
 
 @cache
 def _reader(cls: type) -> Converter:
-    # Plans are built once per class: loading 10,000 cases must not re-inspect type hints.
+    """A function reading one record of ``cls``: generated once per class, as dataclasses
+    generate ``__init__``, so reading 10,000 cases runs no loop over fields per record."""
     hints = typing.get_type_hints(cls)
-    plan = [(f.name, _key(f), _converter(hints[f.name])) for f in _fields(cls)]
-    defaults = {
-        f.name
-        for f in _fields(cls)
-        if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
-    }
-
-    def read(data: Mapping[str, Any]) -> Any:
-        kwargs = {}
-        for name, key, conv in plan:
-            if key in data:
-                kwargs[name] = conv(data[key])
-            elif name not in defaults:
-                raise ValueError(f"{cls.__name__}: missing field {name!r}")
-        return cls(**kwargs)
-
+    names: dict[str, Any] = {"cls": cls, "_missing": _missing}
+    args = []
+    for i, f in enumerate(_fields(cls)):
+        key = repr(_key(f))
+        value = _expression(hints[f.name], f"d[{key}]", names, f"c{i}")
+        # An absent field takes its default, as the constructor would give it (never converted).
+        if f.default is not dataclasses.MISSING:
+            names[f"default_{i}"] = f.default
+            value = f"({value} if {key} in d else default_{i})"
+        elif f.default_factory is not dataclasses.MISSING:
+            names[f"factory_{i}"] = f.default_factory
+            value = f"({value} if {key} in d else factory_{i}())"
+        args.append(f"{f.name}={value}")
+    source = (
+        "def read(d):\n"
+        "    try:\n"
+        f"        return cls({', '.join(args)})\n"
+        "    except KeyError as exc:\n"
+        "        raise _missing(cls, d, exc) from None\n"
+    )
+    exec(source, names)  # our own text, made of the class's field names and JSON keys
+    read: Converter = names["read"]
     return read
 
 
-def _identity(v: Any) -> Any:
-    return v
+def _missing(cls: type, data: Mapping[str, Any], exc: KeyError) -> Exception:
+    """The error naming the field a record lacks (``exc`` itself if it lacks none)."""
+    for f in _fields(cls):
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        if required and _key(f) not in data:
+            return ValueError(f"{cls.__name__}: missing field {f.name!r}")
+    return exc
 
 
-def _converter(tp: Any) -> Converter:
+def _expression(tp: Any, value: str, names: dict[str, Any], tag: str) -> str:
+    """Python source turning the JSON ``value`` into a ``tp``; helpers go into ``names``."""
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin in (typing.Union, types.UnionType):
         inner = [a for a in args if a is not type(None)]
-        conv = _converter(inner[0]) if len(inner) == 1 else _identity
-        return lambda v: None if v is None else conv(v)
+        if len(inner) != 1:
+            return value
+        converted = _expression(inner[0], "v", names, tag + "o")
+        if converted == "v":
+            return value
+        names[tag] = eval(f"lambda v: None if v is None else {converted}", names)
+        return f"{tag}({value})"
     if origin is tuple:
-        item = _converter(args[0]) if args else _identity
-        return lambda v: tuple(item(x) for x in v)
+        item = _expression(args[0], "x", names, tag + "t") if args else "x"
+        return f"tuple({value})" if item == "x" else f"tuple([{item} for x in {value}])"
     if origin in (dict, Mapping) or tp in (dict, Mapping):
-        return lambda v: dict(v)
+        return f"dict({value})"
     if isinstance(tp, type):
         if dataclasses.is_dataclass(tp):
-            return _reader(tp)
-        if issubclass(tp, Enum):
-            return tp
-        if tp is datetime:
-            return datetime.fromisoformat
-        if tp is date:
-            return date.fromisoformat
-    return _identity
+            names[tag] = _reader(tp)
+        elif issubclass(tp, Enum):
+            names[tag] = tp
+        elif tp is datetime:
+            names[tag] = datetime.fromisoformat
+        elif tp is date:
+            names[tag] = date.fromisoformat
+        else:
+            return value
+        return f"{tag}({value})"
+    return value
