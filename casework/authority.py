@@ -9,9 +9,8 @@ store calls them before it writes, so no way round them exists.
 
 from __future__ import annotations
 
-from casework.outbox import DEFAULT_APPROVERS
 from casework.policy import Policy, Step
-from casework.staff import Actor, Role, not_on_register
+from casework.staff import DEFAULT_APPROVERS, Actor, Role, not_on_register
 
 # The headteacher, and a deputy acting with the head's delegated authority.
 DECIDERS = frozenset({Role.HEADTEACHER, Role.DEPUTY})

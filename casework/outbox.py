@@ -11,6 +11,7 @@ from typing import Any
 from casework.cases import Case
 from casework.people import TO_BE_IDENTIFIED, Channel, Person
 from casework.policy import Policy
+from casework.staff import DEFAULT_APPROVERS as DEFAULT_APPROVERS  # re-exported
 from casework.staff import Actor
 
 
@@ -216,10 +217,6 @@ NO_ADDRESS = (
     "it goes by post and has no postal address: add the address to the person "
     "(P on the case, or conduct person edit) and draft the letter again"
 )
-
-
-# Who approves a letter whose record names nobody: the headteacher or a deputy acting for them.
-DEFAULT_APPROVERS = ("deputy", "headteacher")
 
 
 def may_approve(actor: Actor, approvers: tuple[str, ...] = ()) -> bool:

@@ -26,6 +26,9 @@ class Role(StrEnum):
     DSL = "dsl"
 
 
+# Who approves a letter whose record names nobody: the headteacher or a deputy acting for them.
+DEFAULT_APPROVERS = ("deputy", "headteacher")
+
 _ACCOUNT = re.compile(r"^[a-z_][a-z0-9_.-]{0,31}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 

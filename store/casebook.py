@@ -8,7 +8,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from casework.authority import check_record
 from casework.cases import Case, CaseStatus, Severity, format_ref
 from casework.clock import Clock, process_clock
 from casework.event_types import EventType
@@ -152,6 +151,7 @@ class Casebook:
     ) -> Case:
         """Open a case inside a transaction the caller holds."""
         from casework import workflow
+        from casework.authority import check_record
 
         check_record(self.actor)
         at = at or self.clock.now()
@@ -193,6 +193,7 @@ class Casebook:
     def record_in(self, tx: Transaction, ref: str, events: Sequence[Event]) -> Case:
         """Append events inside a transaction the caller holds."""
         from casework import fold
+        from casework.authority import check_record
         from casework.notices import notice_due
 
         check_record(self.actor)
@@ -379,6 +380,8 @@ class Casebook:
 
     def put_person(self, person: Person) -> None:
         """Add or update a person's details (and the name copied onto their cases)."""
+        from casework.authority import check_record
+
         check_record(self.actor)
         person = replace(
             person,

@@ -10,7 +10,6 @@ from tinydb import Query
 from tinydb.table import Document
 
 from casework.cases import REF_PATTERN, Case
-from casework.outbox import LetterRecord, LetterStatus
 from casework.people import Person, normalise_email
 from casework.serial import from_json, to_json
 from store.db import META, Transaction, shard_of
@@ -19,9 +18,10 @@ from store.errors import StoreError
 if TYPE_CHECKING:
     from casework.events import Event
     from casework.notices import NoticeRecord, NoticeStatus
+    from casework.outbox import LetterRecord, LetterStatus
 
-# Events and notices carry the event payload classes: imported where they are read, so that
-# listing cases never loads them.
+# Events, notices and letters are imported where they are read, so that listing cases never
+# loads the event payload classes or the letters' rules.
 
 T = TypeVar("T")
 
@@ -220,18 +220,24 @@ class Letters:
 
     def get(self, case_ref: str, letter_id: str) -> LetterRecord | None:
         """One letter of a case."""
+        from casework.outbox import LetterRecord
+
         doc = self._table(case_ref).get(Query().id == letter_id)
         read = _reader(LetterRecord)
         return decode(self.tx, _letters_file(case_ref), read, doc) if doc else None
 
     def of_case(self, case_ref: str) -> list[LetterRecord]:
         """A case's letters, oldest first."""
+        from casework.outbox import LetterRecord
+
         docs = self._table(case_ref).search(Query().case_ref == case_ref)
         rel, read = _letters_file(case_ref), _reader(LetterRecord)
         return sorted((decode(self.tx, rel, read, d) for d in docs), key=lambda x: x.created)
 
     def with_status(self, *statuses: LetterStatus) -> list[LetterRecord]:
         """Every letter in one of these states, oldest first."""
+        from casework.outbox import LetterRecord
+
         wanted = {s.value for s in statuses}
         found = []
         for n in range(LETTER_SHARDS):
