@@ -51,8 +51,8 @@ def _reader(cls: type) -> Converter:
     """A function reading one record of ``cls``: generated once per class, as dataclasses
     generate ``__init__``, so reading 10,000 cases runs no loop over fields per record."""
     hints = typing.get_type_hints(cls)
-    names: dict[str, Any] = {"cls": cls, "_missing": _missing}
-    args = []
+    names: dict[str, Any] = {"cls": cls, "_missing": _missing, "new": object.__new__}
+    values = []
     for i, f in enumerate(_fields(cls)):
         key = repr(_key(f))
         value = _expression(hints[f.name], f"d[{key}]", names, f"c{i}")
@@ -63,17 +63,38 @@ def _reader(cls: type) -> Converter:
         elif f.default_factory is not dataclasses.MISSING:
             names[f"factory_{i}"] = f.default_factory
             value = f"({value} if {key} in d else factory_{i}())"
-        args.append(f"{f.name}={value}")
+        values.append((f.name, value))
+    if _plain(cls):
+        # What the generated __init__ of a frozen dataclass with nothing to check does, one
+        # object.__setattr__ per field, done as one dict: the same object, a third of the work.
+        fields = ", ".join(f"{name!r}: {value}" for name, value in values)
+        build = f"o = new(cls)\n        o.__dict__.update({{{fields}}})\n        return o"
+    else:
+        build = f"return cls({', '.join(f'{name}={value}' for name, value in values)})"
     source = (
         "def read(d):\n"
         "    try:\n"
-        f"        return cls({', '.join(args)})\n"
+        f"        {build}\n"
         "    except KeyError as exc:\n"
         "        raise _missing(cls, d, exc) from None\n"
     )
     exec(source, names)  # our own text, made of the class's field names and JSON keys
     read: Converter = names["read"]
     return read
+
+
+def _plain(cls: type) -> bool:
+    """Whether the constructor only stores its fields: no checks, no slots, every field given."""
+    return (
+        not hasattr(cls, "__post_init__")
+        and "__slots__" not in cls.__dict__
+        and all(f.init for f in _fields(cls))
+    )
+
+
+def _later(cls: type) -> Converter:
+    """Reads a record held inside another; its reader is made the first time one is read."""
+    return lambda v: _reader(cls)(v)
 
 
 def _missing(cls: type, data: Mapping[str, Any], exc: KeyError) -> Exception:
@@ -105,9 +126,12 @@ def _expression(tp: Any, value: str, names: dict[str, Any], tag: str) -> str:
         return f"dict({value})"
     if isinstance(tp, type):
         if dataclasses.is_dataclass(tp):
-            names[tag] = _reader(tp)
+            names[tag] = _later(tp)
         elif issubclass(tp, Enum):
-            names[tag] = tp
+            # Members by value, looked up without the Enum call; a value that is none of them
+            # (or a falsy member) goes through the call, which names what is wrong.
+            names[tag], names[tag + "e"] = {m.value: m for m in tp}, tp
+            return f"({tag}.get({value}) or {tag}e({value}))"
         elif tp is datetime:
             names[tag] = datetime.fromisoformat
         elif tp is date:

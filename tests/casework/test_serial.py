@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from casework.bans import Ban, BanKind, BanStatus, ReviewEntry
 from casework.cases import Case, CaseStatus, IncidentMark, Meeting, Referral, Severity
 from casework.mailthread import AttachmentRef, ThreadRule
-from casework.payloads import EvidenceAdded, EvidenceKind, StepChanged
+from casework.payloads import EvidenceAdded, EvidenceKind, PayloadError, Statement, StepChanged
 from casework.people import Subject
 from casework.serial import from_json, to_json
 
@@ -102,3 +103,12 @@ def test_a_record_without_a_required_field_names_it() -> None:
     del stored["bans"][0]["review_on"]
     with pytest.raises(ValueError, match="Ban: missing field 'review_on'"):
         from_json(Case, stored)
+
+
+def test_a_record_read_back_is_frozen_and_still_checked_by_its_constructor() -> None:
+    case = from_json(Case, to_json(FULL))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        case.summary = "changed"  # type: ignore[misc]
+    # A payload checks itself when built: one stored without its text is refused on reading.
+    with pytest.raises(PayloadError, match="statement-taken: by"):
+        from_json(Statement, {"text": "What I saw", "by": " "})
