@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from casework.config import Config, find_config, load_config
-from casework.letter_context import KNOWN_FIELDS, LetterFieldError
 from casework.outbox import LetterMove, LetterStateError, LetterStatus, draft_refusal
 from conduct.sets import add_set_option, parse_sets
 
@@ -86,6 +85,8 @@ def kinds(args: argparse.Namespace) -> int:
 
 def render(args: argparse.Namespace, config: Config) -> int:
     """Render, keep in the vault, record the draft, write the PDF."""
+    # Here, not at the top: `letter kinds` must not build the letter fields' classes.
+    from casework.letter_context import KNOWN_FIELDS, LetterFieldError
     from casework.workflow import BAN_FIELDS
     from letters.compose import compose
     from letters.kinds import kinds_for

@@ -51,6 +51,23 @@ UI_LETTERS_MAIL = {
     "mailer",
 }
 STORE = {"store", "tinydb", "filelock"}
+# What listing cases does not need: the event payload classes and the timeline, the rules for
+# writing (workflow, fold, ladder), letters as records, mail settings and health.
+# Each is a module of frozen dataclasses, and building those is most of start-up.
+NOT_FOR_LISTING = {
+    "casework.payloads",
+    "casework.events",
+    "casework.workflow",
+    "casework.fold",
+    "casework.ladder",
+    "casework.outbox",
+    "casework.notices",
+    "casework.mailconfig",
+    "casework.mailauth",
+    "casework.health",
+    "casework.mailrecords",
+    "casework.mailthread",
+}
 
 
 def run_conduct(*args: str) -> dict[str, Any]:
@@ -79,6 +96,8 @@ def test_listing_cases_loads_no_dashboard_letters_or_mail(school: Config) -> Non
     assert "filelock" not in result["packages"]
     # Bank holidays load when a date is first counted in school days, not at start-up.
     assert "holidays" not in result["packages"]
+    # Nor the domain modules only showing or changing a case needs (this school has no [mail]).
+    assert NOT_FOR_LISTING & set(result["modules"]) == set()
 
 
 def test_showing_a_case_loads_no_dashboard_letters_or_mail(school: Config) -> None:
@@ -87,6 +106,10 @@ def test_showing_a_case_loads_no_dashboard_letters_or_mail(school: Config) -> No
     assert result["code"] == 0
     assert ref in result["out"] and "At the gate" in result["out"]
     assert result["packages"] & UI_LETTERS_MAIL == set()
+    # The timeline needs the payloads and the ladder, never the rules for changing a case.
+    assert {"casework.payloads", "casework.ladder"} <= set(result["modules"])
+    writing = {"casework.workflow", "casework.fold", "casework.recording", "casework.mailconfig"}
+    assert writing & set(result["modules"]) == set()
 
 
 def test_monitoring_and_the_gate_list_load_no_dashboard_letters_or_mail(school: Config) -> None:
@@ -108,6 +131,17 @@ def test_listing_letter_kinds_loads_neither_the_renderer_nor_the_store() -> None
     # Nor another command's module, nor the event types only those commands need.
     others = {"conduct.case_cmd", "conduct.admin_cmd", "conduct.daemon_cmd", "conduct.demo_cmd"}
     assert others & set(result["modules"]) == set()
+    assert "casework.payloads" not in result["modules"]
+    # The fields a letter is drafted with are `letter render`'s business.
+    assert "casework.letter_context" not in result["modules"]
+
+
+def test_the_help_of_case_record_still_lists_each_types_fields() -> None:
+    # Worked out when the help is shown: listing the fields loads every payload class.
+    result = run_conduct("case", "record", "--help")
+    assert result["code"] == 0
+    assert "statement-taken: by" in " ".join(result["out"].split())
+    result = run_conduct("case", "list", "--help")
     assert "casework.payloads" not in result["modules"]
 
 
