@@ -5,7 +5,8 @@ Every figure is the median of --runs runs of a fresh process, timed from spawn t
 the dashboard, from spawn to its first frame showing the case list, so interpreter start-up
 and every import are included). The runs go round-robin, so drift in the machine's load
 hits every command alike; the fastest run is printed beside the median, as this machine is
-shared and its load moves. Bytecode caching is left on for the children, as in any installed
+shared and its load moves, and so is the median CPU time (user + system) of each command,
+which moves less than wall time when other work shares the machine. Bytecode caching is left on for the children, as in any installed
 copy (PYTHONDONTWRITEBYTECODE is dropped), and one untimed run of each comes first.
 
 Run from the repository root: .venv/bin/python -m bench.cli_bench [--runs 15]
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -47,11 +49,24 @@ def conduct_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "conduct.cli"]
 
 
-def time_process(argv: list[str], env: dict[str, str]) -> float:
-    """Seconds from spawn to exit; the command must succeed."""
+# CPU seconds (user + system) of each timed child, by label: on a shared machine whose load
+# moves, the CPU a command used says more than its wall time (which waits for the others).
+CPU: dict[str, list[float]] = {}
+
+
+def children_cpu() -> float:
+    """CPU seconds used so far by this process's finished children."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def time_process(argv: list[str], env: dict[str, str], label: str = "") -> float:
+    """Seconds from spawn to exit (its CPU seconds go to CPU[label]); the command must succeed."""
+    cpu = children_cpu()
     started = time.monotonic()
     done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     elapsed = time.monotonic() - started
+    CPU.setdefault(label, []).append(children_cpu() - cpu)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed: {done.stderr.decode()[-500:]}")
     return elapsed
@@ -96,12 +111,16 @@ def main() -> None:
         cfg = ["--config", str(small_config.path)]
         ref = "C-2025-0500"
         timed: dict[str, Callable[[], float]] = {
-            "python -c pass": lambda: time_process([sys.executable, "-c", "pass"], env),
-            "case list --json": lambda: time_process(
-                [*conduct, *cfg, "case", "list", "--json"], env
+            "python -c pass": lambda: time_process(
+                [sys.executable, "-c", "pass"], env, "python -c pass"
             ),
-            "case show REF": lambda: time_process([*conduct, *cfg, "case", "show", ref], env),
-            "letter kinds": lambda: time_process([*conduct, "letter", "kinds"], env),
+            "case list --json": lambda: time_process(
+                [*conduct, *cfg, "case", "list", "--json"], env, "case list --json"
+            ),
+            "case show REF": lambda: time_process(
+                [*conduct, *cfg, "case", "show", ref], env, "case show REF"
+            ),
+            "letter kinds": lambda: time_process([*conduct, "letter", "kinds"], env, "letter kinds"),
         }
         frames: list[tuple[float, float]] = []
 
@@ -113,16 +132,18 @@ def main() -> None:
         for fn in timed.values():  # untimed: bytecode written, files in the page cache
             fn()
         frames.clear()
+        CPU.clear()
         runs: dict[str, list[float]] = {label: [] for label in timed}
         for _ in range(args.runs):
             for label, fn in timed.items():
                 runs[label].append(fn())
     bare = statistics.median(runs["python -c pass"])
+    bare_cpu = statistics.median(CPU["python -c pass"])
     print(
         f"{args.runs} runs each, round-robin; {args.cases} cases for the commands, "
         f"{args.dashboard_cases} for the dashboard"
     )
-    print(f"{'what':<24} {'median':>9} {'x bare':>7} {'fastest':>9}  target")
+    print(f"{'what':<24} {'median':>9} {'x bare':>7} {'fastest':>9} {'cpu':>7} {'x bare':>6}  target")
     for label, times in runs.items():
         median = statistics.median(times)
         ratio_target, seconds_target = TARGETS.get(label, (None, None))
@@ -139,8 +160,11 @@ def main() -> None:
         elif seconds_target:
             met = "met" if median <= seconds_target else "NOT met"
         fastest = min(times) * 1000
+        cpu = f"{statistics.median(CPU[label]) * 1000:5.0f}ms" if label in CPU else ""
+        cpu_ratio = f"{statistics.median(CPU[label]) / bare_cpu:5.1f}x" if label in CPU else ""
         print(
-            f"{label:<24} {median * 1000:7.0f}ms {median / bare:6.1f}x {fastest:7.0f}ms  {target} {met}"
+            f"{label:<24} {median * 1000:7.0f}ms {median / bare:6.1f}x {fastest:7.0f}ms "
+            f"{cpu:>7} {cpu_ratio:>6}  {target} {met}"
         )
     imports = statistics.median(i for _, i in frames)
     print(f"  (dashboard: interpreter start-up and imports took {imports * 1000:.0f} ms of it)")
