@@ -1,5 +1,6 @@
-"""A meeting invitation's account of what happened can be corrected before it goes (issue 11:
-the invitation took the email's subject as the account, and its form had no field to change it)."""
+"""A meeting invitation from the dashboard (issue 11): its account of what happened is the
+recorded one and can be corrected before it goes (it took the email's subject, and its form had
+no field to change it); sent while the daemon is down, the office is told it has not gone."""
 
 from __future__ import annotations
 
@@ -67,3 +68,38 @@ async def test_the_invitations_account_is_the_recorded_one_and_can_be_corrected(
         assert CORRECTED in " ".join(modal.preview.text.split())
         facts = {f.label: f for f in modal.preview.facts}
         assert facts["What happened"].source == "what was typed for this letter"
+
+
+async def test_sending_from_the_preview_while_the_daemon_is_down_says_it_has_not_gone(
+    make_app: Any,
+) -> None:
+    # Issue 11: letters queued while the daemon was stopped went out later in a burst, and
+    # nothing said so when they were queued.
+    app, _ = make_app("meeting-first", role=Role.HEADTEACHER)
+    book = app.desk.book
+    case = book.open_case(
+        name="Pat Parent", email="pat@example.org", behaviours=["offensive-language"], summary=SUBJECT
+    )
+    book.add(case.ref, EventType.INCIDENT, ACCOUNT, Incident(ACCOUNT, date(2026, 3, 9), "Mrs Khan"))
+    async with app.run_test(size=(110, 34)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")
+        await take_step(pilot, "meeting-invitation")
+        await press(pilot, "m")
+        await fill(pilot, {"on": "2026-03-17", "at": "15:30", "place": "Head's office"})
+        await press(pilot, "d")
+        await fill(pilot, {})
+        if isinstance(app.screen, FormModal):
+            await fill(pilot, {})
+        await _previewed(pilot)
+        await press(pilot, "g")
+        for _ in range(200):
+            if not isinstance(app.screen, LetterModal):
+                break
+            await pilot.pause(0.05)
+        said = [n.message for n in app._notifications]
+    assert [x.status.value for x in book.letters(case.ref)] == ["queued"]
+    assert any(
+        "meeting-invitation letter" in m and "NOT sent yet: the mail daemon is not running" in m
+        for m in said
+    ), said
