@@ -8,7 +8,6 @@ the store's reading of them, so a letter and a record that are wrong together st
 from __future__ import annotations
 
 import re
-
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
