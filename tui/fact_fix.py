@@ -8,10 +8,12 @@ it, records the answer, and hands the preview back a reloaded case to render aga
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
 
 from casework.authority import decides_bans
+from casework.cases import Case
 from casework.letter_facts import Fact
 from casework.payloads import PayloadError
 from casework.policy import BanAction
@@ -23,7 +25,8 @@ if TYPE_CHECKING:
     from tui.screens.letter_modal import LetterModal
 
 # casework.letter_facts labels the facts it lists; what each is kept in.
-PERSON_FACTS = frozenset({"To", "Address", "Email", "Children"})
+# A person fact, and the person form's field that keeps it.
+PERSON_FACTS = {"To": "name", "Address": "address", "Email": "emails", "Children": "children"}
 RECORDED_ELSEWHERE = {"With": "meeting", "Representations received": "representations"}
 BAN_TERMS = frozenset({"Reasons", "Ban dates", "Representations by", "Confirmed on", "Lifted on"})
 
@@ -49,13 +52,26 @@ def where(fact: Fact) -> str:
         return "the person's record"
     if fact.label == "With":
         return "the meeting"
-    if fact.label == "Review":
-        return "the ban's reviews"
-    if fact.label == "Representations received":
+    if fact.label in ("Review", "Representations received") or fact.label in BAN_TERMS:
         return "the ban's record"
-    if fact.label in BAN_TERMS:
-        return "the ban's terms"
     return fact.source
+
+
+def how(fact: Fact) -> str:
+    """What e does with a fact, for the preview's list."""
+    if fact.field:
+        return fact.fix
+    if fact.label in PERSON_FACTS:
+        return "e edits the person's record (or P on the case)"
+    if fact.label == "With":
+        return "e schedules the meeting again, with whom it is (or m on the case)"
+    if fact.label == "Representations received":
+        return "e records representations received (or p on the case)"
+    if fact.label == "Review":
+        return "e records the review again, as it was decided (or v on the case)"
+    if fact.label in BAN_TERMS:
+        return "the ban's terms as imposed: they cannot be amended"
+    return fact.fix
 
 
 def correct(modal: LetterModal, fact: Fact, own: Callable[[], None]) -> None:
@@ -66,11 +82,12 @@ def correct(modal: LetterModal, fact: Fact, own: Callable[[], None]) -> None:
     if fact.field:
         own()
     elif fact.label in PERSON_FACTS:
-        PersonFlow(modal, desk, file).start()
+        PersonFlow(modal, desk, file).start(PERSON_FACTS[fact.label])
     elif fact.label in RECORDED_ELSEWHERE:
         _record(modal, RECORDED_ELSEWHERE[fact.label])
     elif fact.label == "Review" and _may_review(modal):
         form = ladder_forms.review(desk.today(), desk.config.periods, desk.config.calendar)
+        form.fields = _as_last_review(form.fields, file.case)
         step = next(s for s in desk.config.policy.steps if s.ban is BanAction.REVIEW)
         ref = file.case.ref
 
@@ -85,6 +102,19 @@ def correct(modal: LetterModal, fact: Fact, own: Callable[[], None]) -> None:
         modal.app.push_screen(form, reviewed)
     else:
         modal.notify(_not_here(fact), title=fact.label, severity="warning", markup=False)
+
+
+def _as_last_review(fields: list[Field], case: Case) -> list[Field]:
+    """The review form prefilled with the review as last recorded: the office corrects it."""
+    last = case.bans[-1].review_log[-1] if case.bans and case.bans[-1].review_log else None
+    if last is None:
+        return fields
+    values = {
+        "outcome": last.outcome,
+        "next_review_on": last.next_review_on.isoformat() if last.next_review_on else "",
+        "reason": last.reason,
+    }
+    return [replace(f, value=values[f.name]) if values.get(f.name) else f for f in fields]
 
 
 def _may_review(modal: LetterModal) -> bool:

@@ -12,6 +12,7 @@ from casework.letter_context import build_context
 from casework.letter_facts import Fact, ban_letter_refusal
 from store.casebook import CaseFile
 from tui.desk import Desk
+from tui.fact_fix import how
 from tui.screens.form_modal import Field
 
 # Fields the office may type for a letter, with how the form asks for each.
@@ -64,7 +65,7 @@ def facts_text(facts: tuple[Fact, ...]) -> Text:
         mark = "*" if fact.field else " "
         text.append(f"{mark} {fact.label}: ", style="bold")
         text.append(fact.value)
-        text.append(f"\n    from {fact.source}; {fact.fix}\n", style="dim")
+        text.append(f"\n    from {fact.source}; {how(fact)}\n", style="dim")
     return text
 
 

@@ -16,7 +16,13 @@ from tui.screens.letter_modal import LetterModal
 ACCOUNT = "Pat shouted at Mrs Khan at the main gate in front of pupils"
 
 
-async def correct(pilot: Any, label: str, answers: dict[str, Any]) -> LetterModal:
+async def correct(
+    pilot: Any,
+    label: str,
+    answers: dict[str, Any],
+    starts_in: str = "",
+    prefilled: dict[str, str] | None = None,
+) -> LetterModal:
     """Press e on the preview, choose the fact labelled ``label``, answer the form it opens,
     and wait for the letter made again."""
     modal = await preview_of(pilot)
@@ -26,6 +32,10 @@ async def correct(pilot: Any, label: str, answers: dict[str, Any]) -> LetterModa
     await fill(pilot, {"fact": str(index)})
     form = pilot.app.screen
     assert isinstance(form, FormModal), f"e on {label} opens the form where it is kept"
+    if starts_in:
+        assert pilot.app.focused is form.query_one(f"#field-{starts_in}"), "the fact's field"
+    for name, value in (prefilled or {}).items():
+        assert form.value_of(next(f for f in form.fields if f.name == name)) == value, name
     await fill(pilot, answers)
     for _ in range(400):
         if pilot.app.screen is modal and modal.preview is not None:
@@ -59,7 +69,9 @@ async def test_e_on_the_address_opens_the_person_and_the_letter_follows(make_app
         assert fact(modal, "Address").startswith("(none")
         assert modal.preview is not None and "12 Mill Lane" not in words(modal.preview.pdf)
 
-        modal = await correct(pilot, "Address", {"address": "12 Mill Lane\nWantage\nOX12 9AB"})
+        modal = await correct(
+            pilot, "Address", {"address": "12 Mill Lane\nWantage\nOX12 9AB"}, "address"
+        )
         assert fact(modal, "Address") == "12 Mill Lane, Wantage, OX12 9AB"
         assert modal.preview is not None
         text = words(modal.preview.pdf)
@@ -68,7 +80,7 @@ async def test_e_on_the_address_opens_the_person_and_the_letter_follows(make_app
         pat = next(p for p in Register(book).everyone() if p.name == "Pat Parent")
         assert pat.address == ("12 Mill Lane", "Wantage", "OX12 9AB")
 
-        modal = await correct(pilot, "To", {"name": "Patricia Parent"})
+        modal = await correct(pilot, "To", {"name": "Patricia Parent"}, "name")
         assert fact(modal, "To") == "Patricia Parent"
         assert modal.preview is not None and "Dear Patricia Parent" in words(modal.preview.pdf)
 
@@ -102,7 +114,10 @@ async def test_e_on_the_review_records_it_again_and_the_letter_follows(make_app:
         assert "Still shoutng" in fact(modal, "Review")
 
         reason = "Still shouting at the gate"
-        modal = await correct(pilot, "Review", {"outcome": "continued", "reason": reason})
+        # The form holds the review as recorded: the office corrects what is wrong in it.
+        modal = await correct(
+            pilot, "Review", {"reason": reason}, prefilled={"reason": "Still shoutng"}
+        )
         assert reason in fact(modal, "Review")
         assert modal.preview is not None and reason in words(modal.preview.pdf)
         assert [r.reason for r in book.get(ref).bans[0].review_log] == ["Still shoutng", reason]

@@ -133,15 +133,16 @@ async def send(pilot: Any, modal: LetterModal) -> None:
     assert isinstance(pilot.app.screen, CaseScreen)
 
 
-async def letter_words(pilot: Any, day: date, kind: str,
+async def letter_words(checked: list[str], pilot: Any, day: date, kind: str,
                        answers: dict[str, Any] | None = None) -> str:
     """Draft the letter, read its PDF back, check it is dated ``day`` and addressed to the
-    parent entered, and send it; its words."""
+    parent entered, and send it; its words (also added to ``checked``)."""
     modal = await draft(pilot, kind, answers)
     assert modal.preview is not None
     text = facts.words(modal.preview.pdf)
     facts.recipient_checks(text, day)
     await send(pilot, modal)
+    checked.append(text)
     return text
 
 
@@ -152,7 +153,23 @@ async def schedule(pilot: Any, on: str, at: str, place: str) -> list[str]:
     assert isinstance(form, FormModal)
     attendees = str(form.value_of(next(f for f in form.fields if f.name == "attendees")))
     await fill(pilot, {"on": on, "at": at, "place": place})
-    return [a.strip() for a in attendees.split(";") if a.strip()]
+    entered = [a.strip() for a in attendees.split(";") if a.strip()]
+    # One attendee per name entered, commas and all ("Mrs H Head, Headteacher" is one person).
+    screen = pilot.app.screen
+    assert isinstance(screen, CaseScreen)
+    assert list(screen.desk.book.get(screen.ref).meetings[-1].attendees) == entered
+    return entered
+
+
+def sent_as_checked(app: ConductApp, ref: str, checked: list[str], out: Path) -> None:
+    """Each letter kept is the one whose words were checked (written to ``out`` to look at)."""
+    outbox = app.desk.outbox
+    letters = app.desk.book.letters(ref)
+    assert len(letters) == len(checked)
+    for n, (letter, text) in enumerate(zip(letters, checked, strict=True), 1):
+        pdf = outbox.pdf(letter)
+        (out / f"{n}-{letter.kind}.pdf").write_bytes(pdf)
+        assert facts.words(pdf) == text, f"the {letter.kind} letter kept is the one checked"
 
 
 def ban_answers(reasons: str, starts: date, ends: date, review: date, deadline: date) -> dict[str, str]:
@@ -169,6 +186,7 @@ def ban_answers(reasons: str, starts: date, ends: date, review: date, deadline: 
 async def test_warning_first_ladder_every_letter_states_the_facts_entered(tmp_path: Path) -> None:
     app, days = walk_app(tmp_path, "warning-first", "2026-03-09")
     book = app.desk.book
+    checked: list[str] = []
     async with app.run_test(size=(110, 36)) as pilot:
         await add_parent(pilot)
         ref = await open_new_case(pilot, ["swearing", "temper-shouting"], SUBJECT_LINE)
@@ -187,14 +205,14 @@ async def test_warning_first_ladder_every_letter_states_the_facts_entered(tmp_pa
         await press(pilot, "escape")
         await press(pilot, "i")
         await fill(pilot, {"text": ACCOUNT, "occurred_on": "2026-03-09", "target": "Mrs Khan"})
-        text = await letter_words(pilot, day, "information-request")
+        text = await letter_words(checked, pilot, day, "information-request")
         facts.incident_checks(text, ACCOUNT, date(2026, 3, 9))
         sent = book.letters(ref)[0]
         assert sent.status is LetterStatus.QUEUED and "attached" in sent.body_text.lower()
 
         day = days.go("2026-03-11")
         await step_to(pilot, "warning")
-        text = await letter_words(pilot, day, "warning")
+        text = await letter_words(checked, pilot, day, "warning")
         facts.incident_checks(text, ACCOUNT, date(2026, 3, 9))
 
         day = days.go("2026-03-12")
@@ -203,7 +221,7 @@ async def test_warning_first_ladder_every_letter_states_the_facts_entered(tmp_pa
         attendees = await schedule(pilot, "2026-03-24", "15:30", "Head's office")
         # The step says the Chair of Governors and the headteacher attend: the form offers both.
         assert set(attendees) == {f"{HEAD}, Headteacher", f"{CHAIR}, Chair of Governors"}
-        text = await letter_words(pilot, day, "meeting-invitation")
+        text = await letter_words(checked, pilot, day, "meeting-invitation")
         facts.meeting_checks(text, datetime(2026, 3, 24, 15, 30), "Head's office", attendees)
         facts.incident_checks(text, ACCOUNT, date(2026, 3, 9))
 
@@ -220,7 +238,7 @@ async def test_warning_first_ladder_every_letter_states_the_facts_entered(tmp_pa
         await fill(pilot, {"step": "ban-intent"})
         await fill(pilot, ban_answers(reasons, starts, ends, review, deadline))
         assert book.get(ref).step == "ban-intent"
-        text = await letter_words(pilot, day, "ban-intent")
+        text = await letter_words(checked, pilot, day, "ban-intent")
         facts.intent_checks(text, reasons, starts, ends, review, deadline)
 
         days.go("2026-03-30")
@@ -232,14 +250,14 @@ async def test_warning_first_ladder_every_letter_states_the_facts_entered(tmp_pa
         await step_to(pilot, "ban-confirmed")
         shift = day - starts
         starts, ends, review = day, ends + shift, review + shift
-        text = await letter_words(pilot, day, "ban-confirmed")
+        text = await letter_words(checked, pilot, day, "ban-confirmed")
         facts.confirmed_checks(text, reasons, day, starts, ends, review, received_on=date(2026, 3, 30))
 
         day = days.go("2026-04-28")
         why = "Two further reports of shouting at the gate since the ban began"
         await press(pilot, "v")
         await fill(pilot, {"outcome": "continued", "next_review_on": "2026-05-20", "reason": why})
-        text = await letter_words(pilot, day, "ban-review")
+        text = await letter_words(checked, pilot, day, "ban-review")
         facts.review_checks(text, reasons, day, why, starts, ends, date(2026, 5, 20))
 
         day = days.go("2026-05-20")
@@ -248,9 +266,10 @@ async def test_warning_first_ladder_every_letter_states_the_facts_entered(tmp_pa
         await fill(pilot, {})  # no reason: the form refuses it and stays
         assert isinstance(pilot.app.screen, FormModal)
         await fill(pilot, {"reason": why})
-        text = await letter_words(pilot, day, "ban-lifted")
+        text = await letter_words(checked, pilot, day, "ban-lifted")
         facts.lifted_checks(text, reasons, day, why, starts)
 
+    sent_as_checked(app, ref, checked, tmp_path)
     letters = book.letters(ref)
     assert [x.kind for x in letters] == [
         "information-request",
@@ -277,6 +296,7 @@ async def test_warning_first_ladder_every_letter_states_the_facts_entered(tmp_pa
 async def test_meeting_first_ladder_every_letter_states_the_facts_entered(tmp_path: Path) -> None:
     app, days = walk_app(tmp_path, "meeting-first", "2026-03-09")
     book = app.desk.book
+    checked: list[str] = []
     async with app.run_test(size=(110, 36)) as pilot:
         await add_parent(pilot)
         day = days.go("2026-03-10")
@@ -286,7 +306,7 @@ async def test_meeting_first_ladder_every_letter_states_the_facts_entered(tmp_pa
         attendees = await schedule(pilot, "2026-03-17", "09:15", "the school office")
         assert attendees, "the form names who meets the parent"
         # The meeting's facts are prefilled from the meeting recorded, and kept as they are.
-        text = await letter_words(pilot, day, "meeting-invitation")
+        text = await letter_words(checked, pilot, day, "meeting-invitation")
         facts.meeting_checks(text, datetime(2026, 3, 17, 9, 15), "the school office", attendees)
         # No incident logged: the invitation is about a concern, with no empty date or account.
         assert "about a concern, which" in text and "incident ," not in text
@@ -301,7 +321,7 @@ async def test_meeting_first_ladder_every_letter_states_the_facts_entered(tmp_pa
         await take_step(pilot, "stop-and-warn")
         await press(pilot, "i")
         await fill(pilot, {"text": ACCOUNT, "occurred_on": "2026-03-16", "target": "Mrs Khan"})
-        text = await letter_words(pilot, day, "stop-and-warn")
+        text = await letter_words(checked, pilot, day, "stop-and-warn")
         facts.incident_checks(text, ACCOUNT, date(2026, 3, 16))
 
         # A provisional ban, every date typed in; it bars from its first day.
@@ -314,22 +334,23 @@ async def test_meeting_first_ladder_every_letter_states_the_facts_entered(tmp_pa
         await fill(pilot, {})
         assert isinstance(pilot.app.screen, FormModal), "a ban states the head's reasons"
         await fill(pilot, ban_answers(reasons, starts, ends, review, deadline))
-        text = await letter_words(pilot, day, "ban-provisional")
+        text = await letter_words(checked, pilot, day, "ban-provisional")
         facts.provisional_checks(text, reasons, starts, ends, review, deadline)
 
         day = days.go("2026-03-30")
         await step_to(pilot, "ban-confirmed")
-        text = await letter_words(pilot, day, "ban-confirmed")
+        text = await letter_words(checked, pilot, day, "ban-confirmed")
         facts.confirmed_checks(text, reasons, day, starts, ends, review, deadline=deadline)
 
         day = days.go("2026-04-15")
         why = "The parent apologised in writing and met the Chair of Governors"
         await press(pilot, "v")
         await fill(pilot, {"outcome": "lifted", "reason": why})
-        text = await letter_words(pilot, day, "ban-review")
+        text = await letter_words(checked, pilot, day, "ban-review")
         facts.review_checks(text, reasons, day, why, starts, ends, next_review_on=None)
         assert day - starts == timedelta(days=27)
 
+    sent_as_checked(app, ref, checked, tmp_path)
     assert [x.kind for x in book.letters(ref)] == [
         "meeting-invitation",
         "stop-and-warn",

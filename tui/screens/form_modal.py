@@ -99,6 +99,7 @@ class FormModal(ModalScreen[FormResult | None]):
         self.submit_label = submit
         self.intro = intro
         self.validate = validate
+        self.start_in = ""  # the field to start in (the fact being corrected), else the first
 
     def compose(self) -> ComposeResult:
         """Title, intro, one widget per field, the error line and the buttons."""
@@ -140,9 +141,12 @@ class FormModal(ModalScreen[FormResult | None]):
         return Input(str(f.value), placeholder=placeholder, id=wid, classes="field", compact=True)
 
     def on_mount(self) -> None:
-        """Start in the first field."""
+        """Start in the field asked for, else the first."""
         fields = self.query(".field")
-        (fields.first() if fields else self.query_one("#submit")).focus()
+        if self.start_in and self.query(f"#field-{self.start_in}"):
+            self.query_one(f"#field-{self.start_in}").focus()
+        else:
+            (fields.first() if fields else self.query_one("#submit")).focus()
 
     # -- answers ------------------------------------------------------------------------
 
