@@ -8,6 +8,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from casework.config import load_config
 from casework.events import EventType
 from casework.outbox import LetterMove, LetterStatus
@@ -183,6 +185,12 @@ def ban_answers(reasons: str, starts: date, ends: date, review: date, deadline: 
     }
 
 
+# A walk drafts and reads back five to seven letters (WeasyPrint each time): on a loaded
+# shared machine that can pass the suite's 300 s limit for a hung test without anything hanging.
+WALK_LIMIT = pytest.mark.timeout(900)
+
+
+@WALK_LIMIT
 async def test_warning_first_ladder_every_letter_states_the_facts_entered(tmp_path: Path) -> None:
     app, days = walk_app(tmp_path, "warning-first", "2026-03-09")
     book = app.desk.book
@@ -293,6 +301,7 @@ async def test_warning_first_ladder_every_letter_states_the_facts_entered(tmp_pa
     ]
 
 
+@WALK_LIMIT
 async def test_meeting_first_ladder_every_letter_states_the_facts_entered(tmp_path: Path) -> None:
     app, days = walk_app(tmp_path, "meeting-first", "2026-03-09")
     book = app.desk.book
