@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -15,7 +15,6 @@ from casework.cases import Severity
 from casework.mailrecords import MailRecord
 from casework.outbox import LetterMove, LetterRecord, allowed_moves
 from store.listing import BanLine, CaseLine, Listing, read_listing
-from tui import forms
 from tui.columns import (
     ALERT,
     ban_columns,
@@ -26,10 +25,11 @@ from tui.columns import (
     mail_columns,
 )
 from tui.desk import Desk
-from tui.opener import open_copy
-from tui.screens.form_modal import FormResult
 from tui.widgets.record_table import RecordTable
 from tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:  # forms, modals and the PDF opener load when first used, not at start-up
+    from tui.screens.form_modal import FormResult
 
 TAB_TABLES = {
     "cases": "case-table",
@@ -378,6 +378,8 @@ class DashboardScreen(Screen[None]):
 
     def action_new_case(self) -> None:
         """Ask for the details and open a case."""
+        from tui import forms
+
         self.app.push_screen(forms.new_case(self.desk.config.policy), self._new_case_answered)
 
     def _new_case_answered(self, answers: FormResult | None) -> None:
@@ -462,6 +464,8 @@ class DashboardScreen(Screen[None]):
 
     def action_open_pdf(self) -> None:
         """Open the letter's PDF in the system viewer."""
+        from tui.opener import open_copy
+
         letter = self._current_letter()
         if letter is not None:
             outbox = self.desk.outbox
