@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 
@@ -25,39 +25,13 @@ from tui.columns import (
     letter_style,
     mail_columns,
 )
+from tui.dashboard_keys import DASHBOARD_KEYS, MOVE_ACTIONS, MOVE_WORDS, TAB_TABLES
 from tui.desk import Desk
 from tui.widgets.record_table import RecordTable
 from tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:  # forms, modals and the PDF opener load when first used, not at start-up
     from tui.screens.form_modal import FormResult
-
-TAB_TABLES = {
-    "cases": "case-table",
-    "approvals": "approval-table",
-    "bans": "ban-table",
-    "outbox": "outbox-table",
-    "mail": "mail-table",
-}
-# Keys that move the letter under the cursor; casework.outbox says when each is allowed.
-MOVE_ACTIONS: dict[str, tuple[LetterMove, ...]] = {
-    "approve": (LetterMove.APPROVE,),
-    "mark_posted": (LetterMove.POSTED,),
-    "retry": (LetterMove.RETRY,),
-    # Send: a new letter is queued; a held, failed or unknown one is sent again.
-    "send": (LetterMove.QUEUE, LetterMove.RETRY),
-    "confirm_sent": (LetterMove.CONFIRM_SENT,),
-    "cancel": (LetterMove.CANCEL,),
-}
-MOVE_WORDS = {
-    LetterMove.APPROVE: "approved",
-    LetterMove.POSTED: "marked as posted",
-    LetterMove.RETRY: "queued again",
-    LetterMove.QUEUE: "queued to send",
-    LetterMove.CONFIRM_SENT: "recorded as arrived",
-    LetterMove.CANCEL: "cancelled: it will not be sent",
-}
-
 
 _frozen = False
 
@@ -79,26 +53,7 @@ class DashboardScreen(Screen[None]):
     """Every list the office works from, with the daemon's health below."""
 
     CSS_PATH = "dashboard.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "filter", "Filter"),
-        Binding("n", "new_case", "New case"),
-        Binding("c", "toggle_closed", "Show closed"),
-        Binding("a", "approve", "Approve"),
-        Binding("o", "open_pdf", "Open PDF"),
-        Binding("p", "mark_posted", "Posted"),
-        Binding("r", "retry", "Retry"),
-        Binding("g", "send", "Send", tooltip="Queue a letter, or send a held one anyway"),
-        Binding("x", "cancel_letter", "Cancel letter", tooltip="This letter will not be sent"),
-        Binding("k", "confirm_sent", "It arrived", tooltip="A letter whose outcome was unknown"),
-        Binding("v", "view_message", "View mail"),
-        Binding("P", "people", "People", tooltip="Parents and carers: find, add, edit"),
-        Binding("1", "tab('cases')", "Cases", show=False),
-        Binding("2", "tab('approvals')", "To approve", show=False),
-        Binding("3", "tab('bans')", "Bans", show=False),
-        Binding("4", "tab('outbox')", "Outbox", show=False),
-        Binding("5", "tab('mail')", "Mail", show=False),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(DASHBOARD_KEYS)
 
     def __init__(self, desk: Desk) -> None:
         super().__init__()
@@ -278,8 +233,9 @@ class DashboardScreen(Screen[None]):
         else:
             # A closed case a reply has reached stays in sight until someone deals with it.
             self._case_table.set_filter(
-                lambda r: (closed or r.open or r.needs_attention)
-                and (not words or r.matches(words))
+                lambda r: (
+                    (closed or r.open or r.needs_attention) and (not words or r.matches(words))
+                )
             )
 
     @on(Input.Changed, "#filter")
