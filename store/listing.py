@@ -24,6 +24,8 @@ from casework.rules import HARASSMENT, REPLY_AFTER_CLOSE, Due, next_due
 from casework.sar_requests import requests_due
 from casework.serial import from_json
 from store.casebook import Casebook
+from store.db import META
+from store.files import signature
 from store.listing_cache import DOCUMENT, Entry, cache_for, entry_of
 from store.liveness import checked
 from store.maillog import MailLog, Messages, clashed, quarantined, skipped
@@ -233,6 +235,12 @@ def standing_bans(cases: Iterable[Case], today: date) -> list[BanLine]:
     ]
     lines.sort(key=lambda b: b.ban.review_on)
     return lines
+
+
+def commit_mark(book: Casebook) -> tuple[int, int, int, int] | None:
+    """A token that changes with every commit to the store, by any process (one stat)."""
+    # Every commit renames a new meta.json into place: it holds the audit chain's head.
+    return signature(book.store.root / META)
 
 
 def read_listing(book: Casebook, today: date) -> Listing:
