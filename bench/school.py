@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from casework import workflow
+from casework import fold, workflow
 from casework.cases import Severity, format_ref
 from casework.config import Config, load_config
 from casework.events import EventType, make_event
@@ -50,6 +50,6 @@ def seed(
             events.add(opened)
             for k in range(events_per_case - 1):
                 ev = make_event(ref, "bench", EventType.NOTE, f"note {k}", Text(f"note {k}"), at=at)
-                case = workflow.apply(case, ev)
+                case = fold.apply(case, ev)
                 events.add(ev)
             cases.put(case)

@@ -16,6 +16,9 @@ class MailOutcome(StrEnum):
     ATTACHED = "attached"  # joined an existing case
     SKIPPED = "skipped"  # an auto-reply or bounce: never opens a case
     QUARANTINED = "quarantined"  # could not be parsed or stored
+    # Its case was disposed of, or it reached the end of its retention period unfiled: only its
+    # identity (hash, folder, UID) is kept, so the daemon never takes the same message again.
+    DISPOSED = "disposed"
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ A case's class decides its period: criminal-offence data (UK GDPR article 10: a 
 referral, a behaviour on the criminal route, a harassment flag) is its own class; a case in
 which a ban was imposed is a ban record; anything else is a conduct case. The period runs
 from the last action: the latest of the case's last activity and the end of any ban.
+Mail the daemon kept on no case (quarantined or skipped) is its own class, counted from the
+day it arrived.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from casework.cases import Case, CaseStatus
+from casework.mailrecords import MailOutcome, MailRecord
 from casework.policy import Policy, Route
 from casework.retention import RecordClass, RetentionSchedule
 from casework.rules import HARASSMENT
@@ -102,3 +105,34 @@ def reviews_due(
 def held(cases: Sequence[Case]) -> list[Case]:
     """Cases under legal hold."""
     return [c for c in cases if c.hold]
+
+
+@dataclass(frozen=True)
+class MailReview:
+    """Where one unfiled message (quarantined or skipped, on no case) stands against the schedule."""
+
+    sha256: str
+    outcome: MailOutcome
+    last_action: date
+    review_on: date
+
+    def due(self, today: date) -> bool:
+        """Its review date has come."""
+        return today >= self.review_on
+
+
+def unfiled_mail(records: Iterable[MailRecord]) -> list[MailRecord]:
+    """Messages the daemon kept on no case: quarantined or skipped, and not yet disposed of."""
+    kept = (MailOutcome.QUARANTINED, MailOutcome.SKIPPED)
+    return [r for r in records if r.case_ref is None and r.outcome in kept]
+
+
+def mail_reviews(records: Iterable[MailRecord], schedule: RetentionSchedule) -> list[MailReview]:
+    """Each unfiled message's review date (its period runs from when it arrived), soonest first."""
+    reviews = []
+    for r in unfiled_mail(records):
+        day = r.recorded.astimezone().date()
+        reviews.append(
+            MailReview(r.sha256, r.outcome, day, schedule.review_on(RecordClass.UNFILED_MAIL, day))
+        )
+    return sorted(reviews, key=lambda m: (m.review_on, m.sha256))

@@ -11,12 +11,12 @@ from typing import Any
 from casework.cases import Severity
 from casework.config import Config
 from casework.events import RECORDABLE, EventType
+from casework.fold import CaseRuleError
 from casework.meetings import required_attendees
 from casework.payloads import EvidenceAdded, EvidenceKind, LegalHold
 from casework.policy_terms import complaint_guidance
 from casework.recording import recordable_fields, recorded_payload
 from casework.rules import next_due
-from casework.workflow import CaseRuleError
 from conduct import views
 from conduct.sets import add_set_option, parse_sets
 

@@ -45,9 +45,9 @@ Handler = Callable[[argparse.Namespace, Config], int]
 def user_errors() -> tuple[type[Exception], ...]:
     """Mistakes a person can make, reported in one line without a traceback."""
     # Imported once something has gone wrong: they live in modules a command may not need.
+    from casework.fold import CaseRuleError
     from casework.ladder import StepOrderError
     from casework.outbox import LetterStateError
-    from casework.workflow import CaseRuleError
     from store.casebook import NotFound
     from store.db import StoreError
     from store.records import BadReference

@@ -206,7 +206,8 @@ def seed_demo_cases(book: Casebook) -> list[str]:
         "ban-review",
         fields={
             "outcome": "continued",
-            "reason": "Staff reported him waiting outside the gate twice since the ban began.",
+            "reason": "Staff saw you waiting outside the school gate on two occasions since "
+            "the ban began.",
         },
         at=ago(12),
     )

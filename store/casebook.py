@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
-from casework import workflow
+from casework import fold, workflow
 from casework.authority import check_record
 from casework.cases import Case, CaseStatus, Severity, format_ref
 from casework.clock import Clock, process_clock
@@ -198,7 +198,7 @@ class Casebook:
         cases = Cases(tx)
         case = _need(cases.get(ref.upper()), ref)
         for event in events:
-            case = workflow.apply(case, event)
+            case = fold.apply(case, event)
             Events(tx).add(event)
             tx.note(f"{case.ref} {event.type.value} {event.id}")
             if event.type is EventType.INCIDENT:
@@ -238,7 +238,7 @@ class Casebook:
         )
         Events(tx).add(flag)
         tx.note(f"{case.ref} harassment-flagged")
-        return workflow.apply(case, flag)
+        return fold.apply(case, flag)
 
     def add(
         self,
@@ -345,14 +345,14 @@ class Casebook:
         """Reopen a closed case."""
         case = self.get(ref)
         if case.status is CaseStatus.OPEN:
-            raise workflow.CaseRuleError(f"{case.ref} is already open")
+            raise fold.CaseRuleError(f"{case.ref} is already open")
         return self.add(ref, EventType.CASE_REOPENED, f"Case reopened: {reason}", Reopened(reason))
 
     def keep_closed(self, ref: str, reason: str) -> Case:
         """A reply reached a closed case: record the decision to leave it closed, and why."""
         case = self.get(ref)
         if case.status is CaseStatus.OPEN or REPLY_AFTER_CLOSE not in case.flags:
-            raise workflow.CaseRuleError(f"{case.ref} has no reply after closing to settle")
+            raise fold.CaseRuleError(f"{case.ref} has no reply after closing to settle")
         words = f"Reply read after closing; the case stays closed: {reason.strip()}"
         return self.add(ref, EventType.DECISION, words, Text(words))
 

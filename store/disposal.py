@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -22,11 +22,14 @@ from typing import Any
 
 from tinydb import Query
 
-from casework.retention_due import CaseReview, DisposalRefused, review_of
+from casework.mailrecords import MailOutcome, MailRecord
+from casework.retention import RecordClass
+from casework.retention_due import CaseReview, DisposalRefused, mail_reviews, review_of
+from casework.serial import from_json, to_json
 from store import layout
 from store.casebook import Casebook, NotFound
 from store.db import META, Transaction
-from store.maillog import MAIL_SHARDS
+from store.maillog import MAIL_SHARDS, Messages
 from store.records import (
     LETTER_SHARDS,
     PEOPLE_SHARDS,
@@ -36,7 +39,7 @@ from store.records import (
     events_file,
 )
 from store.sar_records import holds_requests
-from store.vault import SHA256
+from store.storecheck import hashes_in
 
 DISPOSALS = "disposals"  # meta.json's table of disposal records
 
@@ -52,25 +55,17 @@ class Disposal:
     print_files: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class MailDisposal:
+    """What one disposal of unfiled mail removed: the messages' hashes and vault files."""
+
+    messages: tuple[str, ...]
+    blobs: tuple[str, ...]
+
+
 def vault_rel(sha256: str) -> str:
     """A vault file's path relative to the data directory."""
     return f"vault/{sha256[:2]}/{sha256[2:4]}/{sha256}"
-
-
-def hashes_in(value: Any, key: str = "") -> Iterator[str]:
-    """Every evidence hash a stored document names (``sha256`` and ``*_sha256`` keys)."""
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from hashes_in(v, str(k))
-    elif isinstance(value, list):
-        for v in value:
-            yield from hashes_in(v, key)
-    elif (
-        isinstance(value, str)
-        and (key == "sha256" or key.endswith("_sha256"))
-        and SHA256.match(value)
-    ):
-        yield value
 
 
 def dispose(
@@ -82,10 +77,7 @@ def dispose(
     print_queue: Path | None = None,
 ) -> Disposal:
     """Dispose of closed cases that reached review (or ``early``), none under legal hold."""
-    if not reason.strip():
-        raise DisposalRefused(
-            "--reason: say why these records are disposed of (the record keeps it)"
-        )
+    _check_reason(reason)
     wanted = list(dict.fromkeys(r.upper() for r in refs))
     if not wanted:
         raise DisposalRefused("name at least one case reference")
@@ -98,30 +90,88 @@ def dispose(
         for ref in wanted:
             files += _remove_case(tx, ref, candidates, people)
         gone_people = _remove_orphans(tx, people)
-        still_used = _referenced(tx)
-        blobs = sorted(
-            sha for sha in candidates - still_used if (book.store.root / vault_rel(sha)).exists()
-        )
-        for sha in blobs:
-            tx.unlink_blob(vault_rel(sha))
-        record = {
-            "at": book.clock.now().isoformat(timespec="seconds"),
-            "actor": tx.actor,
-            "refs": wanted,
-            "classes": {r.ref: r.record_class.value for r in reviews},
-            "reason": reason.strip(),
-            "blobs": blobs,
-            "early": early,
-        }
-        tx.table(META, DISPOSALS).insert(record)
-        reason_digest = hashlib.sha256(reason.strip().encode("utf-8")).hexdigest()
-        tx._extra["disposal"] = {"refs": wanted, "blobs": blobs, "reason_digest": reason_digest}
+        blobs = unlink_unused(tx, candidates)
+        classes = {r.ref: r.record_class.value for r in reviews}
+        _record(book, tx, reason, {"refs": wanted}, classes, blobs, early)
         for ref in wanted:
             tx.note(f"{ref} disposed of")
         tx.note(f"{len(blobs)} evidence file(s) no other record uses removed from the vault")
     _tidy_vault(book.store.root, blobs)
     printed = _clear_print_queue(print_queue, wanted)
     return Disposal(tuple(wanted), tuple(sorted(set(files))), tuple(blobs), gone_people, printed)
+
+
+def dispose_unfiled_mail(book: Casebook, reason: str) -> MailDisposal:
+    """Dispose of the mail kept on no case (quarantined or skipped) that reached review."""
+    _check_reason(reason)
+    today = book.clock.today()
+    with book.store.transaction(book.actor.name) as tx:
+        reviews = mail_reviews(Messages(tx).all(), book.config.retention)
+        due = sorted(m.sha256 for m in reviews if m.due(today))
+        if not due:
+            raise DisposalRefused("no unfiled mail has reached retention review; nothing was disposed of")
+        candidates: set[str] = set()
+        for n in range(MAIL_SHARDS):
+            rel = f"mail/{n:02d}.json"
+            mine = [d for d in tx.docs(rel, "messages") if d["sha256"] in due]
+            if mine:
+                for d in mine:
+                    candidates |= set(hashes_in(d))
+                _leave_tombstones(tx, rel, mine)
+        blobs = unlink_unused(tx, candidates)
+        classes = dict.fromkeys(due, RecordClass.UNFILED_MAIL.value)
+        _record(book, tx, reason, {"refs": [], "mail": due}, classes, blobs, False)
+        tx.note(f"{len(due)} unfiled message(s) disposed of")
+        tx.note(f"{len(blobs)} evidence file(s) no other record uses removed from the vault")
+    _tidy_vault(book.store.root, blobs)
+    return MailDisposal(tuple(due), tuple(blobs))
+
+
+def _check_reason(reason: str) -> None:
+    if not reason.strip():
+        raise DisposalRefused(
+            "--reason: say why these records are disposed of (the record keeps it)"
+        )
+
+
+def unlink_unused(tx: Transaction, candidates: set[str]) -> list[str]:
+    """Stage the removal of the candidate vault files no record names, as ``tx`` leaves them."""
+    still_used = _referenced(tx)
+    blobs = sorted(
+        sha for sha in candidates - still_used if (tx.store.root / vault_rel(sha)).exists()
+    )
+    for sha in blobs:
+        tx.unlink_blob(vault_rel(sha))
+    return blobs
+
+
+def _record(
+    book: Casebook,
+    tx: Transaction,
+    reason: str,
+    what: dict[str, list[str]],
+    classes: dict[str, str],
+    blobs: list[str],
+    early: bool,
+) -> None:
+    """The disposal record in meta.json, and the audit entry's summary of it.
+
+    The audit entry carries the reason's SHA-256, never its text: the school writes the
+    reason and it may name someone; meta.json (disposed of with the store) keeps the words.
+    """
+    tx.table(META, DISPOSALS).insert(
+        {
+            "at": book.clock.now().isoformat(timespec="seconds"),
+            "actor": tx.actor,
+            **what,
+            "classes": classes,
+            "reason": reason.strip(),
+            "blobs": blobs,
+            "early": early,
+        }
+    )
+    reason_digest = hashlib.sha256(reason.strip().encode("utf-8")).hexdigest()
+    tx._extra["disposal"] = {**what, "blobs": blobs, "reason_digest": reason_digest}
 
 
 def _checked(
@@ -167,9 +217,34 @@ def _remove_case(tx: Transaction, ref: str, blobs: set[str], people: set[str]) -
         if mine:
             for d in mine:
                 blobs |= set(hashes_in(d))
-            tx.table(rel, "messages").remove(Query().case_ref == ref)
+            _leave_tombstones(tx, rel, mine)
             touched.append(rel)
     return touched
+
+
+def _leave_tombstones(tx: Transaction, rel: str, docs: Sequence[Mapping[str, Any]]) -> None:
+    """Replace message records by their bare identity: hash, folder, UIDVALIDITY and UID.
+
+    The daemon knows a message it has handled only by its record. Without one, a message still
+    flagged in the mailbox (a server that keeps no keywords, such as Exchange Online, or a
+    mailbox whose UIDVALIDITY changed) would be fetched again and open its disposed case anew.
+    Nothing else is kept: no sender, subject, Message-ID or case.
+    """
+    table = tx.table(rel, "messages")
+    for d in docs:
+        was = from_json(MailRecord, d)
+        table.remove(Query().sha256 == was.sha256)
+        gone = MailRecord(
+            sha256=was.sha256,
+            folder=was.folder,
+            uidvalidity=was.uidvalidity,
+            uid=was.uid,
+            message_id=None,
+            outcome=MailOutcome.DISPOSED,
+            recorded=was.recorded,
+            resolved=True,
+        )
+        table.insert(to_json(gone))
 
 
 def _remove_orphans(tx: Transaction, people: set[str]) -> int:

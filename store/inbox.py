@@ -14,6 +14,7 @@ from casework.payloads import EvidenceAdded, EvidenceKind, Text
 from casework.serial import from_json
 from store.casebook import Casebook
 from store.db import Transaction
+from store.disposal import unlink_unused
 from store.maillog import Messages
 from store.records import Cases, People
 
@@ -63,6 +64,12 @@ class Inbox:
         messages = Messages(tx)
         # The same bytes are the same message, wherever and however often they come back.
         seen = messages.get(mail.sha256)
+        if seen is not None and seen.outcome is MailOutcome.DISPOSED:
+            # A message whose records were disposed of, seen again (a server that keeps no
+            # keywords, a new UIDVALIDITY): it was read into the vault to be recognised, and
+            # its bytes and attachments go again, as the disposal decided.
+            gone = unlink_unused(tx, {mail.sha256, *(a.sha256 for a in mail.attachments)})
+            tx.note(f"mail {mail.sha256[:12]} was disposed of before; {len(gone)} file(s) removed")
         if seen is not None and not (seen.outcome is MailOutcome.QUARANTINED and not seen.resolved):
             if (seen.folder, seen.uidvalidity, seen.uid) != (
                 mail.folder,

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 from tinydb.table import Document
 
 from casework.events import PAYLOADS, EventType
+from casework.fold import replay
 from casework.serial import from_json, to_json
-from casework.workflow import replay
 
 if TYPE_CHECKING:
     from store.db import Transaction

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 
 from casework.cases import Case
 from casework.events import Event, EventType, make_event
+from casework.fold import CaseRuleError
 from casework.mis_import import Plan, plan_updates
 from casework.payloads import PersonChanged, SubjectIdentified
 from casework.people import (
@@ -22,7 +23,6 @@ from casework.people import (
     others_with_responsibility,
     person_id_for,
 )
-from casework.workflow import CaseRuleError
 from store.casebook import Casebook, NotFound
 from store.db import Transaction
 from store.records import Cases, Events, People

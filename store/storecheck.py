@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from casework.mailrecords import MailOutcome
 from store.audit import GENESIS
 from store.integrity import verify_copy
 from store.vault import SHA256
@@ -109,13 +110,20 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _hashes_in(value: Any, key: str = "") -> Iterator[str]:
+def hashes_in(value: Any, key: str = "") -> Iterator[str]:
+    """Every evidence hash a stored document names (``sha256`` and ``*_sha256`` keys).
+
+    A disposed message's record keeps its hash only to recognise the message if it comes
+    back; its bytes are gone on purpose, so it names no evidence.
+    """
     if isinstance(value, dict):
+        if value.get("outcome") == MailOutcome.DISPOSED.value and "uidvalidity" in value:
+            return
         for k, v in value.items():
-            yield from _hashes_in(v, str(k))
+            yield from hashes_in(v, str(k))
     elif isinstance(value, list):
         for v in value:
-            yield from _hashes_in(v, key)
+            yield from hashes_in(v, key)
     elif (
         isinstance(value, str)
         and (key == "sha256" or key.endswith("_sha256"))
@@ -134,7 +142,7 @@ def referenced_hashes(data: Path) -> dict[str, str]:
     for sub in TABLE_DIRS:
         for path in _table_files(data, sub):
             rel = f"{sub}/{path.name}"
-            for sha in _hashes_in(read_json(path)):
+            for sha in hashes_in(read_json(path)):
                 found.setdefault(sha, rel)
     return found
 

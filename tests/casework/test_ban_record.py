@@ -8,8 +8,8 @@ import pytest
 
 from casework.clock import Clock
 from casework.events import EventType
+from casework.fold import CaseRuleError
 from casework.payloads import Representations
-from casework.workflow import CaseRuleError
 from store.casebook import Casebook
 from tests.support.clock import FIXED
 from tests.support.school import MakeConfig

@@ -11,10 +11,10 @@ from casework.bans import BanKind, BanRuleError, BanStatus, check_ban, proposed_
 from casework.cases import IncidentMark
 from casework.config import Periods
 from casework.events import EventType
+from casework.fold import CaseRuleError
 from casework.ladder import StepOrderError
 from casework.payloads import Incident, MeetingOutcome
 from casework.rules import defamation_limit, harassment_targets, limitation_date, next_due
-from casework.workflow import CaseRuleError
 from store.casebook import Casebook
 from tests.support.school import MakeConfig
 

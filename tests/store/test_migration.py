@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from casework.config import load_config
+from casework.fold import replay
 from casework.payloads import (
     CaseOpened,
     Closed,
@@ -20,7 +21,6 @@ from casework.payloads import (
     MeetingScheduled,
     Statement,
 )
-from casework.workflow import replay
 from store.casebook import Casebook
 from store.db import SCHEMA_VERSION
 from store.integrity import verify
