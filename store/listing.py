@@ -262,7 +262,7 @@ def read_listing(book: Casebook, today: date) -> Listing:
         letters = Letters(tx).with_status(LetterStatus.AWAITING_APPROVAL, *OUTBOX_STATUSES)
         messages = Messages(tx).all()
         requests = Requests(tx).all()
-    cache.save()
+        cache.save()
     lines = tuple(line for line, _ in pairs)
     withheld = {line.ref for line in lines if "restricted" in line.flags}
     if withheld:  # a restricted case's letters do not name the person either

@@ -8,7 +8,8 @@ by any process, a restore) has no entry under its new digest and is read in full
 transaction, as before, which also names a damaged file. The file itself carries the digest
 of its body: a torn, truncated or foreign file is ignored and written afresh, never read as
 cases. It is not a store file (the audit log never names it) and losing it costs one slower
-listing. Nothing here decides anything about a case: ``store.listing`` makes the lines.
+listing; disposal removes it (``forget``), so no copy outlives a disposed case. Nothing here
+decides anything about a case: ``store.listing`` makes the lines.
 """
 
 from __future__ import annotations
@@ -99,7 +100,9 @@ class ListingCache:
             yield from hit[1]
 
     def save(self) -> None:
-        """Write the entries back if any shard was read afresh; a failure only costs speed."""
+        """Write the entries back if any shard was read afresh; a failure only costs speed.
+
+        Call it inside the read transaction, under the lock: see ``forget``."""
         if not self._dirty:
             return
         self._dirty = False
@@ -139,6 +142,17 @@ def _read(path: Path) -> dict[str, tuple[str, list[Entry]]]:
 
 # One cache per data directory in this process: later listings skip reading the file.
 _CACHES: dict[str, ListingCache] = {}
+
+
+def forget(root: Path) -> None:
+    """Remove the copy (call under the store lock): disposal leaves no copy of what it removed.
+
+    A listing writes the copy inside its read transaction, so none can be written back later
+    from what was read before the disposal.
+    """
+    _CACHES.pop(str(root), None)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(root / CACHE_FILE)
 
 
 def cache_for(root: Path) -> ListingCache:
