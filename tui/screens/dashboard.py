@@ -41,12 +41,14 @@ def _freeze_start_up() -> None:
 
     Modules, styles and widgets live as long as the process; without this, making 10,000
     case lines sets off collections that walk all of them again (a tenth of the first frame).
-    Once only, so a test run of many apps never pins a finished app's garbage.
+    Once only, so a test run of many apps never pins a finished app's garbage. A command
+    that switched the collector off for its imports has it back on from here.
     """
     global _frozen
     if not _frozen:
         _frozen = True
         gc.freeze()
+        gc.enable()
 
 
 class DashboardScreen(Screen[None]):
