@@ -233,3 +233,41 @@ def test_meeting_first_ladder_letters_state_the_facts_entered(tmp_path: Path) ->
     assert "with effect from 15 April 2026" in text
     assert "From 19 March 2026 until 15 April 2026" in text
     assert "ban-review" in refused(cfg, "2026-04-15", ref, "ban-provisional")
+
+
+def open_about_pat(cfg: Path, day: str) -> str:
+    return on(
+        cfg, day, "case", "open", "--name", "Pat Parent", "--email", "pat@example.org",
+        "--behaviour", "swearing", "--summary", SUBJECT_LINE,
+    ).stdout.strip()  # fmt: skip
+
+
+def test_ban_letters_dated_before_the_deadline_agree_with_the_record(tmp_path: Path) -> None:
+    # Issue 11: a confirmation dated before the deadline cited 'representations received by'
+    # the deadline and never the ones received; a review dated 16 March said the ban 'began
+    # on 20 March'; a lift read 'From 20 March until 12 March'.
+    cfg = write_config(tmp_path, "warning-first")
+    add_parent(cfg)
+    ref = open_about_pat(cfg, "2026-03-10")
+    on(cfg, "2026-03-10", "case", "step", ref, "ban-intent", "--reason", "Threats at the gate",
+       "--set", "reasons=Threats made to staff at the gate")
+    assert show(cfg, ref)["case"]["bans"][0]["representations_deadline"] == "2026-03-20"
+    on(cfg, "2026-03-12", "case", "record", ref, "representations-received", "Pat's letter",
+       "--set", "received_on=2026-03-12")
+    on(cfg, "2026-03-13", "case", "step", ref, "ban-confirmed")
+    text = letter(cfg, "2026-03-13", ref, "ban-confirmed")
+    assert "received on 12 March 2026" in text and "on 13 March 2026" in text
+    assert "any representations received by 20 March 2026" not in text
+    assert "From 13 March 2026 until" in text
+    on(cfg, "2026-03-16", "case", "step", ref, "ban-review", "--set", "outcome=continued",
+       "next_review_on=2026-04-16", "reason=Still needed")
+    text = letter(cfg, "2026-03-16", ref, "ban-review")
+    assert "that began on 13 March 2026" in text and "20 March 2026" not in text
+
+    # A notice of intent lifted before the day it would have begun never came into force.
+    other = open_about_pat(cfg, "2026-03-10")
+    on(cfg, "2026-03-10", "case", "step", other, "ban-intent", "--reason", "Threats at the gate",
+       "--set", "reasons=Threats made to staff at the gate")
+    on(cfg, "2026-03-12", "case", "step", other, "ban-lifted", "--set", "reason=Apologised")
+    text = letter(cfg, "2026-03-12", other, "ban-lifted")
+    assert "never came into force" in text and "until 12 March 2026" not in text
