@@ -57,8 +57,10 @@ async def test_the_invitations_account_is_the_recorded_one_and_can_be_corrected(
         assert ACCOUNT in words and SUBJECT not in words
         facts = {f.label: f for f in modal.preview.facts}
         assert facts["What happened"].value == ACCOUNT
-        # The office corrects the account for this letter from the preview.
+        # The office corrects the account for this letter from the preview: e, then the fact.
+        index = next(i for i, f in enumerate(modal.preview.facts) if f.label == "What happened")
         await press(pilot, "e")
+        await fill(pilot, {"fact": str(index)})
         form = app.screen
         assert isinstance(form, FormModal), "e asks for the letter's own facts"
         assert "incident_summary" in {f.name for f in form.fields}
