@@ -40,6 +40,17 @@ def compose(
         # A ban letter describes the ban as its record stands (DfE 2018: decisions in writing).
         raise LetterError(refusal)
     context = build_context(config, case, person, kind, fields, today)
+    typed = [f for f in ("meeting_date", "meeting_time") if fields.get(f, "").strip()]
+    if typed and context.meeting_date is not None and context.meeting_time is not None:
+        # A meeting recorded on the case was checked when it was recorded (another day needs
+        # a reason there); one typed for this letter alone must be on offer too.
+        why = config.calendar.meeting_refusal(context.meeting_date, context.meeting_time)
+        if why:
+            raise LetterError(
+                f"{typed[0]}: {why}; offer a school day within school hours, or record the "
+                f"meeting on the case with off_day_reason (m on the case, or conduct case "
+                f"record {case.ref} meeting-scheduled TEXT --set at=... off_day_reason=...)"
+            )
     rendered = renderer.render(kind, context)
     ics = meeting_ics(context) if kind == "meeting-invitation" else None
     subject = rendered.subject or rendered.title

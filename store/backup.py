@@ -43,15 +43,26 @@ from typing import IO, Any
 from store.backup_manifest import ARCHIVE_DIR, FORMAT, BackupError, Manifest, ManifestFile
 from store.db import META, Store
 from store.files import FILE_MODE, fsync_dir, make_dir
+from store.listing_cache import CACHE_FILE
 from store.openpgp import OPENPGP_SUFFIX, PublicKey, encrypting
 from store.storecheck import Contents, contents_of, referenced_hashes, sha256_file, vault_files
 
 STAGING_PREFIX = ".backup-"
 AUDIT = "audit.jsonl"
 # Not data: locks, the commit scratch area, the journal (finished by the lock's recovery),
-# and the daemon's health, which would show a stale state in a restored copy.
+# and the daemon's health, which would show a stale state in a restored copy; nor the
+# dashboard's listing copy, which is rebuilt from the cases and need not sit in every backup.
 SKIPPED = frozenset(
-    {"store.lock", "daemon.lock", "tmp", "journal.json", "health.json", "alerts.json", "alerts.lock"}
+    {
+        "store.lock",
+        "daemon.lock",
+        "tmp",
+        "journal.json",
+        "health.json",
+        "alerts.json",
+        "alerts.lock",
+        CACHE_FILE,
+    }
 )
 NAME_PATTERN = re.compile(r"^conduct-backup-\d{8}T\d{6}Z\.tar\.gz(\.gpg)?$")
 SECRET_KEY = re.compile(r"pass(word|wd|phrase)|secret|token|api.?key|private.?key|credential")

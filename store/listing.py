@@ -3,7 +3,8 @@
 The store owns its document format: callers get typed lines, never documents. Decoding
 every case in full is the slow part of a listing, so a case with no dates on it (no
 meeting, ban or published post, so nothing can fall due) becomes its line straight from
-the stored document.
+what the list needs of its document, and that is kept, by the digest of each case shard's
+bytes, in store/listing_cache.py: an unchanged shard is not parsed again.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from casework.bans import Ban, BanStatus
 from casework.cases import Case, CaseStatus
@@ -23,9 +24,12 @@ from casework.rules import HARASSMENT, REPLY_AFTER_CLOSE, Due, next_due
 from casework.sar_requests import requests_due
 from casework.serial import from_json
 from store.casebook import Casebook
+from store.db import META
+from store.files import signature
+from store.listing_cache import DOCUMENT, Entry, cache_for, entry_of
 from store.liveness import checked
 from store.maillog import MailLog, Messages, clashed, quarantined, skipped
-from store.records import Cases, Letters
+from store.records import CASE_SHARDS, Letters
 from store.sar_records import Requests
 
 # Letters the office watches after approval: on their way, failed, or to be posted.
@@ -41,10 +45,13 @@ OUTBOX_STATUSES = (
 
 
 _OPEN = CaseStatus.OPEN.value
+CASE_FILES = [f"cases/{n:02d}.json" for n in range(CASE_SHARDS)]
 
 
-@dataclass(frozen=True, slots=True)
-class CaseLine:
+# A NamedTuple, not a frozen dataclass: just as immutable and typed, and made three times
+# faster (a frozen dataclass sets each field through object.__setattr__), which is a tenth
+# of the dashboard's first frame at 10,000 cases.
+class CaseLine(NamedTuple):
     """One case in a list, with everything it is sorted and filtered by."""
 
     ref: str
@@ -137,67 +144,76 @@ def _search_text(ref: str, people: Iterable[str], behaviours: Iterable[str], sum
     return f"{ref} {', '.join(people)} {', '.join(behaviours)} {summary}".lower()
 
 
-def _has_dates(doc: Mapping[str, Any]) -> bool:
-    """A case with a meeting, a ban or a published post: something may fall due."""
-    return bool(
-        doc.get("meetings")
-        or doc.get("bans")
-        or any(i.get("published_on") for i in doc.get("incidents", ()))
+def _line_from_entry(
+    policy: Policy, labels: Mapping[str, str], entry: Entry, today: date
+) -> tuple[CaseLine, Case | None]:
+    """A case's line from its listing entry, and the decoded case when it has dates (for its bans)."""
+    if entry[0] == DOCUMENT:
+        case = from_json(Case, entry[1])
+        return case_line(policy, case, today), case
+    _, ref, names, behaviour_list, step, summary, last, is_open, flag_list = entry[:9]
+    people, behaviours = tuple(names), tuple(behaviour_list)
+    # Positional and inline (as case_line and _search_text): this runs for every case.
+    line = CaseLine(
+        ref,
+        people,
+        behaviours,
+        step,
+        labels.get(step, step),
+        summary,
+        datetime.fromisoformat(last),
+        None,
+        is_open,
+        tuple(flag_list),
+        f"{ref} {', '.join(people)} {', '.join(behaviours)} {summary}".lower(),
     )
+    return line, None
 
 
 def _line_from_doc(
     policy: Policy, labels: Mapping[str, str], doc: Mapping[str, Any], today: date
 ) -> tuple[CaseLine, Case | None]:
     """A case document's line, and the decoded case when it has dates (for its bans)."""
-    if _has_dates(doc):
-        case = from_json(Case, doc)
-        return case_line(policy, case, today), case
-    people = tuple([s["name"] for s in doc["subjects"]])
-    behaviours = tuple(doc["behaviours"])
-    step, ref, summary = doc["step"], doc["ref"], doc["summary"]
-    line = CaseLine(
-        ref=ref,
-        people=people,
-        behaviours=behaviours,
-        step=step,
-        step_label=labels.get(step, step),
-        summary=summary,
-        last_activity=datetime.fromisoformat(doc["last_activity"]),
-        due=None,
-        open=doc["status"] == _OPEN,
-        flags=tuple(doc.get("flags", ())),
-        # As _search_text, inline: this runs once per case on every dashboard load.
-        search_text=f"{ref} {', '.join(people)} {', '.join(behaviours)} {summary}".lower(),
-    )
-    return line, None
+    return _line_from_entry(policy, labels, entry_of(doc), today)
 
 
-def _restricted_doc(doc: Mapping[str, Any], criminal: frozenset[str]) -> bool:
-    """A case document holding criminal-offence data (as casework.restricted decides for a Case)."""
-    if HARASSMENT in doc.get("flags", ()) or any(
-        r.get("to") == "police" for r in doc.get("referrals", ())
-    ):
-        return True
-    behaviours = set(doc["behaviours"]) | {
-        b for i in doc["incidents"] for b in i.get("behaviours", ())
-    }
-    return bool(behaviours & criminal)
+def _restricted(entry: Entry, criminal: frozenset[str]) -> bool:
+    """A case holding criminal-offence data (as casework.restricted decides for a Case)."""
+    if entry[0] == DOCUMENT:
+        doc = entry[1]
+        if HARASSMENT in doc.get("flags", ()) or any(
+            r.get("to") == "police" for r in doc.get("referrals", ())
+        ):
+            return True
+        behaviours = set(doc["behaviours"]).union(
+            *(i.get("behaviours", ()) for i in doc["incidents"])
+        )
+        return bool(behaviours & criminal)
+    return HARASSMENT in entry[8] or entry[10] or not criminal.isdisjoint(entry[9])
 
 
-def _withheld_line(policy: Policy, labels: Mapping[str, str], doc: Mapping[str, Any]) -> CaseLine:
+def _withheld_line(labels: Mapping[str, str], entry: Entry) -> CaseLine:
     """A restricted case's line for someone who may not see it: that it exists, nothing more."""
-    ref = doc["ref"]
+    if entry[0] == DOCUMENT:
+        doc = entry[1]
+        ref, step, last, is_open = (
+            doc["ref"],
+            doc["step"],
+            doc["last_activity"],
+            doc["status"] == _OPEN,
+        )
+    else:
+        ref, step, last, is_open = entry[1], entry[4], entry[6], entry[7]
     return CaseLine(
         ref=ref,
         people=(RESTRICTED_WORDS,),
         behaviours=(),
-        step=doc["step"],
-        step_label=labels.get(doc["step"], doc["step"]),
+        step=step,
+        step_label=labels.get(step, step),
         summary=RESTRICTED_WORDS,
-        last_activity=datetime.fromisoformat(doc["last_activity"]),
+        last_activity=datetime.fromisoformat(last),
         due=None,
-        open=doc["status"] == _OPEN,
+        open=is_open,
         flags=("restricted",),
         search_text=f"{ref} {RESTRICTED_WORDS}".lower(),
     )
@@ -221,6 +237,12 @@ def standing_bans(cases: Iterable[Case], today: date) -> list[BanLine]:
     return lines
 
 
+def commit_mark(book: Casebook) -> tuple[int, int, int, int] | None:
+    """A token that changes with every commit to the store, by any process (one stat)."""
+    # Every commit renames a new meta.json into place: it holds the audit chain's head.
+    return signature(book.store.root / META)
+
+
 def read_listing(book: Casebook, today: date) -> Listing:
     """Read every list the dashboard shows in one transaction, so the counts agree with them."""
     policy = book.config.policy
@@ -229,20 +251,25 @@ def read_listing(book: Casebook, today: date) -> Listing:
         book.actor.role is not None and book.actor.role.value in book.config.staff.restricted_roles
     )
     criminal = frozenset(b.id for b in policy.all_behaviours if b.route is Route.CRIMINAL)
+    cache = cache_for(book.store.root)
     with book.store.reading() as tx:
         pairs = [
-            _line_from_doc(policy, labels, d, today)
-            if sees_all or not _restricted_doc(d, criminal)
-            else (_withheld_line(policy, labels, d), None)
-            for d in Cases(tx).raw()
+            _line_from_entry(policy, labels, e, today)
+            if sees_all or not _restricted(e, criminal)
+            else (_withheld_line(labels, e), None)
+            for e in cache.entries(tx, CASE_FILES)
         ]
         letters = Letters(tx).with_status(LetterStatus.AWAITING_APPROVAL, *OUTBOX_STATUSES)
         messages = Messages(tx).all()
         requests = Requests(tx).all()
+        cache.save()
     lines = tuple(line for line, _ in pairs)
     withheld = {line.ref for line in lines if "restricted" in line.flags}
     if withheld:  # a restricted case's letters do not name the person either
-        letters = [replace(x, recipient_name=RESTRICTED_WORDS) if x.case_ref in withheld else x for x in letters]
+        letters = [
+            replace(x, recipient_name=RESTRICTED_WORDS) if x.case_ref in withheld else x
+            for x in letters
+        ]
     bans = tuple(standing_bans((c for _, c in pairs if c is not None), today))
     approvals = tuple(x for x in letters if x.status is LetterStatus.AWAITING_APPROVAL)
     waiting = tuple(x for x in letters if x.status is not LetterStatus.AWAITING_APPROVAL)

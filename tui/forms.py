@@ -216,7 +216,9 @@ def meeting_entry(a: FormResult) -> Entry:
     fields = {
         "at": at,
         "place": a["place"],
-        "attendees": a["attendees"],
+        # The form separates names with ';', so one name with a comma in it ("Mrs H Head,
+        # Headteacher") stays one attendee (casework.fields.split_names splits on ',' otherwise).
+        "attendees": a["attendees"] + (";" if a["attendees"] and ";" not in a["attendees"] else ""),
         "off_day_reason": a.get("off_day_reason", ""),
     }
     return Entry(EventType.MEETING_SCHEDULED, f"Meeting on {shown} at {a['place']}", "", fields)

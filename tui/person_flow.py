@@ -25,13 +25,16 @@ class PersonFlow:
         self.desk = desk
         self.file = file
 
-    def start(self) -> None:
-        """Edit the person, or, when the case's person is not known yet, find them first."""
+    def start(self, field: str = "") -> None:
+        """Edit the person (starting in ``field``), or, when the case's person is not known yet,
+        find them first."""
         person = self.file.people[0] if self.file.people else None
         if person is None or person.placeholder:
             self.app.push_screen(identify_search(), self._searched)
         else:
-            self.app.push_screen(person_form(person), lambda a: self._edited(person, a))
+            form = person_form(person)
+            form.start_in = field
+            self.app.push_screen(form, lambda a: self._edited(person, a))
 
     def _run(self, job: Callable[[], None]) -> None:
         # Store writes run in a thread; a failure is reported by the app's one handler.

@@ -93,3 +93,14 @@ def test_each_review_is_on_the_record(make_config: MakeConfig) -> None:
     ]
     assert ban.lift_reason == "No incidents since"
     assert ban.lifted_on == date(2026, 4, 29) == ban.ends_on
+
+
+def test_a_ban_states_the_heads_reasons_never_the_case_summary(make_config: MakeConfig) -> None:
+    book = book_at(make_config)
+    subject = "Fwd: FW: incident at gate!!"  # the email the case was opened from
+    case = book.open_case(name="Pat Parent", behaviours=["swearing"], summary=subject)
+    with pytest.raises(CaseRuleError, match="reasons: a ban states its reasons in the headteacher"):
+        book.step(case.ref, "ban-provisional")
+    assert book.get(case.ref).bans == () and book.get(case.ref).step == "gather-information"
+    ban = book.step(case.ref, "ban-provisional", fields={"reasons": " Shouted at staff "}).bans[0]
+    assert ban.reasons == "Shouted at staff"

@@ -105,3 +105,57 @@ def test_kinds_lists_every_letter_with_required_fields(tmp_path: Path) -> None:
         "ban-lifted",
     } <= set(kinds)
     assert "meeting_date" in kinds["meeting-invitation"]["required"]
+
+
+def test_set_takes_several_pairs_and_refuses_a_misspelt_key_naming_the_fields(
+    tmp_path: Path,
+) -> None:
+    cfg = write_config(tmp_path, "warning-first")
+    ref = open_case(cfg, "swearing")
+    out = tmp_path / "request.pdf"
+    # Several pairs after one --set, as the README shows: each one reaches the letter.
+    conduct(
+        cfg, "letter", "render", ref, "information-request", "--out", str(out),
+        "--set", "incident_date=2026-03-09", "incident_summary=Shouted at Mrs Khan at the gate",
+    )  # fmt: skip
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(out).pages).split())
+    assert "9 March 2026" in text and "Shouted at Mrs Khan at the gate" in text
+    # A misspelt key is refused, naming the fields there are; nothing is drafted.
+    wrong = tmp_path / "wrong.pdf"
+    refused = conduct(
+        cfg, "letter", "render", ref, "information-request", "--out", str(wrong),
+        "--set", "incident_summary=Shouted", "incident_dat=2026-03-09", ok=False,
+    )  # fmt: skip
+    assert refused.returncode == 1 and not wrong.exists()
+    assert "a letter has no field 'incident_dat'" in refused.stderr
+    assert "incident_date" in refused.stderr.partition("the fields are:")[2]
+    assert [x["kind"] for x in show(cfg, ref)["letters"]] == ["information-request"]
+
+
+def test_a_meeting_typed_for_the_letter_is_on_a_school_day_in_school_hours(
+    tmp_path: Path,
+) -> None:
+    # Issue 11: meetings went out for a Saturday, in the letter and its .ics. A meeting recorded
+    # on the case is checked (another day needs a reason); one typed for the letter is too.
+    cfg = write_config(tmp_path, "meeting-first")
+    ref = open_case(cfg, "offensive-language")
+    conduct(cfg, "case", "step", ref, "meeting-invitation")
+    out = tmp_path / "invitation.pdf"
+    for when, says in (
+        (("meeting_date=2026-03-14", "meeting_time=15:30"), "2026-03-14 is a Saturday, not a school day"),
+        (("meeting_date=2026-03-16", "meeting_time=19:00"), "19:00 is outside school hours"),
+    ):
+        refused = conduct(
+            cfg, "letter", "render", ref, "meeting-invitation", "--out", str(out),
+            "--set", *when, "meeting_place=Head's office", ok=False,
+        )  # fmt: skip
+        assert refused.returncode == 1 and says in refused.stderr, refused.stderr
+        assert "meeting-scheduled" in refused.stderr  # where the office records another day
+        assert not out.exists()
+    assert show(cfg, ref)["letters"] == []
+    conduct(
+        cfg, "letter", "render", ref, "meeting-invitation", "--out", str(out),
+        "--set", "meeting_date=2026-03-16", "meeting_time=15:30", "meeting_place=Head's office",
+    )  # fmt: skip
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(out).pages).split())
+    assert "Monday 16 March 2026" in text and "3:30pm" in text

@@ -15,11 +15,15 @@ from pathlib import Path
 
 import pytest
 
+from casework.config import load_config
 from casework.staff import os_account
 from conduct.cli import main
 from store.backup import secrets_in_config, take_backup
 from store.backup_manifest import BackupError
+from store.casebook import Casebook
 from store.db import Store
+from store.listing import read_listing
+from store.listing_cache import CACHE_FILE
 from store.openpgp import OpenPgpError, read_public_key
 from tests.conftest import write_config
 from tests.support.openpgp import make_key_pair, stop_agent
@@ -90,6 +94,9 @@ def test_backup_then_restore_gives_back_every_case_event_and_file(
     queue = school.parent / "data" / "print-queue"
     queue.mkdir()
     (queue / "C-2026-0001-warning.pdf").write_bytes(b"%PDF a copy of a letter in the vault")
+    book = Casebook(load_config(school))
+    read_listing(book, book.clock.today())  # as the dashboard does: it keeps a listing copy
+    assert (school.parent / "data" / CACHE_FILE).exists()
     out = ok(school, "backup", str(backups))
     assert "Backed up 3 cases, 11 events, 3 people" in out and "4 vault files" in out
     (archive,) = backups.iterdir()
@@ -102,9 +109,11 @@ def test_backup_then_restore_gives_back_every_case_event_and_file(
     assert names[:2] == ["conduct-backup/manifest.json", "conduct-backup/config.toml"]
     assert "conduct-backup/data/audit.jsonl" in names
     # Locks, the commit scratch area, the daemon's health and the staging copy stay behind.
-    # The print queue holds copies of letters kept in the vault.
+    # The print queue holds copies of letters kept in the vault; the dashboard's listing copy
+    # is rebuilt from the cases.
     assert not any(
-        re.search(r"store\.lock|/tmp/|health\.json|\.backup-|print-queue", n) for n in names
+        re.search(r"store\.lock|/tmp/|health\.json|\.backup-|print-queue|listing\.cache", n)
+        for n in names
     )
     assert not [p for p in (school.parent / "data").iterdir() if p.name.startswith(".backup-")]
 

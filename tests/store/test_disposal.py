@@ -19,6 +19,7 @@ from store.casebook import Casebook
 from store.disposal import dispose, vault_rel
 from store.inbox import Inbox
 from store.integrity import verify
+from store.listing import read_listing
 from store.outbox import Outbox
 from store.records import events_file
 from tests.support.cli import conduct
@@ -105,6 +106,9 @@ def test_disposal_leaves_no_file_behind_and_the_chain_verifies(
     )
     assert f"{pat}  under legal hold" in conduct(cfg, "retention", "due").stdout
     conduct(cfg, "case", "release", pat, "--reason", "complaint closed")
+    # A dashboard has listed the cases: its copy of the list (store/listing_cache.py) names Pat.
+    listed = Casebook(load_config(cfg), clock=Clock.fixed(LATER))
+    assert pat in {line.ref for line in read_listing(listed, listed.clock.today()).cases}
     open_one = conduct(cfg, "retention", "dispose", dana, "--reason", "schedule", ok=False)
     assert "is open: close it before" in open_one.stderr
     done = conduct(cfg, "retention", "dispose", pat, "--reason", "Review under the schedule")

@@ -133,6 +133,18 @@ def test_a_ban_form_is_prefilled_from_the_schools_periods(
     assert "representations_deadline" in required
 
 
+def test_a_ban_forms_reasons_are_the_heads_to_write_never_the_case_summary(
+    demo: tuple[Config, dict[str, CaseFile]],
+) -> None:
+    config, files = demo
+    sam = files["Sam Okafor"]
+    form = ladder_forms.ban(config.policy.step("ban-provisional"), sam, TODAY, config.periods)
+    reasons = next(f for f in form.fields if f.name == "reasons")
+    # The case's summary (an email's subject, often) is never offered as the ban's reasons.
+    assert sam.case.summary and reasons.value != sam.case.summary
+    assert reasons.value == "" and reasons.required
+
+
 def test_answers_become_entries_as_the_command_line_would_record_them() -> None:
     outcome = forms.meeting_outcome_entry(
         {"outcome": "refused", "text": "Will not come in\nat all"}

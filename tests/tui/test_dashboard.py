@@ -65,6 +65,34 @@ async def test_a_case_opened_by_another_process_appears_without_a_keypress(
         assert "Remote Parent" in table_text(app, "case-table")
 
 
+async def test_a_case_opened_before_the_store_is_watched_appears_too(make_app: Any) -> None:
+    """The dashboard watches the store only after its first frame: nothing committed in
+    between (here, just before watching starts) is lost."""
+    app, config = make_app("warning-first", demo=True, watch=True)
+    start_watching = app._start_watching
+    opened: list[str] = []
+
+    def commit_then_watch() -> None:
+        out = subprocess.run(
+            [sys.executable, "-m", "tests.tui.open_case", str(config.path), "Early Parent"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        opened.append(out.stdout.strip())
+        start_watching()
+
+    app._start_watching = commit_then_watch
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        table = case_table(app)
+        deadline = time.monotonic() + 30  # only stops a hang
+        while not (opened and opened[0] in {r.ref for r in table.rows}):
+            assert time.monotonic() < deadline, "the case opened during start-up never appeared"
+            await asyncio.sleep(0.05)
+
+
 async def test_filter_keeps_matching_cases_as_you_type(make_app: Any) -> None:
     app, _ = make_app("warning-first", demo=True)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -66,3 +66,31 @@ async def test_held_letters_are_sent_anyway_or_cancelled_from_the_outbox(make_ap
         assert outbox.get(ref2, held2).last_error == "The parent came in and we spoke"
         table = app.screen.query_one("#outbox-table", RecordTable)
         assert held2 not in {x.id for x in table.rows}
+
+
+async def test_a_held_or_failed_letter_is_retried_from_the_outbox_saying_it_is_not_sent_yet(
+    make_app: Any,
+) -> None:
+    app, _ = make_app("warning-first")
+    outbox, made = letters(app)
+    (ref, held), _, (ref3, queued) = made
+    # The third letter went to the server and was refused for good.
+    for move in (LetterMove.CLAIM, LetterMove.FAIL):
+        outbox.move(ref3, queued, move, error="550 mailbox unavailable")
+    async with app.run_test(size=(150, 30)) as pilot:
+        await settle(pilot)
+        await press(pilot, "4")
+        for ref_, lid in ((ref, held), (ref3, queued)):
+            table = app.screen.query_one("#outbox-table", RecordTable)
+            assert table.move_to(lid)
+            await settle(pilot)
+            assert app.screen.check_action("retry", ()) is True
+            await press(pilot, "r")
+            assert outbox.get(ref_, lid).status is LetterStatus.QUEUED
+        # The daemon is not running: the office is told the letter has not gone, there and then.
+        said = [n.message for n in app._notifications]
+        assert any(
+            f"{ref} information-request letter queued again, but NOT sent yet: "
+            "the mail daemon is not running" in m
+            for m in said
+        ), said

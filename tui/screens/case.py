@@ -1,14 +1,14 @@
 """One case: who it is about, where it is on the ladder, its timeline, evidence and letters.
 
 Keys, workers and the flow between forms; the texts, columns and forms it shows are built in
-``tui.case_text``, ``tui.columns``, ``tui.forms`` and ``tui.ladder_forms``.
+``tui.case_parts``, ``tui.case_text``, ``tui.columns``, ``tui.forms`` and ``tui.ladder_forms``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from functools import partial
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -19,19 +19,24 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from casework.authority import decides_bans
-from casework.bans import BanStatus
 from casework.events import Event
 from casework.ladder import StepOrderError, in_order
-from casework.meetings import required_attendees
 from casework.outbox import LetterMove, LetterRecord, allowed_moves
 from casework.payloads import PayloadError
 from casework.policy import BanAction, Policy, Step
-from casework.recording import recorded_payload
-from casework.rules import REPLY_AFTER_CLOSE
 from store.access import view_case
 from store.casebook import Casebook, CaseFile
 from tui import columns, forms, ladder_forms
 from tui.case_keys import CASE_KEYS, LETTER_KEYS
+from tui.case_parts import (
+    NO_EVIDENCE,
+    NO_LETTERS,
+    TAB_TABLES,
+    case_table,
+    key_offered,
+    moved_words,
+    recorded_entry,
+)
 from tui.case_text import ladder_text, person_text, summary_text
 from tui.columns import EvidenceRow
 from tui.desk import Desk
@@ -39,26 +44,7 @@ from tui.forms import Entry
 from tui.opener import open_copy
 from tui.screens.form_modal import FormModal, FormResult
 from tui.screens.reason_modal import ReasonModal
-from tui.widgets.record_table import Column, RecordTable
-
-NO_EVIDENCE = "No evidence on this case yet."
-NO_LETTERS = "No letters on this case yet (d drafts one)."
-TAB_TABLES = {"timeline": "timeline-table", "evidence": "evidence-table", "letters": "letter-table"}
-
-
-def _table(
-    cols: Sequence[Column[Any]], table_id: str, empty: str, newest_first: bool = False
-) -> RecordTable[Any]:
-    """A table of the case's records (each with an id) in the order they happened."""
-    return RecordTable[Any](
-        cols,
-        key=lambda r: r.id,
-        sort_column=0,
-        sort_reverse=newest_first,
-        sort_keys=False,
-        empty=empty,
-        id=table_id,
-    )
+from tui.widgets.record_table import RecordTable
 
 
 class CaseScreen(Screen[None]):
@@ -84,15 +70,15 @@ class CaseScreen(Screen[None]):
         yield Static(Text(f"{self.ref}  loading…"), id="case-summary")
         with TabbedContent(id="case-tabs", initial="timeline"):
             with TabPane("Timeline", id="timeline"):
-                yield _table(columns.TIMELINE_COLUMNS, "timeline-table", "Loading…", True)
+                yield case_table(columns.TIMELINE_COLUMNS, "timeline-table", "Loading…", True)
             with TabPane("Person", id="person"), VerticalScroll():
                 yield Static("", id="person-text")
             with TabPane("Ladder", id="ladder"), VerticalScroll():
                 yield Static("", id="ladder-text")
             with TabPane("Evidence", id="evidence"):
-                yield _table(columns.EVIDENCE_COLUMNS, "evidence-table", NO_EVIDENCE)
+                yield case_table(columns.EVIDENCE_COLUMNS, "evidence-table", NO_EVIDENCE)
             with TabPane("Letters", id="letters"):
-                yield _table(columns.CASE_LETTER_COLUMNS, "letter-table", NO_LETTERS)
+                yield case_table(columns.CASE_LETTER_COLUMNS, "letter-table", NO_LETTERS)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -183,20 +169,9 @@ class CaseScreen(Screen[None]):
 
     def record(self, read: Callable[[FormResult], Entry], answers: FormResult) -> None:
         """Record what a form's answers say, checked as the command line checks them."""
-        ref, policy, today = self.ref, self.policy, self.desk.today()
+        ref, case = self.ref, self.file.case if self.file else None
         try:
-            entry = read(answers)
-            payload = recorded_payload(
-                entry.type,
-                entry.text,
-                forms.strings(entry.fields),
-                policy=policy,
-                today=today,
-                calendar=self.desk.config.calendar,
-                attendees_required=required_attendees(self.desk.config, self.file.case.step)
-                if self.file
-                else (),
-            )
+            entry, payload = recorded_entry(read, answers, self.desk.config, case, self.desk.today())
         except PayloadError as exc:
             self.notify(str(exc), title="Not recorded", severity="error", markup=False)
             return
@@ -218,31 +193,11 @@ class CaseScreen(Screen[None]):
         file = self.file
         if file is None:
             return action in ("back", "tab") or None
-        case = file.case
-        if action == "reopen":
-            return not case.is_open
-        if action == "keep_closed":
-            return not case.is_open and REPLY_AFTER_CLOSE in case.flags
-        if action in ("letter", "open_letter"):
-            letter = self._letter()
-            if letter is None or action == "open_letter":
-                return letter is not None
-            allowed = allowed_moves(letter, self.desk.actor)
-            return any(m in allowed for m in LETTER_KEYS[str(parameters[0])][0])
-        if action in ("split_email", "view_evidence"):
-            row = self._evidence()
-            if action == "split_email":
-                return row is not None and row.is_email and case.is_open
-            return row is not None
-        if action in ("impose_ban", "review_ban", "lift_ban") and not self._decides_bans:
-            return False  # ban decisions are others' (the head's or deputy's): not offered
-        if action in ("review_ban", "lift_ban"):
-            return case.is_open and ladder_forms.ban_key_open(self.policy, case, action)
-        if parameters == ("representations",):
-            return case.is_open and any(b.status is not BanStatus.LIFTED for b in case.bans)
-        if action in ("back", "tab", "note", "person"):
-            return True
-        return case.is_open
+        letter = self._letter() if action in ("letter", "open_letter") else None
+        row = self._evidence() if action in ("split_email", "view_evidence") else None
+        return key_offered(
+            self.policy, file.case, action, parameters, self.desk.actor, self._decides_bans, letter, row
+        )
 
     @on(RecordTable.RowHighlighted)
     @on(TabbedContent.TabActivated)
@@ -288,12 +243,7 @@ class CaseScreen(Screen[None]):
                 raise
             self.app.call_from_thread(self.ask_reason, step_id, fields, str(exc))
             return
-        step = self.policy.step(case.step)
-        done = f"{case.ref} is now at: {step.label}"
-        if not case.is_open:
-            done = f"{case.ref} closed: {case.outcome}"
-        elif step.letter:
-            done += f". The {step.letter} letter goes with this step: press d."
+        done = moved_words(self.policy, case)
         self.app.call_from_thread(self._written, done)
 
     def ask_reason(self, step_id: str, fields: dict[str, str], problem: str) -> None:

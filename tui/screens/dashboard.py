@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import gc
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 
@@ -15,7 +16,6 @@ from casework.cases import Severity
 from casework.mailrecords import MailRecord
 from casework.outbox import LetterMove, LetterRecord, allowed_moves
 from store.listing import BanLine, CaseLine, Listing, read_listing
-from tui import forms
 from tui.columns import (
     ALERT,
     ban_columns,
@@ -25,63 +25,37 @@ from tui.columns import (
     letter_style,
     mail_columns,
 )
+from tui.dashboard_keys import DASHBOARD_KEYS, MOVE_ACTIONS, MOVE_WORDS, TAB_TABLES
 from tui.desk import Desk
-from tui.opener import open_copy
-from tui.screens.form_modal import FormResult
 from tui.widgets.record_table import RecordTable
 from tui.widgets.status_bar import StatusBar
 
-TAB_TABLES = {
-    "cases": "case-table",
-    "approvals": "approval-table",
-    "bans": "ban-table",
-    "outbox": "outbox-table",
-    "mail": "mail-table",
-}
-# Keys that move the letter under the cursor; casework.outbox says when each is allowed.
-MOVE_ACTIONS: dict[str, tuple[LetterMove, ...]] = {
-    "approve": (LetterMove.APPROVE,),
-    "mark_posted": (LetterMove.POSTED,),
-    "retry": (LetterMove.RETRY,),
-    # Send: a new letter is queued; a held, failed or unknown one is sent again.
-    "send": (LetterMove.QUEUE, LetterMove.RETRY),
-    "confirm_sent": (LetterMove.CONFIRM_SENT,),
-    "cancel": (LetterMove.CANCEL,),
-}
-MOVE_WORDS = {
-    LetterMove.APPROVE: "approved",
-    LetterMove.POSTED: "marked as posted",
-    LetterMove.RETRY: "queued again",
-    LetterMove.QUEUE: "queued to send",
-    LetterMove.CONFIRM_SENT: "recorded as arrived",
-    LetterMove.CANCEL: "cancelled: it will not be sent",
-}
+if TYPE_CHECKING:  # forms, modals and the PDF opener load when first used, not at start-up
+    from tui.screens.form_modal import FormResult
+
+_frozen = False
+
+
+def _freeze_start_up() -> None:
+    """Keep the collector from walking what start-up made, once per process.
+
+    Modules, styles and widgets live as long as the process; without this, making 10,000
+    case lines sets off collections that walk all of them again (a tenth of the first frame).
+    Once only, so a test run of many apps never pins a finished app's garbage. A command
+    that switched the collector off for its imports has it back on from here.
+    """
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.freeze()
+        gc.enable()
 
 
 class DashboardScreen(Screen[None]):
     """Every list the office works from, with the daemon's health below."""
 
     CSS_PATH = "dashboard.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "filter", "Filter"),
-        Binding("n", "new_case", "New case"),
-        Binding("c", "toggle_closed", "Show closed"),
-        Binding("a", "approve", "Approve"),
-        Binding("o", "open_pdf", "Open PDF"),
-        Binding("p", "mark_posted", "Posted"),
-        Binding("r", "retry", "Retry"),
-        Binding("g", "send", "Send", tooltip="Queue a letter, or send a held one anyway"),
-        Binding("x", "cancel_letter", "Cancel letter", tooltip="This letter will not be sent"),
-        Binding("k", "confirm_sent", "It arrived", tooltip="A letter whose outcome was unknown"),
-        Binding("v", "view_message", "View mail"),
-        Binding("P", "people", "People", tooltip="Parents and carers: find, add, edit"),
-        Binding("1", "tab('cases')", "Cases", show=False),
-        Binding("2", "tab('approvals')", "To approve", show=False),
-        Binding("3", "tab('bans')", "Bans", show=False),
-        Binding("4", "tab('outbox')", "Outbox", show=False),
-        Binding("5", "tab('mail')", "Mail", show=False),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(DASHBOARD_KEYS)
 
     def __init__(self, desk: Desk) -> None:
         super().__init__()
@@ -157,6 +131,7 @@ class DashboardScreen(Screen[None]):
         # to freeze yet, and a worker thread fighting Textual's start-up for the GIL took
         # twice as long to a usable list (0.5 s against 1.0 s at 10,000 cases). Every later
         # reload (a change in the store, coming back from a case) runs in the worker.
+        _freeze_start_up()
         try:
             self.show(read_listing(self.desk.book, self.desk.today()))
         except Exception as exc:  # the worker path reports it properly
@@ -260,8 +235,9 @@ class DashboardScreen(Screen[None]):
         else:
             # A closed case a reply has reached stays in sight until someone deals with it.
             self._case_table.set_filter(
-                lambda r: (closed or r.open or r.needs_attention)
-                and (not words or r.matches(words))
+                lambda r: (
+                    (closed or r.open or r.needs_attention) and (not words or r.matches(words))
+                )
             )
 
     @on(Input.Changed, "#filter")
@@ -378,6 +354,8 @@ class DashboardScreen(Screen[None]):
 
     def action_new_case(self) -> None:
         """Ask for the details and open a case."""
+        from tui import forms
+
         self.app.push_screen(forms.new_case(self.desk.config.policy), self._new_case_answered)
 
     def _new_case_answered(self, answers: FormResult | None) -> None:
@@ -462,6 +440,8 @@ class DashboardScreen(Screen[None]):
 
     def action_open_pdf(self) -> None:
         """Open the letter's PDF in the system viewer."""
+        from tui.opener import open_copy
+
         letter = self._current_letter()
         if letter is not None:
             outbox = self.desk.outbox

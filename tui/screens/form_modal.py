@@ -45,22 +45,34 @@ class Field:
 
 
 def _check(field: Field, value: Any) -> str | None:
-    """What is wrong with one answer, in words, or None."""
+    """What is wrong with one answer, naming the field and what it expects, or None."""
     if field.required and (not value or (isinstance(value, str) and not value.strip())):
         if field.kind in ("choice", "multi"):
-            return f"{field.label}: please choose"
-        return f"{field.label}: please fill this in"
+            return f"{field.label}: please choose one (it is required)"
+        return f"{field.label}: please fill this in (it is required)"
     if field.kind == "date" and value:
         try:
             date.fromisoformat(str(value).strip())
         except ValueError:
-            return f"{field.label}: a date like 2026-03-14 (year-month-day)"
+            return f"{field.label}: expected a date like 2026-03-14 (year-month-day), not {value!r}"
     if field.kind == "time" and value:
         try:
             datetime.strptime(str(value).strip(), "%H:%M")
         except ValueError:
-            return f"{field.label}: a time like 15:30"
+            return f"{field.label}: expected a time like 15:30 (24-hour), not {value!r}"
     return None
+
+
+def field_named(fields: Sequence[Field], problem: str) -> Field | None:
+    """The field a refusal from the shared checks is about: they say ``key: ...`` or
+    ``kind: key ...`` (casework.fields, casework.payloads), else they quote its label."""
+    head, _, rest = problem.partition(":")
+    words = [head.strip(), *rest.split()[:1]]
+    by_name = {f.name: f for f in fields}
+    for word in words:
+        if word.rstrip(":,.") in by_name:
+            return by_name[word.rstrip(":,.")]
+    return next((f for f in fields if f.label and f.label in problem), None)
 
 
 class FormModal(ModalScreen[FormResult | None]):
@@ -87,6 +99,7 @@ class FormModal(ModalScreen[FormResult | None]):
         self.submit_label = submit
         self.intro = intro
         self.validate = validate
+        self.start_in = ""  # the field to start in (the fact being corrected), else the first
 
     def compose(self) -> ComposeResult:
         """Title, intro, one widget per field, the error line and the buttons."""
@@ -98,7 +111,7 @@ class FormModal(ModalScreen[FormResult | None]):
                     yield Static(intro, id="form-intro")
                 for f in self.fields:
                     label = f.label + (" *" if f.required else "")
-                    yield Label(Text(label), classes="field-label")
+                    yield Label(Text(label), id=f"label-{f.name}", classes="field-label")
                     yield self._widget(f)
                     if f.help:
                         yield Static(Text(f.help), classes="field-help")
@@ -128,9 +141,12 @@ class FormModal(ModalScreen[FormResult | None]):
         return Input(str(f.value), placeholder=placeholder, id=wid, classes="field", compact=True)
 
     def on_mount(self) -> None:
-        """Start in the first field."""
+        """Start in the field asked for, else the first."""
         fields = self.query(".field")
-        (fields.first() if fields else self.query_one("#submit")).focus()
+        if self.start_in and self.query(f"#field-{self.start_in}"):
+            self.query_one(f"#field-{self.start_in}").focus()
+        else:
+            (fields.first() if fields else self.query_one("#submit")).focus()
 
     # -- answers ------------------------------------------------------------------------
 
@@ -169,15 +185,33 @@ class FormModal(ModalScreen[FormResult | None]):
         return {f.name: self.value_of(f) for f in self.fields}
 
     def action_submit(self) -> None:
-        """Check the answers and close with them, or say what is wrong."""
+        """Check the answers and close with them, or say what is wrong and go to the field."""
         answers = self.answers()
-        problems = [p for f in self.fields if (p := _check(f, answers[f.name]))]
-        if not problems and self.validate is not None and (p := self.validate(answers)):
-            problems.append(p)
-        if problems:
-            self.query_one("#form-error", Static).update(Text("\n".join(problems)))
+        bad: list[tuple[Field | None, str]] = [
+            (f, p) for f in self.fields if (p := _check(f, answers[f.name]))
+        ]
+        if not bad and self.validate is not None and (p := self.validate(answers)):
+            named = field_named(self.fields, p)
+            if named is not None and not p.startswith(named.label):
+                p = f"{named.label}: {p}"
+            bad.append((named, p))
+        self.mark([f for f, _ in bad if f is not None])
+        if bad:
+            self.query_one("#form-error", Static).update(Text("\n".join(p for _, p in bad)))
             return
         self.dismiss(answers)
+
+    def mark(self, bad: Sequence[Field]) -> None:
+        """Mark the fields refused (and only those), and put the cursor in the first of them."""
+        names = {f.name for f in bad}
+        for f in self.fields:
+            wrong = f.name in names
+            self.query_one(f"#field-{f.name}").set_class(wrong, "-refused")
+            self.query_one(f"#label-{f.name}", Label).set_class(wrong, "-refused")
+        if bad:
+            widget = self.query_one(f"#field-{bad[0].name}")
+            widget.focus()
+            widget.scroll_visible()
 
     def action_cancel(self) -> None:
         """Close without doing anything."""

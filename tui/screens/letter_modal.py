@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar
@@ -18,55 +18,14 @@ from textual.worker import Worker, WorkerState
 
 from casework.authority import approvers_for
 from casework.letter_context import build_context
-from casework.letter_facts import Fact, ban_letter_refusal, letter_facts
+from casework.letter_facts import Fact, letter_facts
 from casework.outbox import LetterMove, LetterStatus, draft_refusal, moves_for, needs_approval
 from store.casebook import CaseFile
 from tui import forms
 from tui.desk import Desk
+from tui.letter_parts import changed_fields, facts_text, kind_options, letter_fields
 from tui.opener import open_copy
 from tui.screens.form_modal import Field, FormResult
-
-# Fields the office may type for a letter, with how the form asks for each.
-SETTABLE: Mapping[str, Field] = {
-    "incident_date": Field("incident_date", "Date of the incident", "date", required=True),
-    "incident_summary": Field(
-        "incident_summary", "What happened (as the letter says it)", "area", required=True
-    ),
-    "meeting_with": Field(
-        "meeting_with",
-        "Meeting with",
-        "choice",
-        options=(
-            ("senior", "A senior member of staff"),
-            ("chair", "The Chair of Governors and the head"),
-            ("formal", "Formal meeting"),
-        ),
-        required=True,
-    ),
-    "meeting_date": Field("meeting_date", "Meeting date", "date", required=True),
-    "meeting_time": Field("meeting_time", "Meeting time", "time", required=True),
-    "meeting_place": Field("meeting_place", "Meeting place", required=True),
-    "meeting_outcome": Field(
-        "meeting_outcome",
-        "The meeting was",
-        "choice",
-        options=(("refused", "Refused"), ("no-show", "Not attended")),
-        required=True,
-    ),
-    "outcome": Field(
-        "outcome",
-        "Review outcome",
-        "choice",
-        options=(("continued", "The ban continues"), ("lifted", "The ban is lifted")),
-        required=True,
-    ),
-    "next_review_on": Field("next_review_on", "Next review", "date", required=True),
-    "lifted_on": Field("lifted_on", "Lifted on", "date", required=True),
-}
-
-
-# Fields a ban letter takes from the ban's record when it holds them (casework.ban_record).
-RECORDED = ("outcome", "next_review_on", "lifted_on")
 
 # What each key does to the draft once kept, and how the office is told.
 KEEP_MOVES: Mapping[LetterMove | None, tuple[LetterMove, ...]] = {
@@ -97,78 +56,6 @@ class Preview:
     facts: tuple[Fact, ...] = ()
 
 
-def facts_text(facts: tuple[Fact, ...]) -> Text:
-    """Each fact the letter states, where it came from, and how to correct it (never markup)."""
-    text = Text()
-    text.append("Facts in this letter (e corrects a fact marked *)\n", style="bold")
-    for fact in facts:
-        mark = "*" if fact.field else " "
-        text.append(f"{mark} {fact.label}: ", style="bold")
-        text.append(fact.value)
-        text.append(f"\n    from {fact.source}; {fact.fix}\n", style="dim")
-    return text
-
-
-def suggested_kind(desk: Desk, file: CaseFile) -> str | None:
-    """The letter of the step the case is at, else of the step the ladder suggests."""
-    policy = desk.config.policy
-    for step_id in (file.case.step, file.suggestion.step if file.suggestion else None):
-        if step_id:
-            step = policy.step(step_id)
-            if step.letter:
-                return step.letter
-    return None
-
-
-def letter_fields(
-    desk: Desk,
-    file: CaseFile,
-    kind: str,
-    typed: Mapping[str, str] | None = None,
-    also: tuple[str, ...] = (),
-) -> list[Field]:
-    """The kind's required fields (and ``also``) the office can type, prefilled from the case
-    and from what was already typed for this letter."""
-    from letters.kinds import kinds_for, letter_kind
-
-    person = file.people[0] if file.people else None
-    typed = dict(typed or {})
-    try:
-        ctx = build_context(desk.config, file.case, person, kind, typed, desk.today()).as_mapping()
-    except ValueError:
-        ctx = {}
-    fields = []
-    required = letter_kind(kind, kinds_for(desk.config.policy.letter_kinds)).required
-    for name in dict.fromkeys((*required, *also)):
-        if name not in SETTABLE:
-            continue
-        value = ctx.get(name)
-        if name in RECORDED and value:
-            continue  # the ban's record says it: the letter follows, nothing to ask
-        if value is not None and hasattr(value, "isoformat"):
-            shown = value.isoformat()[:5] if name == "meeting_time" else value.isoformat()
-        else:
-            shown = str(value or "")
-        base = SETTABLE[name]
-        helptext = ""
-        if name == "incident_summary" and not shown:
-            # Offered, never used silently: the words the case was opened with (an email's
-            # subject, often) are a starting point the office reads and rewrites.
-            helptext = f"No incident is recorded. The case was opened as: {file.case.summary}"
-        fields.append(
-            Field(
-                base.name,
-                base.label,
-                base.kind,
-                value=shown or base.value,
-                options=base.options,
-                required=base.required,
-                help=helptext,
-            )
-        )
-    return fields
-
-
 class LetterModal(ModalScreen[None]):
     """Renders the letter, shows its text, and keeps it as a draft going on its way."""
 
@@ -191,18 +78,22 @@ class LetterModal(ModalScreen[None]):
         self.fields = dict(fields)
         self.preview: Preview | None = None
         self.busy = True
-        # What a person may do with the draft once kept, by the rules in casework.outbox.
-        person = file.people[0] if file.people else None
-        # A letter for the post with no address on it may be kept, never sent.
-        self.unaddressed = person is None or (person.by_post and not person.address)
-        policy = desk.config.policy
-        self.moves = moves_for(
+        self.moves, self.unaddressed = self._moves()
+
+    def _moves(self) -> tuple[tuple[LetterMove, ...], bool]:
+        """What may be done with the draft once kept (casework.outbox), and whether it lacks the
+        postal address it needs (a letter for the post with none may be kept, never sent)."""
+        person = self.file.people[0] if self.file.people else None
+        unaddressed = person is None or (person.by_post and not person.address)
+        policy = self.desk.config.policy
+        moves = moves_for(
             LetterStatus.DRAFTED,
-            needs_approval(policy, kind),
-            desk.actor,
-            unaddressed=self.unaddressed,
-            approvers=approvers_for(policy, kind),
+            needs_approval(policy, self.kind),
+            self.desk.actor,
+            unaddressed=unaddressed,
+            approvers=approvers_for(policy, self.kind),
         )
+        return tuple(moves), unaddressed
 
     def compose(self) -> ComposeResult:
         """The title, the letter's text and the keys."""
@@ -306,9 +197,24 @@ class LetterModal(ModalScreen[None]):
         self.dismiss(None)
 
     def action_correct(self) -> None:
-        """Correct the letter's own facts here (typed for this letter), then preview again."""
+        """Ask which fact is wrong, and open the form where it is kept (tui.fact_fix)."""
         if self.busy:
             return
+        from tui import fact_fix
+
+        facts = self.preview.facts if self.preview else ()
+        if not facts:
+            self.correct_own()
+            return
+
+        def chosen(answers: FormResult | None) -> None:
+            if answers is not None:
+                fact_fix.correct(self, facts[int(answers["fact"])], self.correct_own)
+
+        self.app.push_screen(fact_fix.which_fact(facts), chosen)
+
+    def correct_own(self) -> None:
+        """Correct the letter's own facts (typed for this letter), then preview again."""
         also = tuple(f.field for f in (self.preview.facts if self.preview else ()) if f.field)
         fields = letter_fields(self.desk, self.file, self.kind, self.fields, also)
         if not fields:
@@ -319,11 +225,40 @@ class LetterModal(ModalScreen[None]):
             if answers is None:
                 return
             self.fields.update(changed_fields(fields, answers))
-            self.preview, self.busy = None, True
-            self.query_one("#letter-status", Static).update(Text("Preparing the letter…"))
-            self.render_letter()
+            self.render_again()
 
         self.app.push_screen(forms.letter_details(self.kind, fields), corrected)
+
+    def render_again(self, file: CaseFile | None = None) -> None:
+        """Render the letter again (from the case as reloaded, when given)."""
+        if file is not None:
+            self.file = file
+            self.moves, self.unaddressed = self._moves()
+        self.preview, self.busy = None, True
+        self.query_one("#letter-status", Static).update(Text("Preparing the letter…"))
+        self.refresh_bindings()
+        self.render_letter()
+
+    def write_then_render(self, done: str, change: Callable[[], object]) -> None:
+        """Record a correction in a thread, then render the letter from the case as it is now."""
+        self.run_worker(
+            partial(self._write, done, change), thread=True, exit_on_error=False, group="case-write"
+        )
+
+    def _write(self, done: str, change: Callable[[], object]) -> None:
+        change()
+        self._reload(done)
+
+    def _written(self, done: str) -> None:
+        """A correction was saved elsewhere (tui.person_flow): reload the case and render again."""
+        self.run_worker(
+            partial(self._reload, done), thread=True, exit_on_error=False, group="case-write"
+        )
+
+    def _reload(self, done: str) -> None:
+        file = self.desk.book.file(self.file.case.ref)
+        self.app.call_from_thread(self.notify, done, markup=False)
+        self.app.call_from_thread(self.render_again, file)
 
     def action_open_pdf(self) -> None:
         """Open the PDF in the system viewer."""
@@ -371,38 +306,6 @@ class LetterModal(ModalScreen[None]):
         """Close once the letter is kept."""
         if event.worker.group == "letter-keep" and event.state is WorkerState.SUCCESS:
             self.dismiss(None)
-
-
-def kind_options(desk: Desk, file: CaseFile) -> tuple[str | None, tuple[tuple[str, str], ...]]:
-    """The suggested kind and every kind that fits the case, the suggested one first.
-
-    A ban letter is offered only for a ban in the state it describes (casework.letter_facts).
-    """
-    from letters.kinds import kinds_for
-
-    kinds = kinds_for(desk.config.policy.letter_kinds)
-    suggested = suggested_kind(desk, file)
-    fitting = [k for k in kinds if ban_letter_refusal(k, file.case) is None]
-    if suggested not in fitting:
-        suggested = None
-    names = sorted(fitting, key=lambda k: k != suggested)
-    options = tuple(
-        (k, f"{kinds[k].english_title}" + ("  [suggested]" if k == suggested else ""))
-        for k in names
-    )
-    return suggested, options
-
-
-def changed_fields(asked: list[Field], answers: Mapping[str, Any]) -> dict[str, str]:
-    """What the office typed for the letter: answers that differ from what the case gave the
-    form (an answer left as prefilled stays the case's fact, and the preview says so)."""
-    prefilled = {f.name: str(f.value) for f in asked}
-    return {k: v for k, v in any_field(answers).items() if v.strip() != prefilled.get(k, "").strip()}
-
-
-def any_field(values: Mapping[str, Any]) -> dict[str, str]:
-    """Answers as the strings build_context takes."""
-    return {k: str(v) for k, v in values.items() if v not in ("", None) and k != "kind"}
 
 
 def draft_letter(screen: Screen[Any], desk: Desk, file: CaseFile) -> None:
