@@ -23,10 +23,19 @@ class FieldError(PayloadError):
     """A value given as text that does not fit its field: names the key and what was expected."""
 
 
+# Lists of people's names: "Mrs H Head, Headteacher" is one person, so only ';' separates.
+PEOPLE_LISTS = frozenset({"attendees", "subjects"})
+
+
 def split_names(value: str) -> tuple[str, ...]:
-    """A list typed in one line: semicolons separate when present (names may hold commas)."""
+    """A list typed in one line: semicolons separate when present, else commas."""
     sep = ";" if ";" in value else ","
     return tuple(part.strip() for part in value.split(sep) if part.strip())
+
+
+def split_people(value: str) -> tuple[str, ...]:
+    """People's names typed in one line, separated by ';' (a name may hold a comma)."""
+    return tuple(part.strip() for part in value.split(";") if part.strip())
 
 
 def parse_date(key: str, value: str) -> date:
@@ -57,7 +66,7 @@ def _reader(key: str, tp: Any) -> Callable[[str], Any]:
         read = _reader(key, inner)
         return lambda v: None if not v.strip() else read(v)
     if origin is tuple:
-        return split_names
+        return split_people if key in PEOPLE_LISTS else split_names
     if tp is date:
         return lambda v: parse_date(key, v)
     if tp is datetime:

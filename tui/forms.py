@@ -216,9 +216,7 @@ def meeting_entry(a: FormResult) -> Entry:
     fields = {
         "at": at,
         "place": a["place"],
-        # The form separates names with ';', so one name with a comma in it ("Mrs H Head,
-        # Headteacher") stays one attendee (casework.fields.split_names splits on ',' otherwise).
-        "attendees": a["attendees"] + (";" if a["attendees"] and ";" not in a["attendees"] else ""),
+        "attendees": a["attendees"],  # ';' between names (casework.fields.PEOPLE_LISTS)
         "off_day_reason": a.get("off_day_reason", ""),
     }
     return Entry(EventType.MEETING_SCHEDULED, f"Meeting on {shown} at {a['place']}", "", fields)

@@ -112,6 +112,16 @@ def test_hand_recorded_events_parse_text_fields_and_name_each_mistake() -> None:
         attendees="Mrs J Smith, Deputy Head; Mr Colin Chair",
     )
     assert meeting.attendees == ("Mrs J Smith, Deputy Head", "Mr Colin Chair")  # type: ignore[attr-defined]
+    # One person named with their role is one attendee: only ';' separates people.
+    alone = record(
+        EventType.MEETING_SCHEDULED,
+        at="2026-03-12T15:30",
+        place="Head's office",
+        attendees="Mrs H Head, Headteacher",
+    )
+    assert alone.attendees == ("Mrs H Head, Headteacher",)  # type: ignore[attr-defined]
+    listed = record(EventType.INCIDENT, "x", behaviours="offensive-language,threats")
+    assert listed.behaviours == ("offensive-language", "threats")  # type: ignore[attr-defined]
     referral = record(EventType.REFERRAL, to="police", reference="TV-1")
     assert referral == ReferralMade(ReferralBody.POLICE, TODAY, "TV-1", "Thames Valley Police")
     assert "body" not in recordable_fields(EventType.REFERRAL)

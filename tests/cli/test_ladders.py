@@ -42,7 +42,7 @@ def test_warning_first_full_ladder(tmp_path: Path) -> None:
         "--set",
         "place=Head's office",
         "--set",
-        "attendees=Mrs Helen Head,Mr Colin Chair",
+        "attendees=Mrs Helen Head;Mr Colin Chair",
     )
     conduct(cfg, "case", "record", ref, "meeting-no-show", "Did not come")
     assert show(cfg, ref)["suggestion"]["step"] == "ban-intent"
