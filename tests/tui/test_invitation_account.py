@@ -30,28 +30,39 @@ async def _previewed(pilot: Any) -> LetterModal:
     raise AssertionError("the letter never rendered")
 
 
-async def test_the_invitations_account_is_the_recorded_one_and_can_be_corrected(
-    make_app: Any,
-) -> None:
-    app, _ = make_app("meeting-first", role=Role.HEADTEACHER)
+def _case_from_a_forward(app: Any) -> str:
+    """A case opened from a forward whose subject line is no account, and the incident logged."""
     book = app.desk.book
     case = book.open_case(
         name="Pat Parent", email="pat@example.org", behaviours=["offensive-language"], summary=SUBJECT
     )
     book.add(case.ref, EventType.INCIDENT, ACCOUNT, Incident(ACCOUNT, date(2026, 3, 9), "Mrs Khan"))
-    async with app.run_test(size=(110, 34)) as pilot:
-        await settle(pilot)
-        await press(pilot, "enter")
-        await take_step(pilot, "meeting-invitation")
-        await press(pilot, "m")
-        await fill(pilot, {"on": "2026-03-17", "at": "15:30", "place": "Head's office"})
-        await press(pilot, "d")
-        kind = app.screen
-        assert isinstance(kind, FormModal) and kind.value_of(kind.fields[0]) == "meeting-invitation"
+    return str(case.ref)
+
+
+async def _invitation_previewed(pilot: Any) -> LetterModal:
+    """From the dashboard: the case, its meeting-invitation step and meeting, then `d`."""
+    await settle(pilot)
+    await press(pilot, "enter")
+    await take_step(pilot, "meeting-invitation")
+    await press(pilot, "m")
+    await fill(pilot, {"on": "2026-03-17", "at": "15:30", "place": "Head's office"})
+    await press(pilot, "d")
+    kind = pilot.app.screen
+    assert isinstance(kind, FormModal) and kind.value_of(kind.fields[0]) == "meeting-invitation"
+    await fill(pilot, {})
+    if isinstance(pilot.app.screen, FormModal):  # the meeting's details, as recorded
         await fill(pilot, {})
-        if isinstance(app.screen, FormModal):  # the meeting's details, as recorded
-            await fill(pilot, {})
-        modal = await _previewed(pilot)
+    return await _previewed(pilot)
+
+
+async def test_the_invitations_account_is_the_recorded_one_and_can_be_corrected(
+    make_app: Any,
+) -> None:
+    app, _ = make_app("meeting-first", role=Role.HEADTEACHER)
+    _case_from_a_forward(app)
+    async with app.run_test(size=(110, 34)) as pilot:
+        modal = await _invitation_previewed(pilot)
         assert modal.preview is not None
         words = " ".join(modal.preview.text.split())
         assert ACCOUNT in words and SUBJECT not in words
@@ -78,29 +89,16 @@ async def test_sending_from_the_preview_while_the_daemon_is_down_says_it_has_not
     # Issue 11: letters queued while the daemon was stopped went out later in a burst, and
     # nothing said so when they were queued.
     app, _ = make_app("meeting-first", role=Role.HEADTEACHER)
-    book = app.desk.book
-    case = book.open_case(
-        name="Pat Parent", email="pat@example.org", behaviours=["offensive-language"], summary=SUBJECT
-    )
-    book.add(case.ref, EventType.INCIDENT, ACCOUNT, Incident(ACCOUNT, date(2026, 3, 9), "Mrs Khan"))
+    ref = _case_from_a_forward(app)
     async with app.run_test(size=(110, 34)) as pilot:
-        await settle(pilot)
-        await press(pilot, "enter")
-        await take_step(pilot, "meeting-invitation")
-        await press(pilot, "m")
-        await fill(pilot, {"on": "2026-03-17", "at": "15:30", "place": "Head's office"})
-        await press(pilot, "d")
-        await fill(pilot, {})
-        if isinstance(app.screen, FormModal):
-            await fill(pilot, {})
-        await _previewed(pilot)
+        await _invitation_previewed(pilot)
         await press(pilot, "g")
         for _ in range(200):
             if not isinstance(app.screen, LetterModal):
                 break
             await pilot.pause(0.05)
         said = [n.message for n in app._notifications]
-    assert [x.status.value for x in book.letters(case.ref)] == ["queued"]
+    assert [x.status.value for x in app.desk.book.letters(ref)] == ["queued"]
     assert any(
         "meeting-invitation letter" in m and "NOT sent yet: the mail daemon is not running" in m
         for m in said
