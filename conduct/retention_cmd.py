@@ -100,7 +100,7 @@ def _unfiled_mail_due(book: Casebook, config: Config, today: date, *, every: boo
 
 
 def retention_dispose(args: argparse.Namespace, config: Config) -> int:
-    """Dispose of the named cases in one recorded transaction."""
+    """Dispose of the named cases, and with --unfiled-mail the unfiled mail at review."""
     from store.casebook import Casebook
     from store.disposal import dispose, dispose_unfiled_mail
 
@@ -118,7 +118,14 @@ def retention_dispose(args: argparse.Namespace, config: Config) -> int:
             + (f", {len(done.print_files)} from the print queue" if done.print_files else "")
         )
     if args.unfiled_mail:
-        mail = dispose_unfiled_mail(book, args.reason)
+        try:
+            mail = dispose_unfiled_mail(book, args.reason)
+        except DisposalRefused:
+            if not args.refs:
+                raise
+            # The cases above are disposed of already: say only that no mail was.
+            print("No unfiled mail has reached retention review; none was disposed of.")
+            return 0
         print(
             f"Disposed of {len(mail.messages)} unfiled message(s): {len(mail.blobs)} file(s) "
             "removed from the vault; only each message's hash and place in the mailbox are kept, "

@@ -50,9 +50,11 @@ def test_a_disposed_cases_email_still_flagged_never_opens_it_again(
     (case,) = Casebook(config).cases("all")
     Casebook(config).step(case.ref, "close", reason="resolved", fields={"outcome": "Apology"})
     done = conduct(
-        cfg, "retention", "dispose", case.ref, "--early", "--reason", "erasure request agreed"
+        cfg, "retention", "dispose", case.ref, "--unfiled-mail", "--early", "--reason", "erasure"
     )
     assert f"Disposed of {case.ref}" in done.stdout
+    # Asked for unfiled mail too, and none is at review: the cases still went, and it says so.
+    assert "No unfiled mail has reached retention review; none was disposed of." in done.stdout
 
     # The message is still flagged in the mailbox, and pymap keeps no processed keyword.
     assert run_once(config) == 0
