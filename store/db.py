@@ -20,7 +20,6 @@ wrong shape is damage, named in a StoreError, and no transaction writes over it.
 
 from __future__ import annotations
 
-import logging
 import os
 import stat
 import zlib
@@ -28,16 +27,12 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import Any
-
-from tinydb import TinyDB
-from tinydb.storages import Storage
-from tinydb.table import Table
+from typing import TYPE_CHECKING, Any
 
 from casework.clock import Clock, process_clock
 from store import journal, layout
-from store.audit import AuditLog
 from store.errors import StoreError
 from store.files import (
     describe_os_error,
@@ -50,15 +45,22 @@ from store.files import (
 from store.layout import META
 from store.lock import FileLock
 
+if TYPE_CHECKING:
+    from tinydb.storages import Storage
+    from tinydb.table import Table
+
+    from store.audit import AuditLog
+
+# A command that only reads loads neither TinyDB (reads go to the tables' dicts) nor the
+# audit log's code (a read never writes an entry), nor hashlib (a read-only transaction
+# never needs a file's digest): each is loaded when a transaction first writes.
+
 __all__ = ["META", "SCHEMA_VERSION", "Store", "StoreError", "Transaction", "shard_of"]
 
 SCHEMA_VERSION = 4
 LOCK_TIMEOUT_S = 30.0
 # Event files are one per case: keep only the recently used ones in memory.
 EVENT_CACHE_SIZE = 512
-
-log = logging.getLogger("conduct.store")
-
 
 def shard_of(key: str, count: int) -> str:
     """The shard a key lives in, stable across processes and Python versions."""
@@ -69,24 +71,44 @@ def shard_of(key: str, count: int) -> str:
 class _Cached:
     sig: tuple[int, int, int, int] | None
     data: dict[str, Any]
-    digest: str | None  # what the audit log records for this version (None: no file)
+    # The bytes read, kept until the digest is first asked for: only a commit asks (for the
+    # entry's "before"), so a process that only reads never hashes a file.
+    raw: bytes | None
+    known: str | None  # the digest once worked out (None with no raw: there is no file)
+    rel: str = ""
+
+    def digest(self) -> str | None:
+        """What the audit log records for this version of the file (None: no file)."""
+        if self.raw is not None:
+            # From the bytes, never from ``data``: TinyDB may have edited that in place.
+            self.known = layout.digest(self.rel, self.raw)
+            self.raw = None
+        return self.known
 
 
-class _ShardStorage(Storage):
-    """TinyDB storage bound to one shard inside one transaction: reads and writes go to memory."""
+@cache
+def _shard_storage() -> type[Storage]:
+    """TinyDB storage bound to one shard inside one transaction: reads and writes go to memory.
 
-    def __init__(self, tx: Transaction, rel: str) -> None:
-        self._tx = tx
-        self._rel = rel
+    Made the first time a table is opened, so that reading the store never imports TinyDB.
+    """
+    from tinydb.storages import Storage
 
-    def read(self) -> dict[str, Any] | None:
-        return self._tx._load(self._rel)
+    class _ShardStorage(Storage):
+        def __init__(self, tx: Transaction, rel: str) -> None:
+            self._tx = tx
+            self._rel = rel
 
-    def write(self, data: dict[str, Any]) -> None:
-        self._tx._stage(self._rel, data)
+        def read(self) -> dict[str, Any] | None:
+            return self._tx._load(self._rel)
 
-    def close(self) -> None:
-        pass
+        def write(self, data: dict[str, Any]) -> None:
+            self._tx._stage(self._rel, data)
+
+        def close(self) -> None:
+            pass
+
+    return _ShardStorage
 
 
 @dataclass
@@ -99,10 +121,12 @@ class Transaction:
     _staged: dict[str, dict[str, Any]] = field(default_factory=dict)
     _touched: set[str] = field(default_factory=set)
     # Shards read in this transaction: under the lock they cannot change, so one stat each.
-    _read: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The version as first read gives the entry's "before" digest if this transaction commits.
+    _read: dict[str, _Cached] = field(default_factory=dict)
     _audit: list[str] = field(default_factory=list)
     _after_commit: list[Callable[[], None]] = field(default_factory=list)
-    # The digest of each file as this transaction first read it: the entry's "before".
+    # The digest of each file as this transaction first read it: the entry's "before"
+    # (worked out at commit from _read).
     _before: dict[str, str | None] = field(default_factory=dict)
     # Extra fields for the audit entry ("baseline", "repair").
     _extra: dict[str, Any] = field(default_factory=dict)
@@ -121,7 +145,9 @@ class Transaction:
         A fresh TinyDB per transaction means its query cache can never hold another
         process's stale results.
         """
-        db = TinyDB(storage=_ShardStorage, tx=self, rel=rel)
+        from tinydb import TinyDB
+
+        db = TinyDB(storage=_shard_storage(), tx=self, rel=rel)
         return db.table(name, cache_size=0)
 
     def docs(self, rel: str, name: str) -> Iterable[dict[str, Any]]:
@@ -187,13 +213,26 @@ class Transaction:
             return {}
         if rel in self._staged:
             return self._staged[rel]
-        data = self._read.get(rel)
-        if data is None:
+        cached = self._read.get(rel)
+        if cached is None:
             self._touched.add(rel)
-            cached = self.store._read_shard(rel)
-            self._before.setdefault(rel, cached.digest)
-            data = self._read[rel] = cached.data
-        return data
+            cached = self._read[rel] = self.store._read_shard(rel)
+        return cached.data
+
+    def read(self, rel: str, name: str) -> dict[str, Any]:
+        """A table's records by id as stored, for lookups: nothing copied, no TinyDB.
+
+        Callers must not change them; writes go through :meth:`table`.
+        """
+        table: dict[str, Any] = self._load(rel).get(name) or {}
+        return table
+
+    def before(self, rel: str) -> str | None:
+        """The digest ``rel`` had when this transaction first read it (None: no file)."""
+        if rel not in self._before:
+            first = self._read.get(rel) or self.store._read_shard(rel)
+            self._before[rel] = first.digest()
+        return self._before[rel]
 
     def _stage(self, rel: str, data: dict[str, Any]) -> None:
         self._touched.add(rel)
@@ -228,9 +267,18 @@ class Store:
         self._cache: dict[str, _Cached] = {}
         self._event_cache: OrderedDict[str, _Cached] = OrderedDict()
         self._indexes: dict[tuple[str, str, str], tuple[Any, dict[Any, Any]]] = {}
-        self.audit = AuditLog(root / layout.AUDIT)
+        self._audit: AuditLog | None = None
         if upgrade:
             self._check_schema()
+
+    @property
+    def audit(self) -> AuditLog:
+        """The hash-chained audit log (its code is loaded when it is first used)."""
+        if self._audit is None:
+            from store.audit import AuditLog
+
+            self._audit = AuditLog(self.root / layout.AUDIT)
+        return self._audit
 
     # -- transactions -------------------------------------------------------------------
 
@@ -290,7 +338,7 @@ class Store:
                 self._event_cache.move_to_end(rel)
             return hit
         if sig is None:
-            entry = _Cached(None, {}, None)
+            entry = _Cached(None, {}, None, None)
         else:
             try:
                 with open(path, "rb") as f:
@@ -303,7 +351,7 @@ class Store:
                 ) from None
             except OSError as exc:
                 raise StoreError(f"cannot read {describe_os_error(exc)}") from None
-            entry = _Cached(sig, data, layout.digest(rel, raw, data))
+            entry = _Cached(sig, data, raw, None, rel)
         self._remember(rel, entry)
         return entry
 
@@ -318,7 +366,7 @@ class Store:
 
     def _committed(self, rel: str, data: dict[str, Any], digest: str | None) -> None:
         """Remember a version this process has just renamed into place."""
-        self._remember(rel, _Cached(signature(self._path(rel)), data, digest))
+        self._remember(rel, _Cached(signature(self._path(rel)), data, None, digest))
 
     def _forget(self, rel: str) -> None:
         self._cache.pop(rel, None)
@@ -338,7 +386,7 @@ class Store:
         """Create the store, or migrate it; read-only when it is current (so a full disk or a
         pending audit entry never stops a reader)."""
         with self.reading() as tx:
-            doc = tx.table(META, "meta").get(doc_id=1)
+            doc = tx.read(META, "meta").get("1")
             version = int(doc["schema"]) if doc else 0
         if version > SCHEMA_VERSION:
             raise StoreError(

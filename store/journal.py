@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,7 +25,13 @@ from store.layout import CHAIN, JOURNAL, META
 if TYPE_CHECKING:
     from store.db import Store, Transaction
 
-log = logging.getLogger("conduct.store")
+
+
+def _warn(message: str, *args: object) -> None:
+    """Log a warning: logging is loaded only when there is something to say."""
+    import logging
+
+    logging.getLogger("conduct.store").warning(message, *args)
 
 
 def commit(store: Store, tx: Transaction) -> None:
@@ -74,7 +79,7 @@ def commit(store: Store, tx: Transaction) -> None:
         store.audit.append(entry)
     except OSError as exc:
         # The commit stands; the next transaction appends the entry from the journal.
-        log.warning(
+        _warn(
             "committed, but its audit entry waits in %s: %s",
             store._path(JOURNAL),
             describe_os_error(exc),
@@ -85,9 +90,7 @@ def commit(store: Store, tx: Transaction) -> None:
 
 def before_digest(store: Store, tx: Transaction, rel: str) -> str | None:
     """The digest a file had when this transaction first read it (the entry's "before")."""
-    if rel not in tx._before:
-        tx._before[rel] = store._read_shard(rel).digest
-    return tx._before[rel]
+    return tx.before(rel)
 
 
 def baseline(store: Store, written: Mapping[str, Any]) -> dict[str, str]:
@@ -133,7 +136,7 @@ def write_new_versions(
     try:
         fsync_dir(store.root)
     except OSError as exc:
-        log.warning("cannot sync %s after the commit point: %s", store.root, exc)
+        _warn("cannot sync %s after the commit point: %s", store.root, exc)
     return renames
 
 

@@ -7,15 +7,15 @@ store says which file and never reads it as "no records".
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from store.files import dump_json
+from store.files import dump_json, sha256_hex
 
 META = "meta.json"
 JOURNAL = "journal.json"
@@ -123,14 +123,57 @@ def shape_problem(rel: str, data: Any) -> str | None:
     for table, docs in data.items():
         if not isinstance(docs, dict):
             return f"its {table!r} table is a JSON {type(docs).__name__}, not an object of records"
-        needs = REQUIRED.get(table, {})
-        for doc_id, doc in docs.items():
-            if not doc_id.isdigit() or not isinstance(doc, dict):
-                return f"record {doc_id!r} of its {table!r} table is not a record"
-            for key, types in needs.items():
-                value = doc.get(key)
-                if not isinstance(value, types) or isinstance(value, bool):
-                    return f"record {doc_id} of its {table!r} table has no valid {key!r}"
+        if not _records_sound(table, docs):
+            problem = _record_problem(table, docs)
+            if problem:
+                return problem
+    return None
+
+
+def _types_of(keys: tuple[str, ...]) -> Callable[[Any], tuple[type, ...]]:
+    """The exact JSON types of a record's values at ``keys``; KeyError or TypeError when the
+    record lacks one or is not an object."""
+    get = itemgetter(*keys)
+    if len(keys) == 1:
+        return lambda doc: (type(get(doc)),)
+    return lambda doc: tuple(map(type, get(doc)))
+
+
+# Per table, what _records_sound compares: the types a sound record's fields have, exactly.
+# A file parsed from JSON holds only dict, list, str, int, float, bool and None, so an exact
+# type is what isinstance() said, with bool (an int subclass) refused as _record_problem does.
+_SOUND: dict[str, tuple[Callable[[Any], tuple[type, ...]], tuple[type, ...]]] = {
+    table: (_types_of(tuple(needs)), tuple(types[0] for types in needs.values()))
+    for table, needs in REQUIRED.items()
+}
+assert all(len(types) == 1 for needs in REQUIRED.values() for types in needs.values())
+
+
+def _records_sound(table: str, docs: dict[str, Any]) -> bool:
+    """Whether every record of a table has a numeric id and its fields: a quick yes, checked a
+    whole table at a time (a case shard is read on every listing); no says only "look closer"."""
+    if not all(map(str.isdigit, docs)):
+        return False
+    check = _SOUND.get(table)
+    if check is None:
+        return all(type(doc) is dict for doc in docs.values())
+    types_of, want = check
+    try:
+        return all(types_of(doc) == want for doc in docs.values())
+    except (KeyError, TypeError):
+        return False
+
+
+def _record_problem(table: str, docs: dict[str, Any]) -> str | None:
+    """The first record of a table that is not sound, and what it lacks (record by record)."""
+    needs = REQUIRED.get(table, {})
+    for doc_id, doc in docs.items():
+        if not doc_id.isdigit() or not isinstance(doc, dict):
+            return f"record {doc_id!r} of its {table!r} table is not a record"
+        for key, types in needs.items():
+            value = doc.get(key)
+            if not isinstance(value, types) or isinstance(value, bool):
+                return f"record {doc_id} of its {table!r} table has no valid {key!r}"
     return None
 
 
@@ -141,15 +184,15 @@ def digest(rel: str, raw: bytes, data: Mapping[str, Any] | None = None) -> str:
             try:
                 data = json.loads(raw)
             except (ValueError, UnicodeDecodeError):
-                return hashlib.sha256(raw).hexdigest()
+                return sha256_hex(raw)
         if isinstance(data, dict):
             return meta_digest(data)
-    return hashlib.sha256(raw).hexdigest()
+    return sha256_hex(raw)
 
 
 def meta_digest(data: Mapping[str, Any]) -> str:
     """meta.json's digest: its content apart from the chain record that names the digest."""
-    return hashlib.sha256(dump_json({k: v for k, v in data.items() if k != CHAIN})).hexdigest()
+    return sha256_hex(dump_json({k: v for k, v in data.items() if k != CHAIN}))
 
 
 def store_files(root: Path) -> list[str]:

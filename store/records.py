@@ -6,9 +6,6 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from tinydb import Query
-from tinydb.table import Document
-
 from casework.cases import REF_PATTERN, Case
 from casework.people import Person, normalise_email
 from casework.serial import from_json, to_json
@@ -21,7 +18,8 @@ if TYPE_CHECKING:
     from casework.outbox import LetterRecord, LetterStatus
 
 # Events, notices and letters are imported where they are read, so that listing cases never
-# loads the event payload classes or the letters' rules.
+# loads the event payload classes or the letters' rules. Reads look records up in the tables'
+# dicts (Transaction.read, .docs, .index); TinyDB is imported only by the methods that write.
 
 T = TypeVar("T")
 
@@ -100,11 +98,13 @@ class Cases:
     def get(self, ref: str) -> Case | None:
         """The case, or None."""
         rel = case_shard(ref)
-        doc = self.tx.table(rel, "cases").get(doc_id=case_doc_id(ref))
+        doc = self.tx.read(rel, "cases").get(str(case_doc_id(ref)))
         return decode(self.tx, rel, _reader(Case), doc) if doc else None
 
     def put(self, case: Case) -> None:
         """Insert or replace a case document."""
+        from tinydb.table import Document
+
         table = self.tx.table(case_shard(case.ref), "cases")
         table.upsert(Document(to_json(case), doc_id=case_doc_id(case.ref)))
 
@@ -138,9 +138,8 @@ class Events:
         from casework.events import event_from_json
 
         rel = events_file(ref)
-        table = self.tx.table(rel, "events")
-        docs = sorted(table.all(), key=lambda d: d.doc_id)
-        return [decode(self.tx, rel, event_from_json, d) for d in docs]
+        docs = sorted(self.tx.read(rel, "events").items(), key=lambda item: int(item[0]))
+        return [decode(self.tx, rel, event_from_json, d) for _, d in docs]
 
 
 class People:
@@ -149,17 +148,18 @@ class People:
     def __init__(self, tx: Transaction) -> None:
         self.tx = tx
 
-    def _table(self, person_id: str) -> Any:
-        return self.tx.table(_people_file(person_id), "people")
-
     def get(self, person_id: str) -> Person | None:
         """The person, or None."""
-        doc = self._table(person_id).get(Query().id == person_id)
-        return decode(self.tx, _people_file(person_id), _reader(Person), doc) if doc else None
+        rel = _people_file(person_id)
+        doc = self.tx.index(rel, "people", "ids", _id_index).get(person_id)
+        return decode(self.tx, rel, _reader(Person), doc) if doc else None
 
     def put(self, person: Person) -> None:
         """Insert or replace a person."""
-        self._table(person.id).upsert(to_json(person), Query().id == person.id)
+        from tinydb import Query
+
+        table = self.tx.table(_people_file(person.id), "people")
+        table.upsert(to_json(person), Query().id == person.id)
 
     def all(self) -> list[Person]:
         """Everyone, by name."""
@@ -211,27 +211,32 @@ class Letters:
     def __init__(self, tx: Transaction) -> None:
         self.tx = tx
 
-    def _table(self, case_ref: str) -> Any:
-        return self.tx.table(_letters_file(case_ref), "letters")
-
     def put(self, letter: LetterRecord) -> None:
         """Insert or replace a letter record."""
-        self._table(letter.case_ref).upsert(to_json(letter), Query().id == letter.id)
+        from tinydb import Query
+
+        table = self.tx.table(_letters_file(letter.case_ref), "letters")
+        table.upsert(to_json(letter), Query().id == letter.id)
 
     def get(self, case_ref: str, letter_id: str) -> LetterRecord | None:
         """One letter of a case."""
+        rel = _letters_file(case_ref)
+        doc = next((d for d in self.tx.docs(rel, "letters") if d["id"] == letter_id), None)
+        if doc is None:
+            return None
         from casework.outbox import LetterRecord
 
-        doc = self._table(case_ref).get(Query().id == letter_id)
-        read = _reader(LetterRecord)
-        return decode(self.tx, _letters_file(case_ref), read, doc) if doc else None
+        return decode(self.tx, rel, _reader(LetterRecord), doc)
 
     def of_case(self, case_ref: str) -> list[LetterRecord]:
         """A case's letters, oldest first."""
+        rel = _letters_file(case_ref)
+        docs = [d for d in self.tx.docs(rel, "letters") if d["case_ref"] == case_ref]
+        if not docs:
+            return []  # a case without letters never loads the letters' rules
         from casework.outbox import LetterRecord
 
-        docs = self._table(case_ref).search(Query().case_ref == case_ref)
-        rel, read = _letters_file(case_ref), _reader(LetterRecord)
+        read = _reader(LetterRecord)
         return sorted((decode(self.tx, rel, read, d) for d in docs), key=lambda x: x.created)
 
     def with_status(self, *statuses: LetterStatus) -> list[LetterRecord]:
@@ -258,13 +263,16 @@ class Notices:
 
     def put(self, notice: NoticeRecord) -> None:
         """Insert or replace a notice."""
+        from tinydb import Query
+
         self.tx.table(self.FILE, "notices").upsert(to_json(notice), Query().id == notice.id)
 
     def get(self, notice_id: str) -> NoticeRecord | None:
         """One notice, or None."""
         from casework.notices import NoticeRecord
 
-        doc = self.tx.table(self.FILE, "notices").get(Query().id == notice_id)
+        docs = self.tx.docs(self.FILE, "notices")
+        doc = next((d for d in docs if d.get("id") == notice_id), None)
         return from_json(NoticeRecord, doc) if doc else None
 
     def with_status(self, *statuses: NoticeStatus) -> list[NoticeRecord]:
@@ -293,6 +301,8 @@ class Counters:
 
     def next(self, name: str, floor: int = 0) -> int:
         """Take the next number of a sequence, never at or below ``floor`` (the highest in use)."""
+        from tinydb import Query
+
         table = self.tx.table(META, "counters")
         doc = table.get(Query().name == name)
         value = max(int(doc["value"]) if doc else 0, floor) + 1

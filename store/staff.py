@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tinydb import Query
-
 from casework.authority import may_manage_staff
 from casework.staff import Actor, Role, StaffError, StaffMember, StaffRegister
 from store.db import META, Store, Transaction
@@ -99,6 +97,8 @@ class StaffBook:
             changes = {k: v for k, v in (("name", name), ("email", email), ("role", role)) if v}
             updated = replace(current, **changes)  # type: ignore[arg-type]
             _keep_a_head(register, account, updated.role)
+            from tinydb import Query  # only a change to the register needs TinyDB
+
             tx.table(META, "staff").update(_doc(updated), Query().account == account)
             said = " ".join(f"{k}={v}" for k, v in changes.items())
             tx.note(f"staff edit {account} {said}".rstrip())
@@ -112,6 +112,8 @@ class StaffBook:
             if current is None:
                 raise StaffError(f"{account} is not on the staff register")
             _keep_a_head(register, account, None)
+            from tinydb import Query
+
             tx.table(META, "staff").remove(Query().account == account)
             tx.note(f"staff remove {account} (was {current.role})")
         return current
