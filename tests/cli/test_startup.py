@@ -51,6 +51,10 @@ UI_LETTERS_MAIL = {
     "mailer",
 }
 STORE = {"store", "tinydb", "filelock"}
+# What only writing to the store needs: TinyDB (reads look records up in the tables' dicts),
+# the audit log's code, hashlib and OpenSSL (a read never works out a file's digest) and
+# logging (the store logs only a commit's warnings). Reading a case loads none of them.
+WRITING_THE_STORE = {"tinydb", "store.audit", "hashlib", "_hashlib", "logging"}
 # What listing cases does not need: the event payload classes and the timeline, the rules for
 # writing (workflow, fold, ladder), letters as records, mail settings and health.
 # Each is a module of frozen dataclasses, and building those is most of start-up.
@@ -98,6 +102,7 @@ def test_listing_cases_loads_no_dashboard_letters_or_mail(school: Config) -> Non
     assert "holidays" not in result["packages"]
     # Nor the domain modules only showing or changing a case needs (this school has no [mail]).
     assert NOT_FOR_LISTING & set(result["modules"]) == set()
+    assert WRITING_THE_STORE & set(result["modules"]) == set()
 
 
 def test_showing_a_case_loads_no_dashboard_letters_or_mail(school: Config) -> None:
@@ -110,6 +115,31 @@ def test_showing_a_case_loads_no_dashboard_letters_or_mail(school: Config) -> No
     assert {"casework.payloads", "casework.ladder"} <= set(result["modules"])
     writing = {"casework.workflow", "casework.fold", "casework.recording", "casework.mailconfig"}
     assert writing & set(result["modules"]) == set()
+    assert WRITING_THE_STORE & set(result["modules"]) == set()
+    # This case has no letters: the letters' records and rules stay unloaded.
+    assert "casework.outbox" not in result["modules"]
+
+
+def test_a_case_with_letters_shows_them(school: Config) -> None:
+    # The other side of loading the letters' rules only for a case that has letters.
+    from store.outbox import Outbox
+
+    book = Casebook(school)
+    ref = book.cases()[0].ref
+    Outbox(book).add_draft(ref, "warning", b"%PDF-1.4 a stand-in letter")
+    result = run_conduct("--config", str(school.path), "case", "show", ref, "--json")
+    assert result["code"] == 0
+    assert [x["kind"] for x in json.loads(result["out"])["letters"]] == ["warning"]
+    assert "casework.outbox" in result["modules"]
+
+
+def test_writing_to_the_store_still_loads_what_it_needs(school: Config) -> None:
+    # The other side: a note is committed with its audit entry, so its command loads them.
+    ref = Casebook(school).cases()[0].ref
+    result = run_conduct("--config", str(school.path), "case", "note", ref, "Spoke to them")
+    assert result["code"] == 0
+    assert {"tinydb", "store.audit", "hashlib"} <= set(result["modules"])
+    assert Casebook(school).file(ref).events[-1].summary == "Spoke to them"
 
 
 def test_monitoring_and_the_gate_list_load_no_dashboard_letters_or_mail(school: Config) -> None:
