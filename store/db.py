@@ -62,6 +62,7 @@ LOCK_TIMEOUT_S = 30.0
 # Event files are one per case: keep only the recently used ones in memory.
 EVENT_CACHE_SIZE = 512
 
+
 def shard_of(key: str, count: int) -> str:
     """The shard a key lives in, stable across processes and Python versions."""
     return f"{zlib.crc32(key.encode('utf-8')) % count:02d}"

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from store.db import Store, Transaction
 
 
-
 def _warn(message: str, *args: object) -> None:
     """Log a warning: logging is loaded only when there is something to say."""
     import logging
