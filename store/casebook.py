@@ -90,10 +90,7 @@ class Casebook:
     def cases(self, status: str = "open") -> list[Case]:
         """Cases by status: open, closed or all."""
         with self.store.reading() as tx:
-            cases = Cases(tx).all()
-        if status == "all":
-            return cases
-        return [c for c in cases if c.status.value == status]
+            return Cases(tx).all(None if status == "all" else status)
 
     def get(self, ref: str) -> Case:
         """One case; NotFound names the reference."""

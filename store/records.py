@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from casework.cases import REF_PATTERN, Case
@@ -113,14 +114,21 @@ class Cases:
         for n in range(CASE_SHARDS):
             yield from self.tx.docs(f"cases/{n:02d}.json", "cases")
 
-    def all(self) -> list[Case]:
-        """Every case, oldest reference first."""
-        cases = []
+    def all(self, status: str | None = None) -> list[Case]:
+        """Every case, or those of one status ("open", "closed"), oldest reference first."""
+        found: list[tuple[int, str, dict[str, Any]]] = []
         for n in range(CASE_SHARDS):
             rel = f"cases/{n:02d}.json"
-            cases += [decode(self.tx, rel, _reader(Case), d) for d in self.tx.docs(rel, "cases")]
-        cases.sort(key=lambda c: case_doc_id(c.ref))
-        return cases
+            # A record's id is its case_doc_id (put() writes it so), a number that orders the
+            # references; and only the cases asked for are decoded.
+            found += [
+                (int(doc_id), rel, doc)
+                for doc_id, doc in self.tx.read(rel, "cases").items()
+                if status is None or doc["status"] == status
+            ]
+        found.sort(key=itemgetter(0))
+        read = _reader(Case)
+        return [decode(self.tx, rel, read, doc) for _, rel, doc in found]
 
 
 class Events:

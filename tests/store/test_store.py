@@ -104,3 +104,31 @@ def test_failed_transaction_leaves_nothing_behind(book: Casebook) -> None:
         Cases(tx).put(case.__class__(**{**case.__dict__, "summary": "changed"}))
         raise RuntimeError("stop")
     assert book.get(case.ref).summary == "x"
+
+
+def test_cases_come_by_status_oldest_reference_first(book: Casebook) -> None:
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from casework.cases import CaseStatus
+    from store.records import Cases
+
+    refs = [
+        book.open_case(name=f"Pat {i}", behaviours=["swearing"], summary=f"case {i}").ref
+        for i in range(12)
+    ]
+    # Opened last, but dated a year earlier: its reference comes first.
+    last_year = book.clock.now() - timedelta(days=400)
+    early = book.open_case(name="Sam", behaviours=["swearing"], summary="old", at=last_year).ref
+    refs.insert(0, early)
+    closed = refs[::3]
+    with book.store.transaction("test") as tx:
+        cases = Cases(tx)
+        for ref in closed:
+            case = cases.get(ref)
+            assert case is not None
+            cases.put(replace(case, status=CaseStatus.CLOSED))
+    assert [c.ref for c in book.cases("all")] == refs
+    assert [c.ref for c in book.cases("closed")] == closed
+    assert [c.ref for c in book.cases()] == [r for r in refs if r not in closed]
+    assert {c.status for c in book.cases("closed")} == {CaseStatus.CLOSED}
