@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 
 from rich.text import Text
@@ -12,6 +11,7 @@ from casework.events import Event
 from casework.mailrecords import MailOutcome, MailRecord
 from casework.outbox import DEFAULT_APPROVERS, LetterRecord, LetterStatus
 from casework.payloads import EvidenceAdded, EvidenceKind
+from casework.record import record
 from store.listing import BanLine, CaseLine
 from tui.formatting import day, local_day, short_day, when
 from tui.widgets.record_table import Column
@@ -169,7 +169,7 @@ def mail_columns() -> list[Column[MailRecord]]:
     ]
 
 
-@dataclass(frozen=True)
+@record
 class EvidenceRow:
     """A piece of evidence on the timeline: the event that kept it, and its hash."""
 
