@@ -26,7 +26,6 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -68,15 +67,27 @@ def shard_of(key: str, count: int) -> str:
     return f"{zlib.crc32(key.encode('utf-8')) % count:02d}"
 
 
-@dataclass
 class _Cached:
-    sig: tuple[int, int, int, int] | None
-    data: dict[str, Any]
-    # The bytes read, kept until the digest is first asked for: only a commit asks (for the
-    # entry's "before"), so a process that only reads never hashes a file.
-    raw: bytes | None
-    known: str | None  # the digest once worked out (None with no raw: there is no file)
-    rel: str = ""
+    """One version of a store file as this process read it (a plain class, not a dataclass:
+    building a dataclass costs a short command more than the class is worth)."""
+
+    __slots__ = ("sig", "data", "raw", "known", "rel")
+
+    def __init__(
+        self,
+        sig: tuple[int, int, int, int] | None,
+        data: dict[str, Any],
+        raw: bytes | None,
+        known: str | None,
+        rel: str = "",
+    ) -> None:
+        self.sig = sig
+        self.data = data
+        # The bytes read, kept until the digest is first asked for: only a commit asks (for
+        # the entry's "before"), so a process that only reads never hashes a file.
+        self.raw = raw
+        self.known = known  # the digest once worked out (None with no raw: there is no file)
+        self.rel = rel
 
     def digest(self) -> str | None:
         """What the audit log records for this version of the file (None: no file)."""
@@ -112,33 +123,35 @@ def _shard_storage() -> type[Storage]:
     return _ShardStorage
 
 
-@dataclass
 class Transaction:
     """A unit of work under the store lock: everything staged commits together or not at all."""
 
-    store: Store
-    actor: str
-    writable: bool
-    _staged: dict[str, dict[str, Any]] = field(default_factory=dict)
-    _touched: set[str] = field(default_factory=set)
-    # Shards read in this transaction: under the lock they cannot change, so one stat each.
-    # The version as first read gives the entry's "before" digest if this transaction commits.
-    _read: dict[str, _Cached] = field(default_factory=dict)
-    _audit: list[str] = field(default_factory=list)
-    _after_commit: list[Callable[[], None]] = field(default_factory=list)
-    # The digest of each file as this transaction first read it: the entry's "before"
-    # (worked out at commit from _read).
-    _before: dict[str, str | None] = field(default_factory=dict)
-    # Extra fields for the audit entry ("baseline", "repair").
-    _extra: dict[str, Any] = field(default_factory=dict)
-    # Chain after this entry instead of where meta.json says (only `audit repair` does).
-    _chain_from: tuple[int, str] | None = None
-    # What a caller worked out once for this transaction (the highest reference on disk).
-    memo: dict[str, Any] = field(default_factory=dict)
-    # Store files this transaction removes, and vault blobs (paths under vault/) it unlinks:
-    # both go in the journal, so a crash finishes the removal with the rest of the commit.
-    _deleted: set[str] = field(default_factory=set)
-    _unlinked: set[str] = field(default_factory=set)
+    # A plain class: every command makes one, and a dataclass of this many fields costs
+    # start-up more than a hand-written __init__.
+    def __init__(self, store: Store, actor: str, writable: bool) -> None:
+        self.store = store
+        self.actor = actor
+        self.writable = writable
+        self._staged: dict[str, dict[str, Any]] = {}
+        self._touched: set[str] = set()
+        # Shards read in this transaction: under the lock they cannot change, so one stat
+        # each. The version first read gives the entry's "before" digest if this commits.
+        self._read: dict[str, _Cached] = {}
+        self._audit: list[str] = []
+        self._after_commit: list[Callable[[], None]] = []
+        # The digest of each file as this transaction first read it: the entry's "before"
+        # (worked out at commit from _read).
+        self._before: dict[str, str | None] = {}
+        # Extra fields for the audit entry ("baseline", "repair").
+        self._extra: dict[str, Any] = {}
+        # Chain after this entry instead of where meta.json says (only `audit repair` does).
+        self._chain_from: tuple[int, str] | None = None
+        # What a caller worked out once for this transaction (the highest reference on disk).
+        self.memo: dict[str, Any] = {}
+        # Store files this transaction removes, and vault blobs (paths under vault/) it
+        # unlinks: both go in the journal, so a crash finishes the removal with the commit.
+        self._deleted: set[str] = set()
+        self._unlinked: set[str] = set()
 
     def table(self, rel: str, name: str = "_default") -> Table:
         """A TinyDB table in the shard file ``rel`` (a path relative to the data directory).
