@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from casework.clock import Clock, process_clock
-from store import journal, layout
+from store import layout
 from store.errors import StoreError
 from store.files import (
     describe_os_error,
@@ -51,8 +51,9 @@ if TYPE_CHECKING:
     from store.audit import AuditLog
 
 # A command that only reads loads neither TinyDB (reads go to the tables' dicts) nor the
-# audit log's code (a read never writes an entry), nor hashlib (a read-only transaction
-# never needs a file's digest): each is loaded when a transaction first writes.
+# commit and audit log code (journal.py, audit.py), nor hashlib (a read-only transaction
+# never needs a file's digest): each is loaded when a transaction first writes, or finds
+# an interrupted commit to finish.
 
 __all__ = ["META", "SCHEMA_VERSION", "Store", "StoreError", "Transaction", "shard_of"]
 
@@ -389,9 +390,19 @@ class Store:
     # -- commit and recovery ------------------------------------------------------------
 
     def _commit(self, tx: Transaction) -> None:
+        from store import journal
+
         journal.commit(self, tx)
 
     def _recover(self, *, strict: bool) -> None:
+        # Usually there is nothing to finish (no journal) and nothing to clean (tmp/ is
+        # empty): a look at each is all a transaction needs, and journal.py stays unloaded.
+        if not os.path.exists(os.path.join(self._root, layout.JOURNAL)):
+            with os.scandir(os.path.join(self._root, "tmp")) as entries:
+                if next(entries, None) is None:
+                    return
+        from store import journal
+
         journal.recover(self, strict=strict)
 
     # -- schema -------------------------------------------------------------------------

@@ -132,3 +132,27 @@ def test_cases_come_by_status_oldest_reference_first(book: Casebook) -> None:
     assert [c.ref for c in book.cases("closed")] == closed
     assert [c.ref for c in book.cases()] == [r for r in refs if r not in closed]
     assert {c.status for c in book.cases("closed")} == {CaseStatus.CLOSED}
+
+
+def test_a_command_that_only_reads_finishes_an_interrupted_commit(book: Casebook) -> None:
+    # A reader loads the commit code only when there is a commit to finish: this one is.
+    from store.integrity import verify
+    from tests.support.cli import conduct
+    from tests.support.stores import leave_a_commit_pending
+
+    config = book.config
+    ref = book.open_case(name="Pat", behaviours=["swearing"], summary="x").ref
+    leave_a_commit_pending(config, ref, "noted as the disk filled")
+    data = config.store.data_dir
+    assert (data / "journal.json").exists()
+    # A version written before a commit point that never came (its writer was killed).
+    (data / "tmp" / "4242-dead.json").write_bytes(b'{"cases": {}}')
+    shown = json.loads(conduct(config.path, "case", "show", ref, "--json").stdout)
+    assert shown["events"][-1]["summary"] == "noted as the disk filled"
+    assert not (data / "journal.json").exists()
+    assert list((data / "tmp").iterdir()) == []
+    # Its audit entry was written too: the chain covers the note.
+    report = verify(Casebook(config).store)
+    assert report.ok, report.problems
+    last = list(Casebook(config).store.audit.entries())[-1]
+    assert any("note" in what for what in last["what"]), last
