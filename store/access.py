@@ -11,9 +11,9 @@ from casework.events import EventType, make_event
 from casework.payloads import RecordViewed
 from casework.record import record
 from casework.restricted import Restriction, may_see, restriction, withheld_notice
-from store.casebook import Casebook, CaseFile
+from store.casebook import Casebook, CaseFile, NotFound
 from store.records import Cases, Events
-from store.staff import load_register
+from store.staff import load_register, register_in
 
 
 @record
@@ -42,15 +42,24 @@ def view_case(book: Casebook, ref: str, where: str, *, record: bool = True) -> C
     ``record=False`` is for a screen refreshing what it already shows (its opening was
     recorded): each refresh recorded would be a change that refreshes it again.
     """
-    case = book.get(ref)
-    limits = restriction(book.config.policy, case, book.config.staff.restricted_roles)
-    if not may_see(book.actor, limits):
-        assert limits is not None
-        register = load_register(book.store)
-        return CaseView(case.ref, None, limits, withheld_notice(case.ref, limits, register))
-    if limits is not None and record:
+    # One transaction: the restriction decided on is the one of the case that is shown.
+    with book.store.reading() as tx:
+        case = Cases(tx).get(ref.upper())
+        if case is None:
+            raise NotFound(f"nothing found for {ref!r}")
+        limits = restriction(book.config.policy, case, book.config.staff.restricted_roles)
+        if not may_see(book.actor, limits):
+            assert limits is not None
+            notice = withheld_notice(case.ref, limits, register_in(tx))
+            return CaseView(case.ref, None, limits, notice)
+        recorded = limits is not None and record
+        if not recorded:
+            events, people = book.timeline_in(tx, case)
+    if recorded:
+        # Read after the view is recorded, so that the file shows the view on its timeline.
         record_view(book, case.ref, where)
-    return CaseView(case.ref, book.file(case.ref), limits)
+        return CaseView(case.ref, book.file(case.ref), limits)
+    return CaseView(case.ref, book.assessed(case, events, people), limits)
 
 
 def open_evidence(book: Casebook, ref: str, sha256: str, where: str) -> bytes:

@@ -100,14 +100,26 @@ class Casebook:
 
     def file(self, ref: str) -> CaseFile:
         """A case with its timeline, people and the ladder's suggestion."""
-        from casework.ladder import assess
-
         with self.store.reading() as tx:
             case = _need(Cases(tx).get(ref.upper()), ref)
-            events = Events(tx).of(case.ref)
-            people = tuple(p for s in case.subjects if (p := People(tx).get(s.person_id)))
-        ladder = assess(self.config.policy, case, events, self.clock.today())
-        return CaseFile(case, tuple(events), people, ladder.suggestion, ladder.waiting)
+            events, people = self.timeline_in(tx, case)
+        return self.assessed(case, events, people)
+
+    def timeline_in(
+        self, tx: Transaction, case: Case
+    ) -> tuple[tuple[Event, ...], tuple[Person, ...]]:
+        """A case's events and people, inside a transaction the caller holds."""
+        events = tuple(Events(tx).of(case.ref))
+        return events, tuple(p for s in case.subjects if (p := People(tx).get(s.person_id)))
+
+    def assessed(
+        self, case: Case, events: tuple[Event, ...], people: tuple[Person, ...]
+    ) -> CaseFile:
+        """The case file with the ladder's suggestion (worked out after the lock is let go)."""
+        from casework.ladder import assess
+
+        ladder = assess(self.config.policy, case, list(events), self.clock.today())
+        return CaseFile(case, events, people, ladder.suggestion, ladder.waiting)
 
     # -- writing ------------------------------------------------------------------------
 
