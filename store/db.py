@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import stat
-import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -65,7 +64,10 @@ EVENT_CACHE_SIZE = 512
 
 def shard_of(key: str, count: int) -> str:
     """The shard a key lives in, stable across processes and Python versions."""
-    return f"{zlib.crc32(key.encode('utf-8')) % count:02d}"
+    # Imported here: listing every case goes through the shards in turn and never needs it.
+    from zlib import crc32
+
+    return f"{crc32(key.encode('utf-8')) % count:02d}"
 
 
 class _Cached:
