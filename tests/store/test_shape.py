@@ -40,32 +40,41 @@ def _file(table: str, records: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return rel, {main: {}, table: records} if main != table else {table: records}
 
 
+# A small table and a large one: the store checks them in different ways (layout.py).
+SIZES = [1, 5, 299]
+
+
+@pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("table", sorted(REQUIRED))
-def test_good_records_pass_however_many(table: str) -> None:
-    rel, data = _file(table, {str(n): _record(table) | {"more": n} for n in range(1, 300)})
+def test_good_records_pass_however_many(table: str, size: int) -> None:
+    rel, data = _file(table, {str(n): _record(table) | {"more": n} for n in range(1, size + 1)})
     assert shape_problem(rel, data) is None
 
 
+@pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize(("table", "key"), [(t, k) for t in sorted(REQUIRED) for k in REQUIRED[t]])
-def test_a_missing_or_mistyped_field_is_named_after_good_records(table: str, key: str) -> None:
+def test_a_missing_or_mistyped_field_is_named_after_good_records(
+    table: str, key: str, size: int
+) -> None:
     types = REQUIRED[table][key]
-    records = {str(n): _record(table) for n in range(1, 50)}
+    records = {str(n): _record(table) for n in range(1, size)}
     bad = _record(table)
     del bad[key]
-    rel, data = _file(table, records | {"50": bad})
-    assert shape_problem(rel, data) == f"record 50 of its {table!r} table has no valid {key!r}"
+    rel, data = _file(table, records | {str(size): bad})
+    assert shape_problem(rel, data) == f"record {size} of its {table!r} table has no valid {key!r}"
     for value in WRONG[types[0]]:
         bad = _record(table) | {key: value}
-        rel, data = _file(table, records | {"50": bad})
+        rel, data = _file(table, records | {str(size): bad})
         assert shape_problem(rel, data) == (
-            f"record 50 of its {table!r} table has no valid {key!r}"
+            f"record {size} of its {table!r} table has no valid {key!r}"
         ), value
 
 
+@pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("table", [*sorted(REQUIRED), "unknown_table"])
-def test_a_record_that_is_not_one_is_named(table: str) -> None:
-    good = {str(n): (_record(table) if table in REQUIRED else {}) for n in range(1, 20)}
-    for doc_id, doc in [("x", {}), ("20", []), ("20", "text"), ("20", None), ("", {}), ("-1", {})]:
+def test_a_record_that_is_not_one_is_named(table: str, size: int) -> None:
+    good = {str(n): (_record(table) if table in REQUIRED else {}) for n in range(1, size)}
+    for doc_id, doc in [("x", {}), ("0", []), ("0", "text"), ("0", None), ("", {}), ("-1", {})]:
         if table in REQUIRED and isinstance(doc, dict):
             doc = _record(table)
         rel, data = _file(table, good | {doc_id: doc})
