@@ -8,9 +8,15 @@ import subprocess
 import sys
 
 # Loaded on first use: the case and people screens, every modal, the forms behind them,
-# the PDF opener, and watchdog (the store is watched once the first frame is up).
+# the PDF opener, and watchdog (the store is watched once the first frame is up); the case
+# screen's columns, the outbox and the event payloads they need (the first letter moved or
+# case opened loads them).
 LATER = {
     "tui.screens.case",
+    "tui.case_columns",
+    "store.outbox",
+    "casework.events",
+    "casework.payloads",
     "tui.screens.people",
     "tui.screens.help_modal",
     "tui.screens.form_modal",
