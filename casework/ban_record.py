@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 
 from casework.letter_info import BanInfo, LetterFieldError, field_date
+from casework.record import record
 
 
-@dataclass(frozen=True)
+@record
 class BanRecord:
     """What a ban letter states of the decisions taken: the ban's dated record wins."""
 

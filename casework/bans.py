@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, timedelta
 from enum import StrEnum
 
 from casework.periods import Periods
+from casework.record import record
 from casework.schooldays import SchoolCalendar
 
 
@@ -26,7 +27,7 @@ class BanStatus(StrEnum):
     LIFTED = "lifted"
 
 
-@dataclass(frozen=True)
+@record
 class ReviewEntry:
     """One review of a ban: when, what it decided, and when the next one is."""
 
@@ -40,7 +41,7 @@ class BanRuleError(ValueError):
     """A ban that the guidance does not allow: names what is missing."""
 
 
-@dataclass(frozen=True)
+@record
 class Ban:
     """A ban of one person from the premises, always with a review date."""
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
 from casework.bans import Ban
 from casework.people import Subject
+from casework.record import record
 
 REF_PATTERN = re.compile(r"\bC-(\d{4})-(\d{4,})\b")
 
@@ -29,7 +29,7 @@ class CaseStatus(StrEnum):
     CLOSED = "closed"
 
 
-@dataclass(frozen=True)
+@record
 class IncidentMark:
     """An incident as the rules and the letters need it: when, toward whom, and the account."""
 
@@ -44,7 +44,7 @@ class IncidentMark:
     recorded_by: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class Meeting:
     """A meeting the school has arranged with the parent."""
 
@@ -55,7 +55,7 @@ class Meeting:
     outcome: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class Referral:
     """A referral to the police or to legal advisors, with their reference number."""
 
@@ -64,7 +64,7 @@ class Referral:
     on: date
 
 
-@dataclass(frozen=True)
+@record
 class Case:
     """The state of one case, the fold of its events."""
 

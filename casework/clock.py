@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+
+from casework.record import record
 
 CLOCK_ENV = "CONDUCT_CLOCK"
 
@@ -26,7 +27,7 @@ def _wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True)
+@record
 class Clock:
     """Tells the time: ``now()`` is timezone-aware, ``today()`` is the school's local date."""
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,6 +13,7 @@ from casework.kinds import LANGUAGES
 from casework.ops import Alerts, FrontGate, parse_alerts, parse_front_gate
 from casework.periods import Periods as Periods  # re-exported: letters and workflow read it here
 from casework.policy import PRESETS, Policy, load_preset, parse_policy
+from casework.record import record
 from casework.retention import DEFAULT_SCHEDULE, RetentionSchedule, parse_retention
 from casework.schooldays import Count, Nation, SchoolCalendar, Term, read_term_dates_ics
 from casework.staff import Role
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from casework.mailconfig import Mail
 
 
-@dataclass(frozen=True)
+@record
 class School:
     """The school as it appears on letters and in the inbox."""
 
@@ -40,7 +40,7 @@ class School:
     website: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class StaffSettings:
     """``[staff]``: who sees criminal-offence data, and when and how staff are told things."""
 
@@ -52,14 +52,14 @@ class StaffSettings:
     approval_reminder_minutes: int = 10
 
 
-@dataclass(frozen=True)
+@record
 class StoreSettings:
     """Where the data lives."""
 
     data_dir: Path
 
 
-@dataclass(frozen=True)
+@record
 class LetterSettings:
     """Letter templates and who signs."""
 
@@ -74,7 +74,7 @@ class LetterSettings:
     language: str = "en"
 
 
-@dataclass(frozen=True)
+@record
 class Config:
     """The whole configuration, passed in explicitly: never a module global."""
 

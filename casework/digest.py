@@ -9,7 +9,7 @@ by reference and dates only: no names, no evidence, nothing of a restricted reco
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, datetime, timedelta
 
 from casework.bans import BanStatus
@@ -17,13 +17,14 @@ from casework.cases import Case
 from casework.gate import gate_changed_since
 from casework.mailrecords import Health, MailRecord
 from casework.outbox import LetterRecord, LetterStatus
+from casework.record import record
 from casework.schooldays import Count, SchoolCalendar
 
 # "The next seven school days": weekdays, until the school's calendar says otherwise.
 SCHOOL_DAYS_AHEAD = 7
 
 
-@dataclass(frozen=True)
+@record
 class DigestFacts:
     """What the digest reads, taken from the store in one view."""
 
@@ -42,7 +43,7 @@ class DigestFacts:
     calendar: SchoolCalendar = field(default_factory=SchoolCalendar)
 
 
-@dataclass(frozen=True)
+@record
 class Section:
     """A heading and its lines."""
 

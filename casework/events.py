@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
@@ -40,6 +39,7 @@ from casework.payloads import (
     SubjectIdentified,
     Text,
 )
+from casework.record import record
 from casework.serial import from_json
 
 # The payload each type carries; several types share a shape (a letter's moves, say).
@@ -91,7 +91,7 @@ PAYLOADS: Mapping[EventType, type[Payload]] = MappingProxyType(
 )
 
 
-@dataclass(frozen=True)
+@record
 class Event:
     """One entry on a case's timeline: when, by whom, what, and its typed details."""
 

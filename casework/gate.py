@@ -11,20 +11,21 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import date
 
 from casework.bans import Ban, BanStatus
 from casework.cases import Case
 from casework.config import School
 from casework.ops import FrontGate
+from casework.record import record
 
 # The CSV's columns, in order (the README documents them for the visitor-management system).
 CSV_COLUMNS = ("reference", "name", "from", "until", "scope", "collection_arrangements", "call")
 NO_COLLECTION = "None agreed: do not let them onto the site to collect a child"
 
 
-@dataclass(frozen=True)
+@record
 class GateEntry:
     """One person barred today, as reception needs it."""
 
@@ -37,7 +38,7 @@ class GateEntry:
     call: str
 
 
-@dataclass(frozen=True)
+@record
 class GateChanges:
     """How one list differs from another: names added, names gone, entries that changed."""
 

@@ -16,12 +16,12 @@ thresholds (documented in the README, "Monitoring"):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum, StrEnum
 
 from casework.mailrecords import DaemonState, Health
 from casework.ops import DEFAULT_SIGNIN_MINUTES
+from casework.record import record
 
 # A healthy daemon rewrites its record every 30 s (mailer.daemon_health.HEARTBEAT_S): four
 # missed heartbeats is more than a slow disk.
@@ -47,7 +47,7 @@ class Incident(StrEnum):
     SIGNIN_FAILING = "signin-failing"  # the mailbox has refused us for too long
 
 
-@dataclass(frozen=True)
+@record
 class Finding:
     """One thing found: its level, a few words, and the incident it is (if it alerts)."""
 
@@ -56,7 +56,7 @@ class Finding:
     incident: Incident | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Counts:
     """What waits for the office: failed letters, letters held unknown, quarantined mail."""
 
@@ -65,7 +65,7 @@ class Counts:
     quarantined: int = 0
 
 
-@dataclass(frozen=True)
+@record
 class HealthReport:
     """Every finding, and the daemon's line as `conduct check` prints it."""
 
@@ -193,7 +193,7 @@ def unreadable(reason: str) -> HealthReport:
     return HealthReport((Finding(Level.CRITICAL, f"the data directory cannot be read: {reason}"),), "unknown")
 
 
-@dataclass(frozen=True)
+@record
 class AlertMoves:
     """What to email the alert address now: incidents newly open, and those that have cleared."""
 

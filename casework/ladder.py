@@ -8,7 +8,6 @@ date has come. Until then it says what it is waiting for.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import date
 
 from casework.bans import Ban, BanStatus
@@ -16,6 +15,7 @@ from casework.cases import Case
 from casework.events import Event, EventType
 from casework.payloads import BanReviewed, LetterMoved, ReviewOutcome
 from casework.policy import BanAction, Policy, Route, Step
+from casework.record import record
 from casework.rules import HARASSMENT
 
 
@@ -23,7 +23,7 @@ class StepOrderError(ValueError):
     """A move that skips the ladder without a recorded reason."""
 
 
-@dataclass(frozen=True)
+@record
 class Suggestion:
     """The step the ladder suggests, and why."""
 
@@ -31,7 +31,7 @@ class Suggestion:
     why: str
 
 
-@dataclass(frozen=True)
+@record
 class Assessment:
     """Where the ladder stands: a suggestion, or what it waits for before it makes one."""
 

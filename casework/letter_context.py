@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, time
 from types import MappingProxyType
 from typing import Any
@@ -43,6 +43,7 @@ from casework.letter_info import (
 )
 from casework.people import Person
 from casework.policy_terms import Complaints, Terms, Wording
+from casework.record import record
 
 REVIEW_OUTCOMES = ("continued", "lifted")
 MEETING_OUTCOMES = ("refused", "no-show")
@@ -72,7 +73,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@record
 class LetterContext:
     """Everything a letter may say; ``as_mapping()`` is what templates see."""
 

@@ -8,17 +8,17 @@ refused when the ban's dated record says something else has happened.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from casework.bans import Ban, BanKind, BanStatus
 from casework.cases import Case
 from casework.letter_context import LetterContext
 from casework.people import Person
+from casework.record import record
 
 BAN_LETTERS = ("ban-provisional", "ban-intent", "ban-confirmed", "ban-review", "ban-lifted")
 
 
-@dataclass(frozen=True)
+@record
 class Fact:
     """One fact a letter states: what it says, where it came from, and how to correct it."""
 

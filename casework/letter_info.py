@@ -7,8 +7,9 @@ else that reaches outside the letter (``tests/letters/test_context_plain_data.py
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, time
+
+from casework.record import record
 
 MONTHS = (
     "January",
@@ -55,7 +56,7 @@ class LetterFieldError(ValueError):
     """A field given for a letter that cannot be used: names the field and what was expected."""
 
 
-@dataclass(frozen=True)
+@record
 class SchoolInfo:
     """The school as the letterhead shows it."""
 
@@ -68,7 +69,7 @@ class SchoolInfo:
     chair_of_governors: str
 
 
-@dataclass(frozen=True)
+@record
 class Signatory:
     """Who signs the letter: a name and a role as the letter prints it."""
 
@@ -76,7 +77,7 @@ class Signatory:
     role: str
 
 
-@dataclass(frozen=True)
+@record
 class RoleInfo:
     """Someone a letter names by role: who decided, where representations go.
 
@@ -91,7 +92,7 @@ class RoleInfo:
     phrase: str
 
 
-@dataclass(frozen=True)
+@record
 class ChildInfo:
     """A pupil named in the letter, with their class."""
 
@@ -104,7 +105,7 @@ class ChildInfo:
         return f"{self.name} ({self.class_name})" if self.class_name else self.name
 
 
-@dataclass(frozen=True)
+@record
 class RecipientInfo:
     """The parent or carer the letter is addressed to."""
 
@@ -119,7 +120,7 @@ class RecipientInfo:
         return f"Dear {self.name}" if self.name else "Dear Parent or Carer"
 
 
-@dataclass(frozen=True)
+@record
 class BehaviourInfo:
     """A part of the code of conduct, with the policy's own words."""
 
@@ -128,7 +129,7 @@ class BehaviourInfo:
     online: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class IncidentInfo:
     """An incident the case records."""
 
@@ -138,7 +139,7 @@ class IncidentInfo:
     published_on: date | None = None
 
 
-@dataclass(frozen=True)
+@record
 class CaseInfo:
     """The case as a letter refers to it."""
 
@@ -150,7 +151,7 @@ class CaseInfo:
     incidents: tuple[IncidentInfo, ...]
 
 
-@dataclass(frozen=True)
+@record
 class ReviewInfo:
     """One review of the ban as recorded: its date, outcome, next review and reason."""
 
@@ -160,7 +161,7 @@ class ReviewInfo:
     reason: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class BanInfo:
     """The current ban (``case.bans[-1]``), with its dates."""
 
@@ -194,7 +195,7 @@ class BanInfo:
         return self.kind == "provisional"
 
 
-@dataclass(frozen=True)
+@record
 class PeriodsInfo:
     """The school's day counts, each with how it is counted ("school" or "calendar" days)."""
 
@@ -208,7 +209,7 @@ class PeriodsInfo:
     meeting_notice_count: str = "calendar"
 
 
-@dataclass(frozen=True)
+@record
 class PolicyInfo:
     """The few policy facts letters quote."""
 

@@ -6,9 +6,9 @@ configuration); fetching tokens is ``mailer.oauth``'s job.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
+from casework.record import record
 from casework.tomlread import Problem, TableReader
 
 PROVIDERS = ("microsoft", "google")
@@ -16,7 +16,7 @@ FLOWS = ("app", "delegated", "service-account")
 MICROSOFT_AUTHORITY = "https://login.microsoftonline.com"
 
 
-@dataclass(frozen=True)
+@record
 class OAuth:
     """Where the mailbox's access tokens come from: a Microsoft app or user, or a Google service account."""
 

@@ -6,16 +6,16 @@ never builds these classes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from casework.mailauth import OAuth, parse_oauth
+from casework.record import record
 from casework.tomlread import Problem, TableReader
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 
-@dataclass(frozen=True)
+@record
 class Secret:
     """Where a mail password or OAuth token comes from; never the secret itself."""
 
@@ -44,7 +44,7 @@ class Secret:
         return f"a password from the environment variable {self.password_env}"
 
 
-@dataclass(frozen=True)
+@record
 class Imap:
     """The school inbox the daemon watches."""
 
@@ -64,7 +64,7 @@ class Imap:
     idle_seconds: int = 1500
 
 
-@dataclass(frozen=True)
+@record
 class Smtp:
     """The server letters are sent through."""
 
@@ -80,7 +80,7 @@ class Smtp:
     timeout_seconds: int = 60
 
 
-@dataclass(frozen=True)
+@record
 class Mail:
     """Mail settings: inbox, outgoing server and limits."""
 

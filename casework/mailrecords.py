@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from casework.mailthread import ThreadRule
+from casework.record import record
 
 
 class MailOutcome(StrEnum):
@@ -21,7 +21,7 @@ class MailOutcome(StrEnum):
     DISPOSED = "disposed"
 
 
-@dataclass(frozen=True)
+@record
 class MailRecord:
     """One message, known by folder + UIDVALIDITY + UID, by Message-ID and by SHA-256."""
 
@@ -64,7 +64,7 @@ class DaemonState(StrEnum):
 CONNECTED_STATES = frozenset({DaemonState.CONNECTED, DaemonState.IDLE, DaemonState.POLLING})
 
 
-@dataclass(frozen=True)
+@record
 class TokenStatus:
     """Where the mailbox's access token comes from, when it expires and when it was renewed."""
 
@@ -76,7 +76,7 @@ class TokenStatus:
     last_event_at: datetime | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Health:
     """The daemon's last word about itself."""
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from casework.cases import find_ref
+from casework.record import record
 
 
-@dataclass(frozen=True)
+@record
 class AttachmentRef:
     """An attachment kept in the vault."""
 
@@ -20,7 +20,7 @@ class AttachmentRef:
     oversize: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class IncomingMail:
     """A flagged message reduced to what the store needs, its raw bytes already in the vault."""
 

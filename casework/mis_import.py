@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 from casework.fields import FieldError
 from casework.people import Child, Person, normalise_email
 from casework.person_fields import parse_address, parse_emails, parse_phones, yes_no
+from casework.record import record
 
 # Our fields: one column each, or several (emails, phones, address lines) used in order.
 SINGLE = (
@@ -128,7 +129,7 @@ class MisImportError(FieldError):
     """An export that cannot be read: names the column or row and what was expected."""
 
 
-@dataclass(frozen=True)
+@record
 class Contact:
     """One adult from the export, with every child the rows link them to."""
 
@@ -142,7 +143,7 @@ class Contact:
     rows: tuple[int, ...] = ()  # the export's row numbers (1 is the header)
 
 
-@dataclass(frozen=True)
+@record
 class Plan:
     """What an export says, read against the people already known."""
 
@@ -359,7 +360,7 @@ def new_person(contact: Contact) -> Person:
     return updated(Person(id="", name=contact.name), contact)
 
 
-@dataclass(frozen=True)
+@record
 class Outcome:
     """What an import does to one contact: a new person, or a known one's changes."""
 

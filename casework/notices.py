@@ -8,7 +8,6 @@ asks a :class:`RoleDirectory` for the addresses of each role.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
@@ -16,6 +15,7 @@ from typing import Protocol
 from casework.events import Event
 from casework.kinds import ROLES
 from casework.payloads import NoticeDue
+from casework.record import record
 
 
 class NoticeStatus(StrEnum):
@@ -27,7 +27,7 @@ class NoticeStatus(StrEnum):
     FAILED = "failed"
 
 
-@dataclass(frozen=True)
+@record
 class NoticeRecord:
     """One notice due from one step of one case: to whom, and how far it has gone."""
 
@@ -64,7 +64,7 @@ class RoleDirectory(Protocol):
         ...
 
 
-@dataclass(frozen=True)
+@record
 class FixedDirectory:
     """Roles to addresses given in full: a stand-in until the staff register exists."""
 
@@ -75,7 +75,7 @@ class FixedDirectory:
         return dict(self.roles).get(role, ())
 
 
-@dataclass(frozen=True)
+@record
 class Resolved:
     """The addresses a notice goes to, and the roles nobody could be found for."""
 

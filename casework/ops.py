@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from casework.people import checked_email
+from casework.record import record
 from casework.tomlread import TableReader
 
 # Sign-in failing for this long raises an alert (casework/health.py judges it).
 DEFAULT_SIGNIN_MINUTES = 30
 
 
-@dataclass(frozen=True)
+@record
 class Alerts:
     """Where alerts go (the school's IT support) and how long sign-in may fail before one does."""
 
@@ -19,7 +18,7 @@ class Alerts:
     signin_minutes: int = DEFAULT_SIGNIN_MINUTES
 
 
-@dataclass(frozen=True)
+@record
 class FrontGate:
     """What the reception's list of bans says beside each name: whom to call."""
 

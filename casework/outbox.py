@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 from casework.cases import Case
 from casework.people import TO_BE_IDENTIFIED, Channel, Person
 from casework.policy import Policy
+from casework.record import record
 from casework.staff import DEFAULT_APPROVERS as DEFAULT_APPROVERS  # re-exported
 from casework.staff import Actor
 
@@ -37,7 +38,7 @@ class LetterStatus(StrEnum):
     POSTED = "posted"
 
 
-@dataclass(frozen=True)
+@record
 class LetterRecord:
     """One letter for one case: its kind, its PDF (by hash) and where it stands."""
 
@@ -118,7 +119,7 @@ class Approval(StrEnum):
     GIVEN = "given"  # only a letter that needs none, or has been approved
 
 
-@dataclass(frozen=True)
+@record
 class MoveRule:
     """Where a move may start, where it ends, and who may make it."""
 

@@ -7,13 +7,14 @@ Python name differs says so in ``metadata={"json": ...}``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, datetime
 from enum import StrEnum
 
 from casework.bans import Ban
 from casework.mailthread import AttachmentRef, ThreadRule
 from casework.people import FieldChange, Subject
+from casework.record import record
 
 
 class PayloadError(ValueError):
@@ -25,7 +26,7 @@ def _need_text(kind: str, name: str, value: str) -> None:
         raise PayloadError(f"{kind}: {name} is required and cannot be empty")
 
 
-@dataclass(frozen=True)
+@record
 class Payload:
     """The details of one event; each event type has its own subclass."""
 
@@ -60,7 +61,7 @@ class ReviewOutcome(StrEnum):
     LIFTED = "lifted"
 
 
-@dataclass(frozen=True)
+@record
 class CaseOpened(Payload):
     """A case opened: what it is about and where on the ladder it starts."""
 
@@ -78,7 +79,7 @@ class CaseOpened(Payload):
             raise PayloadError("case-opened: subjects must name the subject records")
 
 
-@dataclass(frozen=True)
+@record
 class Incident(Payload):
     """A breach of the code: when, towards whom, which behaviours; where it was published."""
 
@@ -96,7 +97,7 @@ class Incident(Payload):
             raise PayloadError("incident: behaviours lists a behaviour twice")
 
 
-@dataclass(frozen=True)
+@record
 class Statement(Payload):
     """A witness's or a member of staff's account, in their words."""
 
@@ -108,7 +109,7 @@ class Statement(Payload):
         _need_text("statement-taken", "by (whose statement)", self.by)
 
 
-@dataclass(frozen=True)
+@record
 class ParentContacted(Payload):
     """The school spoke or wrote to the parent."""
 
@@ -116,7 +117,7 @@ class ParentContacted(Payload):
     channel: ContactMethod = ContactMethod.PHONE
 
 
-@dataclass(frozen=True)
+@record
 class Text(Payload):
     """A note, a decision or a complaint: words that must not be empty."""
 
@@ -126,7 +127,7 @@ class Text(Payload):
         _need_text("event", "text", self.text)
 
 
-@dataclass(frozen=True)
+@record
 class MeetingScheduled(Payload):
     """A meeting with the parent: the school's local time, the room and who attends."""
 
@@ -143,14 +144,14 @@ class MeetingScheduled(Payload):
             raise PayloadError("meeting-scheduled: at is the school's local time, with no zone")
 
 
-@dataclass(frozen=True)
+@record
 class MeetingOutcome(Payload):
     """The parent came, refused, or did not come: with any notes."""
 
     text: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class Representations(Payload):
     """The parent's side, received in writing or in person."""
 
@@ -161,7 +162,7 @@ class Representations(Payload):
         _need_text("representations-received", "text", self.text)
 
 
-@dataclass(frozen=True)
+@record
 class ReferralMade(Payload):
     """A referral to the police or to legal advisors, with their reference."""
 
@@ -171,7 +172,7 @@ class ReferralMade(Payload):
     body: str = ""  # the policy's name for them: "Thames Valley Police"
 
 
-@dataclass(frozen=True)
+@record
 class Reopened(Payload):
     """A closed case reopened, and why."""
 
@@ -181,7 +182,7 @@ class Reopened(Payload):
         _need_text("case-reopened", "reason", self.reason)
 
 
-@dataclass(frozen=True)
+@record
 class LegalHold(Payload):
     """A legal hold put on or released: an open complaint, a police referral, litigation."""
 
@@ -191,7 +192,7 @@ class LegalHold(Payload):
         _need_text("legal-hold", "reason", self.reason)
 
 
-@dataclass(frozen=True)
+@record
 class Closed(Payload):
     """A case closed with an outcome."""
 
@@ -201,7 +202,7 @@ class Closed(Payload):
         _need_text("case-closed", "outcome", self.outcome)
 
 
-@dataclass(frozen=True)
+@record
 class StepChanged(Payload):
     """The case moved on the ladder; out of order only with a reason."""
 
@@ -215,14 +216,14 @@ class StepChanged(Payload):
             _need_text("step-changed", "reason (the step is out of order)", self.reason)
 
 
-@dataclass(frozen=True)
+@record
 class BanImposed(Payload):
     """A provisional ban or a notice of intent, with every date."""
 
     ban: Ban
 
 
-@dataclass(frozen=True)
+@record
 class BanDecision(Payload):
     """A ban confirmed or lifted on a day."""
 
@@ -231,7 +232,7 @@ class BanDecision(Payload):
     reason: str = ""  # a lift's reason, in the decider's words (letters state it)
 
 
-@dataclass(frozen=True)
+@record
 class BanReviewed(Payload):
     """A ban reviewed: continued to a next review date, or lifted."""
 
@@ -249,7 +250,7 @@ class BanReviewed(Payload):
             )
 
 
-@dataclass(frozen=True)
+@record
 class LetterMoved(Payload):
     """A letter drafted, approved, queued, sent, failed or posted."""
 
@@ -260,7 +261,7 @@ class LetterMoved(Payload):
     error: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class EvidenceAdded(Payload):
     """A file or an email kept in the vault, with what is known about it."""
 
@@ -292,14 +293,14 @@ class EvidenceAdded(Payload):
         return self.subject or self.name
 
 
-@dataclass(frozen=True)
+@record
 class HarassmentFlag(Payload):
     """Two or more incidents towards the same target: a possible course of conduct."""
 
     target: str
 
 
-@dataclass(frozen=True)
+@record
 class EmailSplit(Payload):
     """An email moved from this case to a new one (replies to it follow it there)."""
 
@@ -309,7 +310,7 @@ class EmailSplit(Payload):
     to_case: str
 
 
-@dataclass(frozen=True)
+@record
 class PersonChanged(Payload):
     """A person's details changed (on every case about them): which, from what, to what."""
 
@@ -322,7 +323,7 @@ class PersonChanged(Payload):
             raise PayloadError("person-updated: changes names no change")
 
 
-@dataclass(frozen=True)
+@record
 class SubjectIdentified(Payload):
     """The person a case was 'To be identified' about is now known."""
 
@@ -334,7 +335,7 @@ class SubjectIdentified(Payload):
         _need_text("subject-identified", "name", self.name)
 
 
-@dataclass(frozen=True)
+@record
 class NoticeDue(Payload):
     """A step told people inside the school: a short notice is due to these roles or addresses."""
 
@@ -347,7 +348,7 @@ class NoticeDue(Payload):
             raise PayloadError("notice-due: to names nobody")
 
 
-@dataclass(frozen=True)
+@record
 class RecordViewed(Payload):
     """A restricted case seen in full: where (``case show``, the case screen, evidence)."""
 
@@ -358,7 +359,7 @@ class RecordViewed(Payload):
         _need_text("restricted-viewed", "where", self.where)
 
 
-@dataclass(frozen=True)
+@record
 class NoticeMoved(Payload):
     """A notice sent (to these addresses) or failed (with the server's reply)."""
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import date
 from enum import StrEnum
+
+from casework.record import record
 
 
 class Channel(StrEnum):
@@ -23,7 +25,7 @@ class FormatNeed(StrEnum):
     LARGE_PRINT = "large-print"
 
 
-@dataclass(frozen=True)
+@record
 class Child:
     """A pupil connected to an adult: their class, and whether that adult has parental responsibility."""
 
@@ -40,7 +42,7 @@ class Child:
         return f"mis:{self.mis_id}" if self.mis_id else "name:" + " ".join(self.name.lower().split())
 
 
-@dataclass(frozen=True)
+@record
 class Person:
     """A parent, carer or visitor a case can be about."""
 
@@ -82,7 +84,7 @@ class Person:
         return self.channel is Channel.POST or not self.emails
 
 
-@dataclass(frozen=True)
+@record
 class Subject:
     """Who a case is about, with the name copied in so lists need no join."""
 
@@ -93,7 +95,7 @@ class Subject:
 TO_BE_IDENTIFIED = "To be identified"
 
 
-@dataclass(frozen=True)
+@record
 class FieldChange:
     """One detail of a person that changed: its name, and the value before and after, as text."""
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from casework.record import record
 from casework.schooldays import Count
 
 
-@dataclass(frozen=True)
+@record
 class Periods:
     """Day counts the school sets; DfE guidance sets none. Each counts school or calendar days."""
 

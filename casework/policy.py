@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from casework.policy_terms import (
     read_terms,
     read_wording,
 )
+from casework.record import record
 from casework.tomlread import ConfigError, Problem, TableReader
 
 PRESET_DIR = Path(__file__).resolve().parent / "presets"
@@ -53,7 +53,7 @@ class BanAction(StrEnum):
     LIFT = "lift"
 
 
-@dataclass(frozen=True)
+@record
 class Behaviour:
     """One behaviour the code of conduct does not tolerate."""
 
@@ -63,7 +63,7 @@ class Behaviour:
     online: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Step:
     """One rung of the ladder: what the school does, and what may come after it."""
 
@@ -88,7 +88,7 @@ class Step:
     approved_by: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class Policy:
     """A school's code-of-conduct policy: behaviours, online activities and the ladder."""
 

@@ -8,10 +8,11 @@ again for itself.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 from typing import Any
 
 from casework.kinds import LANGUAGES, NAMED_ROLES, ROLES
+from casework.record import record
 from casework.tomlread import Problem, TableReader
 
 ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -20,7 +21,7 @@ DECIDERS = (*ROLES, "governors")
 ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
-@dataclass(frozen=True)
+@record
 class Terms:
     """Who signs, who decides, where representations go and the default ban texts.
 
@@ -49,7 +50,7 @@ DEFAULT_TERMS = Terms(
 TERM_KEYS = tuple(f.name for f in fields(Terms))
 
 
-@dataclass(frozen=True)
+@record
 class Wording:
     """The words letters use for a ban and its outcomes; ``None`` keeps the built-in words.
 
@@ -71,7 +72,7 @@ class Wording:
 WORDING_KEYS = tuple(f.name for f in fields(Wording))
 
 
-@dataclass(frozen=True)
+@record
 class Complaints:
     """How a parent takes a concern further, in the policy's own words, and where to read it."""
 
@@ -90,7 +91,7 @@ def complaint_guidance(complaints: Complaints) -> list[str]:
     return lines
 
 
-@dataclass(frozen=True)
+@record
 class KindWords:
     """A school letter kind's words in one language."""
 
@@ -99,7 +100,7 @@ class KindWords:
     about: str
 
 
-@dataclass(frozen=True)
+@record
 class CustomKind:
     """A letter kind a school adds: its words, its template and the fields it cannot do without."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
 
@@ -19,6 +18,7 @@ from casework.payloads import (
     Representations,
 )
 from casework.policy import Policy
+from casework.record import record
 from casework.schooldays import SchoolCalendar
 
 # The field that holds the words typed as the event's text, for each recordable type.
@@ -109,7 +109,7 @@ def recorded_payload(
     return payload
 
 
-@dataclass(frozen=True)
+@record
 class _ReferralTo:
     """The one field a referral must name before its body can be looked up."""
 

@@ -10,15 +10,14 @@ that a restricted record exists and whom to ask. Every full view is an audited e
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from casework.cases import Case
 from casework.policy import Policy, Route
+from casework.record import record
 from casework.rules import HARASSMENT
 from casework.staff import Actor, Role, StaffRegister
 
 
-@dataclass(frozen=True)
+@record
 class Restriction:
     """Why a case is restricted, in words, and who may see it."""
 

@@ -9,12 +9,12 @@ school must confirm its own schedule (``confirmed = true`` in ``[retention]``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from types import MappingProxyType
 
 from casework.months import add_months
+from casework.record import record
 from casework.tomlread import Problem, TableReader
 
 MAX_YEARS = 100
@@ -46,7 +46,7 @@ DESCRIPTIONS: Mapping[RecordClass, str] = MappingProxyType(
 )
 
 
-@dataclass(frozen=True)
+@record
 class Period:
     """Years and months after the last action; at least one month in all."""
 
@@ -84,7 +84,7 @@ DEFAULT_PERIODS: Mapping[RecordClass, Period] = MappingProxyType(
 )
 
 
-@dataclass(frozen=True)
+@record
 class RetentionSchedule:
     """A period for every record class; ``confirmed`` once the school has adopted it."""
 

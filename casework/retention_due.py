@@ -12,12 +12,12 @@ day it arrived.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date
 
 from casework.cases import Case, CaseStatus
 from casework.mailrecords import MailOutcome, MailRecord
 from casework.policy import Policy, Route
+from casework.record import record
 from casework.retention import RecordClass, RetentionSchedule
 from casework.rules import HARASSMENT
 
@@ -26,7 +26,7 @@ class DisposalRefused(ValueError):
     """A case that may not be disposed of now; the message says why."""
 
 
-@dataclass(frozen=True)
+@record
 class CaseReview:
     """Where one case stands against the schedule."""
 
@@ -107,7 +107,7 @@ def held(cases: Sequence[Case]) -> list[Case]:
     return [c for c in cases if c.hold]
 
 
-@dataclass(frozen=True)
+@record
 class MailReview:
     """Where one unfiled message (quarantined or skipped, on no case) stands against the schedule."""
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 
 from casework.bans import BanStatus
 from casework.cases import Case, IncidentMark
 from casework.policy import Policy, Route
+from casework.record import record
 
 HARASSMENT = "harassment"
 # A reply reached a closed case: it needs someone to read it and reopen the case or not.
@@ -60,7 +60,7 @@ def defamation_limit(policy: Policy, case: Case, mark: IncidentMark) -> date | N
     return None
 
 
-@dataclass(frozen=True)
+@record
 class Due:
     """The next thing that falls due on a case."""
 

@@ -17,11 +17,12 @@ Pure rules: dates come in as parameters, nothing reads the clock.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from casework.months import add_months, next_working_day
+from casework.record import record
 
 MAX_EXTENSION_MONTHS = 2
 
@@ -50,7 +51,7 @@ class StopReason(StrEnum):
         return self is not StopReason.CLARIFICATION
 
 
-@dataclass(frozen=True)
+@record
 class ClockStop:
     """The school asked for something on ``asked_on``; it arrived on ``resumed_on`` (or not yet)."""
 
@@ -86,7 +87,7 @@ class ClockStop:
         return (self.resumed_on - self.asked_on).days + 1
 
 
-@dataclass(frozen=True)
+@record
 class Extension:
     """One or two further months, with the reason given to the requester and when."""
 
@@ -108,7 +109,7 @@ class Extension:
             )
 
 
-@dataclass(frozen=True)
+@record
 class SarClock:
     """A subject access request's dates: received, clock stops, an extension; what is due when."""
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from enum import StrEnum
+
+from casework.record import record
 
 
 class Role(StrEnum):
@@ -40,7 +42,7 @@ DEFAULTS: Mapping[Role, tuple[Action, str]] = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class Item:
     """One entry of the bundle: a case summary, an event, a letter, an email, an attachment."""
 
@@ -54,7 +56,7 @@ class Item:
     sha256: str = ""  # of the original
 
 
-@dataclass(frozen=True)
+@record
 class Party:
     """Another identifiable person: a name and the addresses they are known by."""
 
@@ -68,7 +70,7 @@ class Party:
         return self.name.strip().lower()
 
 
-@dataclass(frozen=True)
+@record
 class WorkItem:
     """One row of the redaction worklist: a person, where they appear, the decision, why."""
 

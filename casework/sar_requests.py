@@ -7,10 +7,11 @@ Pure: dates and times come in as parameters.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime
 from enum import StrEnum
 
+from casework.record import record
 from casework.sar import ClockStop, Extension, SarClock, StopReason
 
 # How far ahead the dashboard and the digest look for requests coming due.
@@ -25,7 +26,7 @@ class Via(StrEnum):
     VERBAL = "verbal"
 
 
-@dataclass(frozen=True)
+@record
 class SarStep:
     """One thing that happened to a request: when, by whom, what (ids and dates only)."""
 
@@ -34,7 +35,7 @@ class SarStep:
     what: str
 
 
-@dataclass(frozen=True)
+@record
 class Disclosure:
     """A bundle sent to the requester: when, which file, its SHA-256, what it held."""
 
@@ -46,7 +47,7 @@ class Disclosure:
     redactions: int
 
 
-@dataclass(frozen=True)
+@record
 class SarRequest:
     """A subject access request about one person, with its clock and its history."""
 
@@ -112,7 +113,7 @@ class SarRequest:
             raise ValueError(f"{self.id} was answered on {self.answered_on}")
 
 
-@dataclass(frozen=True)
+@record
 class DueRequest:
     """An open request as the dashboard and the digest list it."""
 

@@ -9,11 +9,13 @@ counted in school days or in calendar days; letters say which.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+
+from casework.record import record
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -40,7 +42,7 @@ class Nation(StrEnum):
 _SUBDIVISION = {Nation.ENGLAND: "ENG", Nation.WALES: "WLS"}
 
 
-@dataclass(frozen=True)
+@record
 class Term:
     """A term, both days included."""
 
@@ -48,7 +50,7 @@ class Term:
     end: date
 
 
-@dataclass(frozen=True)
+@record
 class SchoolCalendar:
     """The school's days and hours ([calendar] in config.toml)."""
 

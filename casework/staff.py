@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 import pwd
 import re
-from dataclasses import dataclass
 from enum import StrEnum
+
+from casework.record import record
 
 
 class Role(StrEnum):
@@ -37,7 +38,7 @@ class StaffError(ValueError):
     """A staff record or an action on the register that is not allowed, said in one line."""
 
 
-@dataclass(frozen=True)
+@record
 class StaffMember:
     """One member of staff: their OS account, name, work address and role."""
 
@@ -62,7 +63,7 @@ class StaffMember:
         object.__setattr__(self, "name", " ".join(self.name.split()))
 
 
-@dataclass(frozen=True)
+@record
 class StaffRegister:
     """Everyone on the staff register, and whether the install is shared by a group."""
 
@@ -88,7 +89,7 @@ class StaffRegister:
         return ", ".join(names) if names else " or ".join(sorted(r.value for r in roles))
 
 
-@dataclass(frozen=True)
+@record
 class Actor:
     """Who is doing something: an OS account (recorded on every event) and its role.
 

@@ -8,10 +8,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from casework.record import record
+
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@record
 class Problem:
     """One mistake in a configuration: where it is, what was found, what was expected."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -30,6 +30,7 @@ from casework.payloads import (
 )
 from casework.people import Subject
 from casework.policy import BanAction, Policy, Step
+from casework.record import record
 from casework.schooldays import SchoolCalendar
 from casework.staff import Actor
 
@@ -294,7 +295,7 @@ _DECISIONS = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class ReviewOutcomeField:
     """The one choice a review step takes from the office."""
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from casework.tomlread import ConfigError
 from conduct import tui_cmd
+from conduct.parsing import Parser, needs_every_parser
 
 if TYPE_CHECKING:
     from casework.config import Config
@@ -67,15 +68,21 @@ def user_errors() -> tuple[type[Exception], ...]:
     )
 
 
-def command_word(argv: Sequence[str]) -> str | None:
-    """The command asked for: the first word that is not an option or the --config path."""
+def line_words(argv: Sequence[str]) -> list[str]:
+    """The words of the line that are not options or the --config path: command, action..."""
     words = iter(argv)
+    found = []
     for word in words:
         if word == "--config":
             next(words, None)
         elif not word.startswith("-"):
-            return word
-    return None
+            found.append(word)
+    return found
+
+
+def command_word(argv: Sequence[str]) -> str | None:
+    """The command asked for: the first word that is not an option or the --config path."""
+    return next(iter(line_words(argv)), None)
 
 
 def asks_for_help(argv: Sequence[str]) -> bool:
@@ -83,17 +90,21 @@ def asks_for_help(argv: Sequence[str]) -> bool:
     return any(w == "-h" or (len(w) > 2 and "--help".startswith(w)) for w in argv)
 
 
-def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+def build_parser(
+    command: str | None = None, words: Sequence[str] | None = None
+) -> argparse.ArgumentParser:
     """The whole command line, with --help on every command; only ``command``'s part if given.
 
-    argparse takes about 0.3 ms per parser and the whole line has 30, and each command's
+    argparse takes about 0.3 ms per parser and the whole line has 60, and each command's
     module imports the domain types its arguments name; a word that is not a command gets
-    the whole line (and argparse's error).
+    the whole line (and argparse's error). ``words`` (the line's, from the command on) builds
+    only the actions they name (conduct/parsing.py).
     """
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="conduct",
         description="Conduct Desk: the school office's casework for breaches of the "
         "parent/carer code of conduct.",
+        words=words,
     )
     parser.add_argument(
         "--config",
@@ -105,6 +116,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     for module in dict.fromkeys(modules):
         register: Callable[[Any], None] = import_module(f"conduct.{module}").register
         register(sub)
+    if words is not None and needs_every_parser(parser):
+        return build_parser(command)
     return parser
 
 
@@ -112,10 +125,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `conduct` console script."""
     if argv is None:
         argv = sys.argv[1:]
-    command = command_word(argv)
+    words = line_words(argv)
+    command = words[0] if words else None
     if command is None and not asks_for_help(argv):
         command = "tui"  # bare `conduct`: only the dashboard's part of the line is needed
-    args = build_parser(command).parse_args(argv)
+    # Help for a command lists all its actions; otherwise only the action named is built.
+    args = build_parser(command, None if asks_for_help(argv) else words).parse_args(argv)
     # Bare `conduct` opens the dashboard: the office manager's everyday command.
     handler: Callable[..., int] = tui_cmd.handler if args.command is None else args.handler
     try:

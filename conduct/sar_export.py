@@ -14,9 +14,9 @@ import csv
 import io
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
+from casework.record import record
 from casework.sar_bundle import (
     Action,
     WorkItem,
@@ -40,7 +40,7 @@ SUMS = "SHA256SUMS"
 COLUMNS = ("id", "name", "role", "action", "reason", "items")
 
 
-@dataclass(frozen=True)
+@record
 class Exported:
     """What an export wrote and recorded."""
 

@@ -7,15 +7,15 @@ import os
 import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 from casework.letter_context import LetterContext
+from casework.record import record
 from letters.kinds import KINDS, LetterKind
 from letters.render import RenderedLetter, Renderer, load_weasyprint
 
 
-@dataclass(frozen=True)
+@record
 class LetterJob:
     """One letter to render in a batch."""
 

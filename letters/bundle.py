@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 
 import jinja2
 
 from casework.letter_context import uk_date
+from casework.record import record
 from casework.sar_bundle import Item
 from letters.render import LETTER_VARIANT
 from letters.templating import TEMPLATES
@@ -25,7 +25,7 @@ TEMPLATE = "sar/bundle.html.j2"
 STYLESHEET = "sar/bundle.css"
 
 
-@dataclass(frozen=True)
+@record
 class Bundle:
     """The rendered bundle: the PDF, its SHA-256 and its page count."""
 

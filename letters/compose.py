@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 
 from casework.cases import Case
@@ -11,12 +10,13 @@ from casework.config import Config
 from casework.letter_context import build_context
 from casework.letter_facts import ban_letter_refusal
 from casework.people import Person
+from casework.record import record
 from letters.ics import meeting_ics
 from letters.kinds import LetterError
 from letters.render import RenderedLetter, Renderer
 
 
-@dataclass(frozen=True)
+@record
 class ComposedLetter:
     """Everything the outbox keeps for one letter."""
 

@@ -7,13 +7,13 @@ the page is laid out; nothing is fetched but the package's own stylesheet.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import jinja2
 
 from casework.gate import GateEntry
+from casework.record import record
 from letters.render import LETTER_VARIANT
 
 # Beside the letters' templates, not among them: the list is no letter (no kind, no Welsh
@@ -23,7 +23,7 @@ TEMPLATE = "front-gate.html.j2"
 STYLESHEET = "front-gate.css"
 
 
-@dataclass(frozen=True)
+@record
 class GatePage:
     """The laid-out list: the PDF and how many pages it took."""
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
 from casework.policy_terms import CustomKind
+from casework.record import record
 
 
 class LetterError(ValueError):
@@ -68,7 +68,7 @@ _COMMON = ("recipient.name", "case.ref")
 _BAN = (*_COMMON, "ban", "ban.reasons", "ban.scope", "ban.starts_on", "ban.ends_on")
 
 
-@dataclass(frozen=True)
+@record
 class LetterInfo:
     """A letter kind's name and words in one language, for templates."""
 
@@ -78,7 +78,7 @@ class LetterInfo:
     subject: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class LetterKind:
     """One kind of letter: its template, its title and the fields it cannot do without."""
 

@@ -6,18 +6,18 @@ no account of what happened, no evidence (a notice goes to a mailbox, not to the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from casework.notices import NoticeRecord
+from casework.record import record
 from letters.i18n import languages
 from letters.templating import NOTE_SEPARATOR, Templates
 
 NOTICE = "notice.txt.j2"
 
 
-@dataclass(frozen=True)
+@record
 class NoticeText:
     """A notice's subject line (without the case tag) and body."""
 

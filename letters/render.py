@@ -10,7 +10,6 @@ import functools
 import hashlib
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +17,7 @@ import jinja2
 
 from casework.config import Config
 from casework.letter_context import LetterContext
+from casework.record import record
 from letters.kinds import KINDS, LetterKind, kinds_for
 from letters.templating import COVERING_NOTE, TEMPLATES, Templates
 from letters.text import html_to_text
@@ -35,7 +35,7 @@ PDF_VARIANTS = (LETTER_VARIANT, ARCHIVE_VARIANT, None)
 __all__ = ["COVERING_NOTE", "STYLESHEET", "TEMPLATES", "RenderedLetter", "Renderer", "render"]
 
 
-@dataclass(frozen=True)
+@record
 class RenderedLetter:
     """A rendered letter: the PDF, its SHA-256, the plain text and the email's covering note."""
 
@@ -49,7 +49,7 @@ class RenderedLetter:
     subject: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class _Layout:
     """What WeasyPrint reuses between letters: made once per Renderer, on its first PDF."""
 

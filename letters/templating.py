@@ -9,7 +9,6 @@ template is looked for under ``LANG/`` first.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from casework.letter_context import LetterContext
+from casework.record import record
 from letters.i18n import filters, languages, translations, words
 from letters.kinds import (
     KINDS,
@@ -39,7 +39,7 @@ NOTE_SEPARATOR = "\n" + "-" * 40 + "\n\n"
 LANGUAGE_TAGS = {"en": "en-GB", "cy": "cy-GB"}
 
 
-@dataclass(frozen=True)
+@record
 class Composed:
     """A letter as HTML with its covering note, title and email subject (all languages in it)."""
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import smtplib
 import socket
-from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -20,6 +19,7 @@ from filelock import Timeout
 from casework.clock import Clock
 from casework.config import Config
 from casework.health import HealthReport, Incident, alert_moves
+from casework.record import record
 from mailer.credentials import SignIn
 from mailer.errors import MailError
 from mailer.smtp_send import open_smtp
@@ -46,7 +46,7 @@ ADVICE = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class AlertsSent:
     """What went to the alert address in one look: subjects, and an error if sending failed."""
 

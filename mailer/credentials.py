@@ -7,9 +7,10 @@ import re
 import shlex
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from casework.mailconfig import Mail, Secret
+from casework.record import record
 from mailer.errors import SecretError
 from mailer.oauth import Now, TokenKeeper, token_source
 
@@ -31,7 +32,7 @@ _SECRET_VALUE = re.compile(
 REDACTED = "[redacted]"
 
 
-@dataclass(frozen=True)
+@record
 class Credential:
     """A resolved secret: a password for LOGIN/AUTH, or an OAuth2 access token for XOAUTH2."""
 

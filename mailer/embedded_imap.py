@@ -30,7 +30,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -38,6 +38,7 @@ from types import TracebackType
 from imapclient import IMAPClient
 
 from casework.mailconfig import Imap, Secret
+from casework.record import record
 
 _PASSWORD_ENV = "CONDUCT_EMBEDDED_IMAP_PASSWORD"
 
@@ -65,7 +66,7 @@ def wait_for_imap(host: str, port: int, timeout: float = 15.0) -> None:
     raise TimeoutError(f"no IMAP server answered on {host}:{port} within {timeout:g} s ({last})")
 
 
-@dataclass(frozen=True)
+@record
 class EmbeddedImap:
     """A running pymap child process; stop it with ``stop()`` or by leaving a ``with`` block."""
 

@@ -8,12 +8,12 @@ import re
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from imapclient import exceptions as imap_exc
 
+from casework.record import record
 from mailer.errors import (
     ImapError,
     ImapLoginError,
@@ -31,7 +31,7 @@ _SYSTEM_FLAG_SEARCH = {
 _ATOM = re.compile(r"^[A-Za-z0-9$_.\-]{1,64}$")
 
 
-@dataclass(frozen=True)
+@record
 class FolderState:
     """What SELECT told us about the watched folder."""
 
@@ -42,7 +42,7 @@ class FolderState:
     keywords_allowed: bool
 
 
-@dataclass(frozen=True)
+@record
 class FetchedMessage:
     """One message as fetched: its identity on the server, raw bytes, arrival time and flags."""
 

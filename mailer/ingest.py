@@ -22,6 +22,7 @@ from enum import StrEnum
 
 from casework.config import Config
 from casework.mailthread import AttachmentRef, IncomingMail
+from casework.record import record
 from mailer.imap_conn import ImapSession
 from mailtext import ParsedMessage, auto_reply_reason, parse_message
 from mailtext.stream import MimeStreamer, Sink, parse_skeleton
@@ -50,7 +51,7 @@ class Fate(StrEnum):
     FAILED = "failed"  # not even quarantined (vault or store failed): retried next pass
 
 
-@dataclass(frozen=True)
+@record
 class Handled:
     """One message's fate in a pass, and the case it went to."""
 
@@ -100,7 +101,7 @@ class IngestCounts:
             self.refs.append(handled.case_ref)
 
 
-@dataclass(frozen=True)
+@record
 class Arrival:
     """A message to ingest: where it sits on the server, and its raw bytes (or their hash,
     when a big message was fetched straight into the vault)."""
@@ -225,7 +226,7 @@ def ingest_messages(arrivals: Sequence[Arrival], inbox: Inbox, config: Config) -
     return _commit([_prepare(a, inbox, config) for a in arrivals], inbox)
 
 
-@dataclass(frozen=True)
+@record
 class _Prepared:
     arrival: Arrival
     sha: str | None  # None: the vault could not take it

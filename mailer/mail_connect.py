@@ -12,13 +12,14 @@ import hashlib
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from casework.mailauth import OAuth
 from casework.mailconfig import Imap, Mail, Secret, Smtp
+from casework.record import record
 from mailer.credentials import SignIn
 from mailer.errors import MailError
 from mailer.imap_conn import connect
@@ -28,7 +29,7 @@ from mailer.smtp_send import open_smtp
 CERT_NAME, KEY_NAME = "conduct-desk-app.crt", "conduct-desk-app.key"
 
 
-@dataclass(frozen=True)
+@record
 class AppKeys:
     """The app registration's certificate (public, for the admin) and our private key (0600)."""
 
@@ -163,7 +164,7 @@ Delegation can take a few minutes (rarely up to 24 hours) to apply; this command
 and says when IMAP and SMTP sign-in work."""
 
 
-@dataclass(frozen=True)
+@record
 class Probe:
     """One try of the whole path; ``step`` names the first part that failed, if any."""
 

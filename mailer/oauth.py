@@ -14,13 +14,14 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
 from casework.mailauth import OAuth
 from casework.mailrecords import TokenStatus
+from casework.record import record
 from mailer.errors import SignInError, TokenNetworkError
 from mailer.signin_errors import Who, explain_token_error
 
@@ -44,7 +45,7 @@ def renew_margin(lifetime: float) -> float:
     return min(RENEW_MARGIN_S, lifetime / 4.0)
 
 
-@dataclass(frozen=True)
+@record
 class AccessToken:
     """A bearer token and when it stops working (monotonic for deadlines, wall for people)."""
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from casework.record import record
 
-@dataclass(frozen=True)
+
+@record
 class Who:
     """The facts a sentence is filled in with."""
 

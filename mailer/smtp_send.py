@@ -10,7 +10,6 @@ import time
 import uuid
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass
 from datetime import datetime
 from email.generator import BytesGenerator
 from email.headerregistry import Address
@@ -19,6 +18,7 @@ from email.utils import format_datetime
 from typing import NoReturn
 
 from casework.mailconfig import LOOPBACK_HOSTS, Smtp
+from casework.record import record
 from mailer.credentials import Credential, resolve
 from mailer.errors import OutcomeUnknown, PermanentSendError, RecordingFailed, TransientSendError
 from mailer.signin_errors import Who, explain_smtp
@@ -39,7 +39,7 @@ class SmtpLoginError(TransientSendError):
     """The server refused our credentials: fix the config; the letter itself stays queued."""
 
 
-@dataclass(frozen=True)
+@record
 class OutgoingLetter:
     """Everything needed to email one letter; the Message-ID is assigned (and stored) by the caller."""
 
@@ -63,7 +63,7 @@ class OutgoingLetter:
         return f"{self.case_ref}-{self.kind}.pdf"
 
 
-@dataclass(frozen=True)
+@record
 class SendResult:
     """What the server accepted: the envelope recipients, and any it refused."""
 

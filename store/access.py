@@ -7,17 +7,16 @@ can say who saw it and when. The case's last activity is left as it was: looking
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from casework.events import EventType, make_event
 from casework.payloads import RecordViewed
+from casework.record import record
 from casework.restricted import Restriction, may_see, restriction, withheld_notice
 from store.casebook import Casebook, CaseFile
 from store.records import Cases, Events
 from store.staff import load_register
 
 
-@dataclass(frozen=True)
+@record
 class CaseView:
     """A case as one person may see it: the whole file, or only that it is restricted."""
 

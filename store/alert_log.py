@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from filelock import FileLock
 
 from casework.health import Incident
+from casework.record import record
 from casework.serial import from_json, to_json
 from store.files import dump_json, replace_atomically
 
@@ -26,7 +26,7 @@ ALERTS_LOCK = "alerts.lock"
 LOCK_TIMEOUT_S = 180.0
 
 
-@dataclass(frozen=True)
+@record
 class AlertRecord:
     """An incident the alert address has been told about: when, and in what words."""
 

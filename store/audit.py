@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from casework.record import record
 from store.errors import StoreError
 from store.files import file_mode, sha256_hex, write_all
 
@@ -49,7 +50,7 @@ def _entry(line: bytes) -> dict[str, Any] | None:
     return entry
 
 
-@dataclass(frozen=True)
+@record
 class Tail:
     """Where the log ends: its last whole entry, and any damaged bytes after it."""
 
@@ -60,7 +61,7 @@ class Tail:
     damaged: bytes = b""  # a torn or unreadable end (a short write, an edit)
 
 
-@dataclass(frozen=True)
+@record
 class Break:
     """The first entry that does not verify: its line, its sequence number and why."""
 

@@ -40,6 +40,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from casework.record import record
 from store.backup_manifest import ARCHIVE_DIR, FORMAT, BackupError, Manifest, ManifestFile
 from store.db import META, Store
 from store.files import FILE_MODE, fsync_dir, make_dir
@@ -69,7 +70,7 @@ SECRET_KEY = re.compile(r"pass(word|wd|phrase)|secret|token|api.?key|private.?ke
 SECRET_KEY_OK = ("_env", "_command", "_file")
 
 
-@dataclass(frozen=True)
+@record
 class BackupResult:
     """A finished backup: where, how big, what it holds, and how long the store was locked."""
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
+from casework.record import record
 from store.storecheck import Contents
 
 ARCHIVE_DIR = "conduct-backup"
@@ -15,7 +16,7 @@ class BackupError(Exception):
     """A backup that could not be taken; the message says why."""
 
 
-@dataclass(frozen=True)
+@record
 class ManifestFile:
     """One file of the data directory in the archive."""
 
@@ -24,7 +25,7 @@ class ManifestFile:
     sha256: str
 
 
-@dataclass(frozen=True)
+@record
 class Manifest:
     """What a backup holds, so that a restore can prove it got all of it."""
 

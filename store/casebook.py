@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -19,6 +19,7 @@ from casework.people import (
     checked_name,
     person_id_for,
 )
+from casework.record import record
 from casework.rules import HARASSMENT, REPLY_AFTER_CLOSE, harassment_targets, same_target
 from casework.staff import Actor, current_actor
 from store.db import Store, Transaction
@@ -56,7 +57,7 @@ class NotFound(KeyError):
         return str(self.args[0])
 
 
-@dataclass(frozen=True)
+@record
 class CaseFile:
     """A case with everything the screens and `case show` need."""
 

@@ -15,7 +15,6 @@ import contextlib
 import hashlib
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 from tinydb import Query
 
 from casework.mailrecords import MailOutcome, MailRecord
+from casework.record import record
 from casework.retention import RecordClass
 from casework.retention_due import CaseReview, DisposalRefused, mail_reviews, review_of
 from casework.serial import from_json, to_json
@@ -44,7 +44,7 @@ from store.storecheck import hashes_in
 DISPOSALS = "disposals"  # meta.json's table of disposal records
 
 
-@dataclass(frozen=True)
+@record
 class Disposal:
     """What one disposal removed: references, store files, evidence hashes."""
 
@@ -55,7 +55,7 @@ class Disposal:
     print_files: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record
 class MailDisposal:
     """What one disposal of unfiled mail removed: the messages' hashes and vault files."""
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from casework.cases import Case, CaseStatus
 from casework.events import EventType, make_event
 from casework.mailrecords import MailOutcome, MailRecord
 from casework.mailthread import IncomingMail, ThreadRule, is_staff, reply_ids, tagged_ref
 from casework.payloads import EvidenceAdded, EvidenceKind, Text
+from casework.record import record
 from casework.serial import from_json
 from store.casebook import Casebook
 from store.db import Transaction
@@ -21,7 +22,7 @@ from store.records import Cases, People
 DAEMON = "conduct-daemon"
 
 
-@dataclass(frozen=True)
+@record
 class Ingested:
     """What became of one message."""
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from casework.record import record
 from store import journal, layout
 from store.audit import UNKNOWN, AuditLog, Chain, Tail
 from store.db import Store
@@ -27,7 +27,7 @@ from store.files import file_mode, fsync_dir, write_all
 from store.layout import CHAIN, JOURNAL, META
 
 
-@dataclass(frozen=True)
+@record
 class Report:
     """What `audit verify` found: problems make it fail; notes are for information."""
 

@@ -10,7 +10,7 @@ bytes, in store/listing_cache.py: an unchanged shard is not parsed again.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
@@ -19,6 +19,7 @@ from casework.cases import Case, CaseStatus
 from casework.mailrecords import Health, MailRecord
 from casework.outbox import LetterRecord, LetterStatus
 from casework.policy import Policy, Route
+from casework.record import record
 from casework.restricted import RESTRICTED_WORDS
 from casework.rules import HARASSMENT, REPLY_AFTER_CLOSE, Due, next_due
 from casework.sar_requests import requests_due
@@ -76,7 +77,7 @@ class CaseLine(NamedTuple):
         return all(w in self.search_text for w in words)
 
 
-@dataclass(frozen=True)
+@record
 class BanLine:
     """A ban that still stands, with what the front office needs to know about it today."""
 
@@ -92,7 +93,7 @@ class BanLine:
         return self.review_overdue or self.deadline_passed
 
 
-@dataclass(frozen=True)
+@record
 class Counts:
     """The figures the office watches."""
 
@@ -107,7 +108,7 @@ class Counts:
     sar_due: int = 0
 
 
-@dataclass(frozen=True)
+@record
 class Listing:
     """Every list the dashboard shows, as of one moment of the store."""
 

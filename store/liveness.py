@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import os
 import socket
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from casework.mailrecords import DaemonState, Health
+from casework.record import record
 from store.db import Store
 from store.maillog import MailLog
 
 _PROC = Path("/proc")
 
 
-@dataclass(frozen=True)
+@record
 class ProcessMark:
     """What identifies a running process beyond its pid."""
 

@@ -15,9 +15,10 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+
+from casework.record import record
 
 OPENPGP_SUFFIX = ".gpg"
 
@@ -26,7 +27,7 @@ class OpenPgpError(Exception):
     """gpg is missing, the key cannot be used, or encryption or decryption failed."""
 
 
-@dataclass(frozen=True)
+@record
 class PublicKey:
     """An OpenPGP public key file that can encrypt: its fingerprint and who it belongs to."""
 

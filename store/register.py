@@ -6,7 +6,7 @@ A change to a person is one transaction: the record, an event on every case abou
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from casework.cases import Case
 from casework.events import Event, EventType, make_event
@@ -23,12 +23,13 @@ from casework.people import (
     others_with_responsibility,
     person_id_for,
 )
+from casework.record import record
 from store.casebook import Casebook, NotFound
 from store.db import Transaction
 from store.records import Cases, Events, People
 
 
-@dataclass(frozen=True)
+@record
 class PersonFile:
     """A person with everything `person show` and the dashboard's person view need."""
 
@@ -39,7 +40,7 @@ class PersonFile:
     history: tuple[Event, ...]  # person-updated and subject-identified events, oldest first
 
 
-@dataclass(frozen=True)
+@record
 class Saved:
     """A person saved: the record as stored, whether it is new, and what changed."""
 
@@ -48,7 +49,7 @@ class Saved:
     changes: tuple[FieldChange, ...]
 
 
-@dataclass(frozen=True)
+@record
 class ImportReport:
     """What an MIS import did (or, run dry, would do)."""
 

@@ -16,10 +16,10 @@ import os
 import shutil
 import tarfile
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO
 
+from casework.record import record
 from store.backup_manifest import ARCHIVE_DIR, BackupError, Manifest
 from store.db import META, SCHEMA_VERSION
 from store.files import DIR_MODE, FILE_MODE, make_dir
@@ -39,7 +39,7 @@ class RestoreError(Exception):
         super().__init__(message)
 
 
-@dataclass(frozen=True)
+@record
 class RestoreResult:
     """A restore that verified: where the copy is and what it holds."""
 
@@ -50,7 +50,7 @@ class RestoreResult:
     notes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class _Written:
     size: int
     sha256: str

@@ -9,7 +9,6 @@ correspondents) is returned as a party for the redaction worklist. Read in one t
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
 from casework.cases import Case
@@ -18,6 +17,7 @@ from casework.mailthread import is_staff
 from casework.outbox import LetterRecord
 from casework.payloads import EvidenceAdded, EvidenceKind, Incident, MeetingScheduled, Statement
 from casework.people import TO_BE_IDENTIFIED, Person, normalise_email
+from casework.record import record
 from casework.sar_bundle import Item, Party, Role
 from casework.sar_requests import SarRequest
 from casework.serial import to_json
@@ -33,7 +33,7 @@ from store.vault import VaultError
 SYSTEM_ACTORS = frozenset({"conduct-desk", "conduct-daemon", "system", "reader", ""})
 
 
-@dataclass(frozen=True)
+@record
 class Original:
     """A stored file that goes into originals/ under ``name``."""
 
@@ -41,7 +41,7 @@ class Original:
     sha256: str
 
 
-@dataclass(frozen=True)
+@record
 class Gathered:
     """The person, their bundle's items, the originals, the other people, their requests."""
 

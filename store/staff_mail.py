@@ -7,7 +7,6 @@ records live in meta.json's ``staff_mail`` table; entries older than 60 days are
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tinydb import Query
@@ -15,6 +14,7 @@ from tinydb import Query
 from casework.digest import SAR_DUE, DigestFacts
 from casework.health import daemon_summary
 from casework.outbox import LetterStatus
+from casework.record import record
 from casework.sar_requests import requests_due
 from store.casebook import Casebook
 from store.db import META, Store
@@ -28,7 +28,7 @@ TABLE = "staff_mail"
 KEEP = timedelta(days=60)
 
 
-@dataclass(frozen=True)
+@record
 class SentRecord:
     """One message to staff: its key, when it was claimed, to whom, and how it ended."""
 

@@ -11,11 +11,11 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from casework.mailrecords import MailOutcome
+from casework.record import record
 from store.audit import GENESIS
 from store.integrity import verify_copy
 from store.vault import SHA256
@@ -25,7 +25,7 @@ TABLE_DIRS = ("cases", "events", "people", "letters", "mail")
 CHUNK = 1 << 20
 
 
-@dataclass(frozen=True)
+@record
 class Contents:
     """What a copy of the store holds: records, evidence files and the audit log's extent."""
 

@@ -6,18 +6,17 @@ the event payloads these need.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rich.text import Text
 
 from casework.events import Event
 from casework.outbox import LetterRecord
 from casework.payloads import EvidenceAdded, EvidenceKind
+from casework.record import record
 from tui.formatting import when
 from tui.widgets.record_table import Column
 
 
-@dataclass(frozen=True)
+@record
 class EvidenceRow:
     """A piece of evidence on the timeline: the event that kept it, and its hash."""
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 from typing import Any
 
@@ -18,12 +18,13 @@ from casework.events import EventType
 from casework.fields import parse_local_time
 from casework.meetings import required_attendees, step_attendees
 from casework.policy import Policy, Route
+from casework.record import record
 from store.casebook import CaseFile
 from tui.formatting import when
 from tui.screens.form_modal import Field, FormModal, FormResult
 
 
-@dataclass(frozen=True)
+@record
 class Entry:
     """What a form's answers record: the event, its line on the timeline, its text and fields."""
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from casework.config import Config
-from conduct.cli import COMMANDS, asks_for_help, build_parser, command_word
+from conduct.cli import COMMANDS, asks_for_help, build_parser, command_word, main
 from store.casebook import Casebook
 
 # Runs `conduct ARGS...` in this process, then prints its output and every module loaded.
@@ -161,7 +161,8 @@ def _leaf_parsers(
         return [(path, parser)]
     found = []
     for name, child in subs[0].choices.items():
-        found += _leaf_parsers(child, (*path, name))
+        if isinstance(child, argparse.ArgumentParser):  # not a parser the line left unbuilt
+            found += _leaf_parsers(child, (*path, name))
     return found
 
 
@@ -219,6 +220,29 @@ def test_each_command_alone_gets_its_whole_part_of_the_line() -> None:
         alone = _leaf_parsers(build_parser(command))
         mine = [(path, p.format_help()) for path, p in alone if path[0] == command]
         assert mine == [(path, p.format_help()) for path, p in full if path[0] == command]
+
+
+def test_a_line_builds_only_the_parsers_it_names() -> None:
+    full = _leaf_parsers(build_parser())
+    for path, whole in full:
+        built = _leaf_parsers(build_parser(path[0], [*path, "REF"]))
+        # One parser at each level, the one the line names, the same as in the whole line.
+        assert [(p, parser.format_help()) for p, parser in built] == [(path, whole.format_help())]
+        assert built[0][1].get_default("handler") is whole.get_default("handler")
+
+
+@pytest.mark.parametrize("argv", [["case", "lst"], ["case"], ["mail", "connect", "yahoo"]])
+def test_a_line_naming_no_action_is_refused_as_by_the_whole_parser(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit:
+        build_parser(argv[0]).parse_args(argv)
+    whole = capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit:
+        main(argv)
+    assert exit.value.code == 2
+    assert capsys.readouterr().err == whole
+    assert "choose from" in whole or "required" in whole
 
 
 @pytest.mark.parametrize(

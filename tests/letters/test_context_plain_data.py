@@ -54,6 +54,16 @@ def _class_attributes(cls: type) -> Iterator[tuple[str, Any]]:
                 yield name, attr
 
 
+def _refuses_assignment(value: Any) -> bool:
+    """Whether setting a field raises, as on a frozen dataclass or a record."""
+    name = dataclasses.fields(value)[0].name if dataclasses.fields(value) else "anything"
+    try:
+        setattr(value, name, None)
+    except dataclasses.FrozenInstanceError:
+        return True
+    return False
+
+
 def problems_of(path: str, value: Any) -> list[str]:
     """Why a value is not plain data (empty when it is)."""
     if type(value) in SCALARS or type(value) in (tuple, list, dict, MappingProxyType):
@@ -62,8 +72,7 @@ def problems_of(path: str, value: Any) -> list[str]:
         return []
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         found = []
-        params = getattr(type(value), "__dataclass_params__", None)
-        if params is None or not params.frozen:
+        if not _refuses_assignment(value):
             found.append(f"{path}: {type(value).__name__} is not a frozen dataclass")
         fields = {f.name for f in dataclasses.fields(value)}
         for name, attr in _class_attributes(type(value)):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar, Literal
 
@@ -26,11 +25,13 @@ from textual.widgets import (
 )
 from textual.widgets.selection_list import Selection
 
+from casework.record import record
+
 FieldKind = Literal["text", "area", "date", "time", "choice", "multi"]
 FormResult = dict[str, Any]
 
 
-@dataclass(frozen=True)
+@record
 class Field:
     """One question on a form."""
 

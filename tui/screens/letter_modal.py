@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar
 
@@ -20,6 +19,7 @@ from casework.authority import approvers_for
 from casework.letter_context import build_context
 from casework.letter_facts import Fact, letter_facts
 from casework.outbox import LetterMove, LetterStatus, draft_refusal, moves_for, needs_approval
+from casework.record import record
 from store.casebook import CaseFile
 from tui import forms
 from tui.desk import Desk
@@ -42,7 +42,7 @@ KEEP_WORDS: Mapping[LetterMove | None, str] = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class Preview:
     """A rendered letter, not yet kept."""
 

@@ -15,11 +15,13 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from casework.record import record
+
 T = TypeVar("T")
 Cell = str | Text
 
 
-@dataclass(frozen=True)
+@record
 class Column(Generic[T]):
     """A column: its heading, its widths, what it shows and how it sorts."""
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from rich.text import Text
 from textual.widget import Widget
 
 from casework.mailrecords import DaemonState, Health, sending_trouble
+from casework.record import record
 from store.listing import Counts
 
 
-@dataclass(frozen=True)
+@record
 class Colours:
     """The theme's alert colours, as Rich styles."""
 
