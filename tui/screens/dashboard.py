@@ -37,7 +37,7 @@ _started = False
 
 
 def _hold_collector() -> bool:
-    """Freeze what start-up made and keep the collector off for the first read: once a process.
+    """Freeze what start-up made, and keep the collector off until the first frame: once a process.
 
     Modules, styles and widgets live as long as the process, and the first listing's 10,000
     case lines until the store changes; collections while making them walk them again and
@@ -76,6 +76,8 @@ class DashboardScreen(Screen[None]):
         self.show_closed = False
         self._stale = False
         self._filter_words: list[str] = []
+        # Made as the app starts: its widgets, their styles and the first read follow.
+        self._held = _hold_collector()
 
     def compose(self) -> ComposeResult:
         """Header, the tabs, the status bar and the footer."""
@@ -142,13 +144,12 @@ class DashboardScreen(Screen[None]):
         # to freeze yet, and a worker thread fighting Textual's start-up for the GIL took
         # twice as long to a usable list (0.5 s against 1.0 s at 10,000 cases). Every later
         # reload (a change in the store, coming back from a case) runs in the worker.
-        held = _hold_collector()
         try:
             self.show(read_listing(self.desk.book, self.desk.today()))
         except Exception as exc:  # the worker path reports it properly
             self.log.error(f"first load failed: {exc!r}")
             self.load()
-        if held:
+        if self._held:
             self.call_after_refresh(_release_collector)
         self.set_interval(30, self._tick)
 
