@@ -11,7 +11,10 @@ and argparse's own errors are exactly as before.
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 
@@ -19,6 +22,7 @@ class Parser(argparse.ArgumentParser):
     """An ArgumentParser whose sub-command parsers are built only for ``words``."""
 
     def __init__(self, *args: Any, words: Sequence[str] | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
         super().__init__(*args, **kwargs)
         # The words of the line still to be matched to a sub-command, or None for all.
         self.words = None if words is None else tuple(words)
@@ -34,6 +38,40 @@ class Parser(argparse.ArgumentParser):
         if isinstance(choices, _Choices):
             choices.words = None if positional_first or not self.words else self.words
         return choices
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help layout, told the terminal's width instead of asking shutil for it.
+
+    argparse makes a formatter for every argument it adds and imports shutil to size it,
+    which brings bz2, lzma and zlib with it: a tenth of a short command's start-up.
+    """
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        width = _terminal_columns() - 2 if width is None else width
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+@cache
+def _terminal_columns() -> int:
+    """The terminal's width as shutil.get_terminal_size() gives it: $COLUMNS, the terminal, 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        columns = 0
+    return columns or 80
 
 
 class _Choices(argparse._SubParsersAction):  # type: ignore[type-arg]

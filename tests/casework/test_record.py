@@ -6,6 +6,7 @@ import copy
 import dataclasses
 import pickle
 from dataclasses import FrozenInstanceError, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -133,3 +134,17 @@ def test_fields_a_record_cannot_take_are_refused_at_definition() -> None:
         class Hidden:
             shown: int
             computed: int = field(init=False, default=0)
+
+
+def test_every_frozen_dataclass_outside_mailtext_is_a_record() -> None:
+    # A @dataclass(frozen=True) costs a short command about 0.8 ms to import; a record 0.07.
+    root = Path(__file__).resolve().parents[2]
+    packages = ["casework", "store", "letters", "mailer", "tui", "conduct"]
+    found = [
+        f"{path.relative_to(root)}:{number}"
+        for package in packages
+        for path in sorted((root / package).rglob("*.py"))
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+        if line.strip().startswith("@dataclass(") and "frozen=True" in line
+    ]
+    assert found == []

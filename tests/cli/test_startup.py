@@ -98,6 +98,10 @@ def test_listing_cases_loads_no_dashboard_letters_or_mail(school: Config) -> Non
     assert "holidays" not in result["packages"]
     # Nor the domain modules only showing or changing a case needs (this school has no [mail]).
     assert NOT_FOR_LISTING & set(result["modules"]) == set()
+    # Nor what argparse's help formatter (shutil, with bz2 and lzma) or calendar (locale)
+    # would bring: conduct/parsing.py sizes help without shutil, casework/months.py counts
+    # days without calendar.
+    assert {"shutil", "bz2", "lzma", "calendar"} & set(result["modules"]) == set()
 
 
 def test_showing_a_case_loads_no_dashboard_letters_or_mail(school: Config) -> None:
@@ -220,6 +224,21 @@ def test_each_command_alone_gets_its_whole_part_of_the_line() -> None:
         alone = _leaf_parsers(build_parser(command))
         mine = [(path, p.format_help()) for path, p in alone if path[0] == command]
         assert mine == [(path, p.format_help()) for path, p in full if path[0] == command]
+
+
+def test_help_is_as_wide_as_argparse_makes_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from conduct.parsing import Parser, _terminal_columns
+
+    long_help = "a help text long enough to be wrapped at any width a terminal has " * 3
+    for columns in ("60", "132"):
+        monkeypatch.setenv("COLUMNS", columns)
+        _terminal_columns.cache_clear()
+        ours, theirs = Parser(prog="x"), argparse.ArgumentParser(prog="x")
+        for parser in (ours, theirs):
+            parser.add_argument("--flag", help=long_help)
+        assert ours.format_help() == theirs.format_help()
+        assert max(len(line) for line in ours.format_help().splitlines()) <= int(columns) - 2
+    _terminal_columns.cache_clear()
 
 
 def test_a_line_builds_only_the_parsers_it_names() -> None:
