@@ -14,11 +14,13 @@ from typing import Any
 def main() -> None:
     """Open the dashboard on CONFIG and report when the case list is first painted."""
     config_path, expected = sys.argv[1], int(sys.argv[2])
-    # What bare `conduct --config CONFIG` does before the dashboard: parser, then config.
-    from casework.config import find_config, load_config
-    from conduct.cli import build_parser
+    # What bare `conduct --config CONFIG` does before the dashboard (conduct.cli.main): the
+    # dashboard's part of the parser, then the configuration.
+    from conduct.cli import build_parser, line_words
 
-    args = build_parser("tui").parse_args(["--config", config_path])
+    argv = ["--config", config_path]
+    args = build_parser("tui", line_words(argv)).parse_args(argv)
+    from casework.config import find_config, load_config
     from tui.app import ConductApp
     from tui.widgets.record_table import RecordTable
 

@@ -20,8 +20,8 @@ from casework.recording import recorded_payload
 from casework.rules import REPLY_AFTER_CLOSE
 from casework.staff import Actor
 from tui import forms, ladder_forms
+from tui.case_columns import EvidenceRow
 from tui.case_keys import LETTER_KEYS
-from tui.columns import EvidenceRow
 from tui.forms import Entry
 from tui.screens.form_modal import FormResult
 from tui.widgets.record_table import Column, RecordTable

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from casework.clock import Clock
 from casework.config import Config
 from casework.staff import Actor
 from store.casebook import Casebook
-from store.outbox import Outbox
+
+if TYPE_CHECKING:  # letters load when the office first moves one, not at start-up
+    from store.outbox import Outbox
 
 
 @dataclass
@@ -30,6 +32,8 @@ class Desk:
     @property
     def outbox(self) -> Outbox:
         """Letters and their states."""
+        from store.outbox import Outbox
+
         return Outbox(self.book)
 
     def now(self) -> datetime:

@@ -275,3 +275,14 @@ async def test_person_details_on_the_case(make_app: Any) -> None:
         await settle(pilot)
         text = str(app.screen.query_one("#person-text").render())
         assert "Milo Whitlock" in text and "signed on 4 Sep 2025" in text
+
+
+async def test_the_case_list_has_the_keyboard_when_the_dashboard_opens(make_app: Any) -> None:
+    app, _ = make_app("warning-first", demo=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        table = case_table(app)
+        assert app.focused is table
+        first = table.cursor_key
+        await pilot.press("down")
+        assert table.cursor_key not in (None, first), "down moves through the cases"

@@ -1,7 +1,7 @@
 """One case: who it is about, where it is on the ladder, its timeline, evidence and letters.
 
 Keys, workers and the flow between forms; the texts, columns and forms it shows are built in
-``tui.case_parts``, ``tui.case_text``, ``tui.columns``, ``tui.forms`` and ``tui.ladder_forms``.
+``tui.case_parts``, ``tui.case_text``, ``tui.case_columns``, ``tui.forms`` and ``tui.ladder_forms``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from casework.payloads import PayloadError
 from casework.policy import BanAction, Policy, Step
 from store.access import view_case
 from store.casebook import Casebook, CaseFile
-from tui import columns, forms, ladder_forms
+from tui import case_columns, forms, ladder_forms
+from tui.case_columns import EvidenceRow
 from tui.case_keys import CASE_KEYS, LETTER_KEYS
 from tui.case_parts import (
     NO_EVIDENCE,
@@ -38,7 +39,6 @@ from tui.case_parts import (
     recorded_entry,
 )
 from tui.case_text import ladder_text, person_text, summary_text
-from tui.columns import EvidenceRow
 from tui.desk import Desk
 from tui.forms import Entry
 from tui.opener import open_copy
@@ -70,15 +70,17 @@ class CaseScreen(Screen[None]):
         yield Static(Text(f"{self.ref}  loading…"), id="case-summary")
         with TabbedContent(id="case-tabs", initial="timeline"):
             with TabPane("Timeline", id="timeline"):
-                yield case_table(columns.TIMELINE_COLUMNS, "timeline-table", "Loading…", True)
+                yield case_table(
+                    case_columns.TIMELINE_COLUMNS, "timeline-table", "Loading…", True
+                )
             with TabPane("Person", id="person"), VerticalScroll():
                 yield Static("", id="person-text")
             with TabPane("Ladder", id="ladder"), VerticalScroll():
                 yield Static("", id="ladder-text")
             with TabPane("Evidence", id="evidence"):
-                yield case_table(columns.EVIDENCE_COLUMNS, "evidence-table", NO_EVIDENCE)
+                yield case_table(case_columns.EVIDENCE_COLUMNS, "evidence-table", NO_EVIDENCE)
             with TabPane("Letters", id="letters"):
-                yield case_table(columns.CASE_LETTER_COLUMNS, "letter-table", NO_LETTERS)
+                yield case_table(case_columns.CASE_LETTER_COLUMNS, "letter-table", NO_LETTERS)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -118,7 +120,7 @@ class CaseScreen(Screen[None]):
         self.query_one("#person-text", Static).update(person_text(file))
         self.query_one("#ladder-text", Static).update(ladder_text(policy, file, today))
         self.query_one("#timeline-table", RecordTable).set_rows(file.events)
-        evidence = columns.evidence_rows(file.events)
+        evidence = case_columns.evidence_rows(file.events)
         self.query_one("#evidence-table", RecordTable).set_rows(evidence)
         self.query_one("#letter-table", RecordTable).set_rows(letters)
         tabs = self.query_one(TabbedContent)

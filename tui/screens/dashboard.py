@@ -33,22 +33,31 @@ from tui.widgets.status_bar import StatusBar
 if TYPE_CHECKING:  # forms, modals and the PDF opener load when first used, not at start-up
     from tui.screens.form_modal import FormResult
 
-_frozen = False
+_started = False
 
 
-def _freeze_start_up() -> None:
-    """Keep the collector from walking what start-up made, once per process.
+def _hold_collector() -> bool:
+    """Freeze what start-up made, and keep the collector off until the first frame: once a process.
 
-    Modules, styles and widgets live as long as the process; without this, making 10,000
-    case lines sets off collections that walk all of them again (a tenth of the first frame).
-    Once only, so a test run of many apps never pins a finished app's garbage. A command
-    that switched the collector off for its imports has it back on from here.
+    Modules, styles and widgets live as long as the process, and the first listing's 10,000
+    case lines until the store changes; collections while making them walk them again and
+    again. Once only (True that time), so a test run of many apps never pins a finished app's
+    garbage. A command that switched the collector off for its imports has it back on after
+    the first frame (``_release_collector``).
     """
-    global _frozen
-    if not _frozen:
-        _frozen = True
-        gc.freeze()
-        gc.enable()
+    global _started
+    if _started:
+        return False
+    _started = True
+    gc.freeze()
+    gc.disable()
+    return True
+
+
+def _release_collector() -> None:
+    """After the first frame: freeze the first listing too, and collect as usual from here."""
+    gc.freeze()
+    gc.enable()
 
 
 class DashboardScreen(Screen[None]):
@@ -56,6 +65,9 @@ class DashboardScreen(Screen[None]):
 
     CSS_PATH = "dashboard.tcss"
     BINDINGS: ClassVar[list[BindingType]] = list(DASHBOARD_KEYS)
+    # Focused as soon as the screen is composed: else Textual focuses the tab bar, and the
+    # focus moves on to the table (restyling both) when its tab is activated.
+    AUTO_FOCUS = "#case-table"
 
     def __init__(self, desk: Desk) -> None:
         super().__init__()
@@ -64,6 +76,8 @@ class DashboardScreen(Screen[None]):
         self.show_closed = False
         self._stale = False
         self._filter_words: list[str] = []
+        # Made as the app starts: its widgets, their styles and the first read follow.
+        self._held = _hold_collector()
 
     def compose(self) -> ComposeResult:
         """Header, the tabs, the status bar and the footer."""
@@ -126,17 +140,17 @@ class DashboardScreen(Screen[None]):
         """Load everything, and keep the clock in the status bar current."""
         self.title = "Conduct Desk"
         self.sub_title = self.desk.config.school.name
-        self.query_one("#case-table").focus()
         # The first read happens before the first frame, in this thread: nothing is on screen
         # to freeze yet, and a worker thread fighting Textual's start-up for the GIL took
         # twice as long to a usable list (0.5 s against 1.0 s at 10,000 cases). Every later
         # reload (a change in the store, coming back from a case) runs in the worker.
-        _freeze_start_up()
         try:
             self.show(read_listing(self.desk.book, self.desk.today()))
         except Exception as exc:  # the worker path reports it properly
             self.log.error(f"first load failed: {exc!r}")
             self.load()
+        if self._held:
+            self.call_after_refresh(_release_collector)
         self.set_interval(30, self._tick)
 
     # -- data ---------------------------------------------------------------------------
