@@ -21,11 +21,16 @@ def main() -> None:
     argv = ["--config", config_path]
     args = build_parser("tui", line_words(argv)).parse_args(argv)
     from casework.config import find_config, load_config
+
+    config = load_config(find_config(args.config))
+    # Then, as conduct/tui_cmd.py's handler: the collector off, and Textual imported.
+    import gc
+
+    gc.disable()
     from tui.app import ConductApp
     from tui.widgets.record_table import RecordTable
 
     print(f"imports {time.monotonic()}", flush=True)
-    config = load_config(find_config(args.config))
     app = ConductApp(config)
     render_line = RecordTable.render_line
     done = False

@@ -17,7 +17,13 @@ def register(sub: Any) -> None:
 
 def handler(args: argparse.Namespace, config: Config) -> int:
     """Run the dashboard until the office quits it."""
-    # Imported here so the other commands never pay for loading Textual.
+    import gc
+
+    # The collector off while Textual loads (its modules live as long as the process, and
+    # collections during the import walk them again and again); the dashboard turns it back
+    # on after its first frame (tui/screens/dashboard.py). Imported here so the other
+    # commands never pay for loading Textual.
+    gc.disable()
     from tui.app import ConductApp
 
     ConductApp(config).run()
