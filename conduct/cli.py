@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Callable, Sequence
 from importlib import import_module
@@ -123,8 +124,11 @@ def build_parser(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `conduct` console script."""
-    if argv is None:
+    if argv is None:  # the `conduct` process itself, not a caller in a longer-lived one
         argv = sys.argv[1:]
+        # What the interpreter made to start lives until it exits: collections need not walk
+        # it again and again while the command imports and reads (5% of `case show`).
+        gc.freeze()
     words = line_words(argv)
     command = words[0] if words else None
     if command is None and not asks_for_help(argv):
