@@ -116,24 +116,28 @@ def _first_init(cls: Any) -> Callable[..., None]:
 
 def _compiled_init(cls: Any) -> Callable[..., None]:
     """The __init__ that ``@dataclass(frozen=True)`` would have made for ``cls``."""
-    names: dict[str, Any] = {"set": object.__setattr__, "MISSING": MISSING}
+    # Our own names start with __record_ so that no field (not even one called "self" or
+    # "set") can shadow them.
+    names: dict[str, Any] = {"__record_set": object.__setattr__, "__record_missing": MISSING}
     parameters: list[str] = []
     lines: list[str] = []
     for i, f in enumerate(dataclasses.fields(cls)):
         value = f.name
         if f.default is not MISSING:
-            names[f"default_{i}"] = f.default
-            parameters.append(f"{f.name}=default_{i}")
+            names[f"__record_default_{i}"] = f.default
+            parameters.append(f"{f.name}=__record_default_{i}")
         elif f.default_factory is not MISSING:
-            names[f"factory_{i}"] = f.default_factory
-            parameters.append(f"{f.name}=MISSING")
-            value = f"factory_{i}() if {f.name} is MISSING else {f.name}"
+            names[f"__record_factory_{i}"] = f.default_factory
+            parameters.append(f"{f.name}=__record_missing")
+            value = f"__record_factory_{i}() if {f.name} is __record_missing else {f.name}"
         else:
             parameters.append(f.name)
-        lines.append(f"    set(self, {f.name!r}, {value})")
+        lines.append(f"    __record_set(__record_self, {f.name!r}, {value})")
     if hasattr(cls, "__post_init__"):
-        lines.append("    self.__post_init__()")
-    source = f"def __init__(self, {', '.join(parameters)}):\n" + "\n".join(lines or ["    pass"])
+        lines.append("    __record_self.__post_init__()")
+    source = f"def __init__(__record_self, {', '.join(parameters)}):\n" + "\n".join(
+        lines or ["    pass"]
+    )
     made: dict[str, Any] = {}
     exec(source, names, made)  # noqa: S102 - our own text, built from field names
     init: Callable[..., None] = made["__init__"]

@@ -148,3 +148,15 @@ def test_every_frozen_dataclass_outside_mailtext_is_a_record() -> None:
         if line.strip().startswith("@dataclass(") and "frozen=True" in line
     ]
     assert found == []
+
+
+def test_fields_may_have_any_name_the_constructor_uses_itself() -> None:
+    @record
+    class Odd:
+        self: int
+        set: str = "s"
+        MISSING: tuple[str, ...] = field(default_factory=tuple)
+
+    odd = Odd(1)
+    assert (odd.self, odd.set, odd.MISSING) == (1, "s", ())
+    assert Odd(self=2, set="t", MISSING=("m",)) == Odd(2, "t", ("m",))
