@@ -15,8 +15,8 @@ def add_months(day: date, months: int) -> date:
     index = day.year * 12 + (day.month - 1) + months
     year, month0 = divmod(index, 12)
     month = month0 + 1
-    # The month's last day: the day before the next month's first (not calendar.monthrange:
-    # importing calendar also loads locale, a twentieth of a short command's start-up).
+    # The month's last day: the day before the next month's first (not calendar.monthrange,
+    # whose import every short command paid for this one line).
     following = date(year + month // 12, month % 12 + 1, 1)
     last = (following - timedelta(days=1)).day
     return date(year, month, min(day.day, last))
