@@ -30,6 +30,8 @@ def main() -> None:
     from tui.app import ConductApp
     from tui.widgets.record_table import RecordTable
 
+    gc.enable()
+
     print(f"imports {time.monotonic()}", flush=True)
     app = ConductApp(config)
     render_line = RecordTable.render_line

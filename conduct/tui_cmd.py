@@ -19,12 +19,16 @@ def handler(args: argparse.Namespace, config: Config) -> int:
     """Run the dashboard until the office quits it."""
     import gc
 
-    # The collector off while Textual loads (its modules live as long as the process, and
-    # collections during the import walk them again and again); the dashboard turns it back
-    # on after its first frame (tui/screens/dashboard.py). Imported here so the other
-    # commands never pay for loading Textual.
+    # The collector off while Textual loads: its modules live as long as the process, and
+    # collections during the import would walk them again and again. On again straight
+    # after, whatever happens; the dashboard holds it itself from its screen to its first
+    # frame (tui/screens/dashboard.py). Imported here so the other commands never pay for
+    # loading Textual.
     gc.disable()
-    from tui.app import ConductApp
+    try:
+        from tui.app import ConductApp
+    finally:
+        gc.enable()
 
     ConductApp(config).run()
     return 0
