@@ -81,11 +81,6 @@ def line_words(argv: Sequence[str]) -> list[str]:
     return found
 
 
-def command_word(argv: Sequence[str]) -> str | None:
-    """The command asked for: the first word that is not an option or the --config path."""
-    return next(iter(line_words(argv)), None)
-
-
 def asks_for_help(argv: Sequence[str]) -> bool:
     """True for -h, --help or an abbreviation of it (argparse accepts --he)."""
     return any(w == "-h" or (len(w) > 2 and "--help".startswith(w)) for w in argv)
