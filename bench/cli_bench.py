@@ -26,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.school import school_config, seed
+from store.shard_cache import CASE_ROWS_FILE
 
 # (label, target as a multiple of bare python, or None; target in seconds, or None)
 TARGETS: dict[str, tuple[float | None, float | None]] = {
@@ -60,8 +61,17 @@ def children_cpu() -> float:
     return used.ru_utime + used.ru_stime
 
 
-def time_process(argv: list[str], env: dict[str, str], label: str = "") -> float:
-    """Seconds from spawn to exit (its CPU seconds go to CPU[label]); the command must succeed."""
+def time_process(
+    argv: list[str],
+    env: dict[str, str],
+    label: str = "",
+    before: Callable[[], object] | None = None,
+) -> float:
+    """Seconds from spawn to exit (its CPU seconds go to CPU[label]); the command must succeed.
+
+    ``before`` runs first, untimed."""
+    if before is not None:
+        before()
     cpu = children_cpu()
     started = time.monotonic()
     done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -116,6 +126,14 @@ def main() -> None:
             ),
             "case list --json": lambda: time_process(
                 [*conduct, *cfg, "case", "list", "--json"], env, "case list --json"
+            ),
+            # The same with no copy of the rows (store/case_rows.py): the first listing
+            # after an upgrade or a restore, when every shard is read and summarised again.
+            "case list, no copy": lambda: time_process(
+                [*conduct, *cfg, "case", "list", "--json"],
+                env,
+                "case list, no copy",
+                before=lambda: (small_config.store.data_dir / CASE_ROWS_FILE).unlink(),
             ),
             "case show REF": lambda: time_process(
                 [*conduct, *cfg, "case", "show", ref], env, "case show REF"

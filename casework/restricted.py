@@ -50,9 +50,7 @@ def _route(policy: Policy, behaviour: str) -> Route | None:
 
 def may_see(actor: Actor, restriction: Restriction | None) -> bool:
     """Whether ``actor`` sees the case in full (always, for a case with no restriction)."""
-    if restriction is None:
-        return True
-    return actor.role is not None and actor.role in restriction.roles
+    return restriction is None or actor.sees_restricted(restriction.roles)
 
 
 def withheld_notice(ref: str, restriction: Restriction, register: StaffRegister) -> str:

@@ -68,6 +68,13 @@ class Due:
     what: str
 
 
+def has_dates(case: Case) -> bool:
+    """A meeting, a ban or a published post is on the case: only then can anything on it fall
+    due, so only then does what a list shows of it (next due, bans in force) change by the day.
+    """
+    return bool(case.meetings or case.bans or any(i.published_on for i in case.incidents))
+
+
 def next_due(case: Case, today: date, policy: Policy) -> Due | None:
     """The earliest open date on a case: a meeting, a deadline, a review or a time limit.
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import pwd
 import re
+from collections.abc import Iterable
 from enum import StrEnum
 
 from casework.record import record
@@ -111,6 +112,11 @@ class Actor:
     def described(self) -> str:
         """'hhead (headteacher)', or 'bob (not on the staff register)'."""
         return f"{self.name} ({self.role if self.role else 'not on the staff register'})"
+
+    def sees_restricted(self, roles: Iterable[str]) -> bool:
+        """Whether this actor sees restricted records in full: its role is one of ``roles``
+        (the school's ``[staff] restricted_roles``)."""
+        return self.role is not None and self.role.value in roles
 
 
 def os_account() -> str:

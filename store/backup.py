@@ -44,15 +44,15 @@ from casework.record import record
 from store.backup_manifest import ARCHIVE_DIR, FORMAT, BackupError, Manifest, ManifestFile
 from store.db import META, Store
 from store.files import FILE_MODE, fsync_dir, make_dir
-from store.listing_cache import CACHE_FILE
 from store.openpgp import OPENPGP_SUFFIX, PublicKey, encrypting
+from store.shard_cache import CACHE_FILES
 from store.storecheck import Contents, contents_of, referenced_hashes, sha256_file, vault_files
 
 STAGING_PREFIX = ".backup-"
 AUDIT = "audit.jsonl"
 # Not data: locks, the commit scratch area, the journal (finished by the lock's recovery),
 # and the daemon's health, which would show a stale state in a restored copy; nor the
-# dashboard's listing copy, which is rebuilt from the cases and need not sit in every backup.
+# copies of the case list (store/shard_cache.py), which are rebuilt from the cases.
 SKIPPED = frozenset(
     {
         "store.lock",
@@ -62,7 +62,7 @@ SKIPPED = frozenset(
         "health.json",
         "alerts.json",
         "alerts.lock",
-        CACHE_FILE,
+        *CACHE_FILES,
     }
 )
 NAME_PATTERN = re.compile(r"^conduct-backup-\d{8}T\d{6}Z\.tar\.gz(\.gpg)?$")

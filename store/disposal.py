@@ -26,7 +26,7 @@ from casework.record import record
 from casework.retention import RecordClass
 from casework.retention_due import CaseReview, DisposalRefused, mail_reviews, review_of
 from casework.serial import from_json, to_json
-from store import layout, listing_cache
+from store import layout, shard_cache
 from store.casebook import Casebook, NotFound
 from store.db import META, Transaction
 from store.maillog import MAIL_SHARDS, Messages
@@ -95,7 +95,7 @@ def dispose(
         _record(book, tx, reason, {"refs": wanted}, classes, blobs, early)
         for ref in wanted:
             tx.note(f"{ref} disposed of")
-        listing_cache.forget(book.store.root)  # the dashboard's copy of the case list
+        shard_cache.forget(book.store.root)  # the copies of the case list
         tx.note(f"{len(blobs)} evidence file(s) no other record uses removed from the vault")
     _tidy_vault(book.store.root, blobs)
     printed = _clear_print_queue(print_queue, wanted)

@@ -4,7 +4,7 @@ The store owns its document format: callers get typed lines, never documents. De
 every case in full is the slow part of a listing, so a case with no dates on it (no
 meeting, ban or published post, so nothing can fall due) becomes its line straight from
 what the list needs of its document, and that is kept, by the digest of each case shard's
-bytes, in store/listing_cache.py: an unchanged shard is not parsed again.
+bytes, in store/listing_cache.py (store/shard_cache.py): an unchanged shard is not parsed again.
 """
 
 from __future__ import annotations
@@ -27,11 +27,12 @@ from casework.serial import from_json
 from store.casebook import Casebook
 from store.db import META
 from store.files import signature
-from store.listing_cache import DOCUMENT, Entry, cache_for, entry_of
+from store.listing_cache import DOCUMENT, entry_of, listing_cache, listing_entries
 from store.liveness import checked
 from store.maillog import MailLog, Messages, clashed, quarantined, skipped
-from store.records import CASE_SHARDS, Letters
+from store.records import CASE_FILES, Letters
 from store.sar_records import Requests
+from store.shard_cache import Entry
 
 # Letters the office watches after approval: on their way, failed, or to be posted.
 OUTBOX_STATUSES = (
@@ -46,7 +47,6 @@ OUTBOX_STATUSES = (
 
 
 _OPEN = CaseStatus.OPEN.value
-CASE_FILES = [f"cases/{n:02d}.json" for n in range(CASE_SHARDS)]
 
 
 # A NamedTuple, not a frozen dataclass: just as immutable and typed, and made three times
@@ -248,17 +248,15 @@ def read_listing(book: Casebook, today: date) -> Listing:
     """Read every list the dashboard shows in one transaction, so the counts agree with them."""
     policy = book.config.policy
     labels = {s.id: s.label for s in policy.steps}
-    sees_all = (
-        book.actor.role is not None and book.actor.role.value in book.config.staff.restricted_roles
-    )
+    sees_all = book.actor.sees_restricted(book.config.staff.restricted_roles)
     criminal = frozenset(b.id for b in policy.all_behaviours if b.route is Route.CRIMINAL)
-    cache = cache_for(book.store.root)
+    cache = listing_cache(book.store.root)
     with book.store.reading() as tx:
         pairs = [
             _line_from_entry(policy, labels, e, today)
             if sees_all or not _restricted(e, criminal)
             else (_withheld_line(labels, e), None)
-            for e in cache.entries(tx, CASE_FILES)
+            for e in listing_entries(cache, tx, CASE_FILES)
         ]
         letters = Letters(tx).with_status(LetterStatus.AWAITING_APPROVAL, *OUTBOX_STATUSES)
         messages = Messages(tx).all()

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 CASE_SHARDS = 64
+CASE_FILES = [f"cases/{n:02d}.json" for n in range(CASE_SHARDS)]
 PEOPLE_SHARDS = 16
 LETTER_SHARDS = 16
 
@@ -113,6 +114,11 @@ class Cases:
         """Every case document as stored, for fast listing."""
         for n in range(CASE_SHARDS):
             yield from self.tx.docs(f"cases/{n:02d}.json", "cases")
+
+    def in_shard(self, rel: str) -> list[tuple[int, Case]]:
+        """Every case in one shard file, with its record id (a number that orders references)."""
+        read = _reader(Case)
+        return [(int(i), decode(self.tx, rel, read, doc)) for i, doc in self.tx.read(rel, "cases").items()]
 
     def all(self, status: str | None = None) -> list[Case]:
         """Every case, or those of one status ("open", "closed"), oldest reference first."""

@@ -30,3 +30,24 @@ def test_mailtext_loads_only_the_standard_library() -> None:
         "print(','.join(sorted(new - set(sys.stdlib_module_names) - {'mailtext'})))"
     )
     assert _printed(code) == ""
+
+
+def test_nothing_imports_from_a_conftest() -> None:
+    """Shared helpers live in tests/support/: a conftest holds fixtures, and pytest loads it."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    offenders = []
+    for path in [*root.glob("tests/**/*.py"), *root.glob("bench/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            if any(n.split(".")[-1] == "conftest" for n in names):
+                offenders.append(str(path.relative_to(root)))
+    assert offenders == []

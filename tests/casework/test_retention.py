@@ -17,7 +17,7 @@ from casework.retention import (
     reached_review,
 )
 from casework.tomlread import ConfigError
-from tests.conftest import write_config
+from tests.support.school import write_config
 
 
 def test_defaults_follow_the_irms_practice_and_are_not_yet_confirmed(tmp_path: Path) -> None:

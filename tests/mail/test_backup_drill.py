@@ -19,10 +19,10 @@ from casework.config import load_config
 from conduct.cli import main
 from store.db import Store
 from store.maillog import MailLog
-from tests.conftest import write_config
 from tests.support.mailfixtures import loopback_mail_toml, unique_folder
 from tests.support.mailservers.dovecot import Dovecot
 from tests.support.openpgp import make_key_pair, stop_agent
+from tests.support.school import write_config
 from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -26,13 +26,13 @@ from mailer.daemon import Daemon
 from mailer.mail_connect import write_mail_config
 from store.casebook import Casebook
 from store.maillog import MailLog
-from tests.conftest import write_config
 from tests.support.mailfixtures import loopback_mail_toml, message, school_config, unique_folder
 from tests.support.mailservers.dovecot import Dovecot
 from tests.support.mailservers.exchange_proxy import ExchangeProxy
 from tests.support.mailservers.smtp import RecordingSmtp
 from tests.support.mailservers.token_server import TokenServer
 from tests.support.oauth import MAILBOX, oauth_school, run
+from tests.support.school import write_config
 from tests.support.waiting import wait_until
 
 FLAG = ("\\Flagged",)

@@ -12,9 +12,9 @@ from mailer.daemon import Daemon
 from mailer.embedded_imap import EmbeddedImap, deliver
 from mailer.imap_conn import search_criteria
 from store.casebook import Casebook
-from tests.conftest import write_config
 from tests.support.mailfixtures import loopback_mail_toml, message, school_config, unique_folder
 from tests.support.mailservers.dovecot import Dovecot
+from tests.support.school import write_config
 
 
 def test_folder_mode_takes_every_message_moved_into_the_folder(

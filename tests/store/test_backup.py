@@ -23,10 +23,10 @@ from store.backup_manifest import BackupError
 from store.casebook import Casebook
 from store.db import Store
 from store.listing import read_listing
-from store.listing_cache import CACHE_FILE
 from store.openpgp import OpenPgpError, read_public_key
-from tests.conftest import write_config
+from store.shard_cache import CACHE_FILES
 from tests.support.openpgp import make_key_pair, stop_agent
+from tests.support.school import write_config
 
 AT = datetime(2026, 11, 2, 18, 30, tzinfo=UTC)
 
@@ -96,7 +96,9 @@ def test_backup_then_restore_gives_back_every_case_event_and_file(
     (queue / "C-2026-0001-warning.pdf").write_bytes(b"%PDF a copy of a letter in the vault")
     book = Casebook(load_config(school))
     read_listing(book, book.clock.today())  # as the dashboard does: it keeps a listing copy
-    assert (school.parent / "data" / CACHE_FILE).exists()
+    ok(school, "case", "list")  # and so does `case list`, of its rows
+    for copy_name in CACHE_FILES:
+        assert (school.parent / "data" / copy_name).exists()
     out = ok(school, "backup", str(backups))
     assert "Backed up 3 cases, 11 events, 3 people" in out and "4 vault files" in out
     (archive,) = backups.iterdir()
@@ -109,10 +111,10 @@ def test_backup_then_restore_gives_back_every_case_event_and_file(
     assert names[:2] == ["conduct-backup/manifest.json", "conduct-backup/config.toml"]
     assert "conduct-backup/data/audit.jsonl" in names
     # Locks, the commit scratch area, the daemon's health and the staging copy stay behind.
-    # The print queue holds copies of letters kept in the vault; the dashboard's listing copy
-    # is rebuilt from the cases.
+    # The print queue holds copies of letters kept in the vault; the copies of the case list
+    # are rebuilt from the cases.
     assert not any(
-        re.search(r"store\.lock|/tmp/|health\.json|\.backup-|print-queue|listing\.cache", n)
+        re.search(r"store\.lock|/tmp/|health\.json|\.backup-|print-queue|\.cache$", n)
         for n in names
     )
     assert not [p for p in (school.parent / "data").iterdir() if p.name.startswith(".backup-")]

@@ -22,6 +22,7 @@ from store.integrity import verify
 from store.listing import read_listing
 from store.outbox import Outbox
 from store.records import events_file
+from store.shard_cache import CACHE_FILES
 from tests.support.cli import conduct
 from tests.support.clock import FIXED_CLOCK
 from tests.support.school import write_config
@@ -109,6 +110,9 @@ def test_disposal_leaves_no_file_behind_and_the_chain_verifies(
     # A dashboard has listed the cases: its copy of the list (store/listing_cache.py) names Pat.
     listed = Casebook(load_config(cfg), clock=Clock.fixed(LATER))
     assert pat in {line.ref for line in read_listing(listed, listed.clock.today()).cases}
+    # So has `case list`: its copy of the rows (store/case_rows.py) names Pat too.
+    assert "Pat" in conduct(cfg, "case", "list", "--status", "all").stdout
+    assert all((root / name).exists() for name in CACHE_FILES)
     open_one = conduct(cfg, "retention", "dispose", dana, "--reason", "schedule", ok=False)
     assert "is open: close it before" in open_one.stderr
     done = conduct(cfg, "retention", "dispose", pat, "--reason", "Review under the schedule")

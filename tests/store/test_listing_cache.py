@@ -8,17 +8,17 @@ import pytest
 
 from casework.staff import Actor, Role
 from conduct.demo_seed import seed_demo_cases
-from store import listing_cache
+from store import shard_cache
 from store.casebook import Casebook
 from store.db import Transaction
 from store.errors import StoreError
 from store.listing import read_listing
-from store.listing_cache import CACHE_FILE
+from store.listing_cache import CACHE_FILE, FORMAT
 
 
 def fresh_process() -> None:
     """Forget what this process keeps, as a new dashboard would start with nothing."""
-    listing_cache._CACHES.clear()
+    shard_cache._CACHES.clear()
 
 
 def shards_parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -69,7 +69,7 @@ def test_a_change_by_another_process_shows_at_once(
 
 @pytest.mark.parametrize(
     "damage",
-    [b"", b"conduct-listing-1 0000\n{}", b"not ours at all", b"\xff\xfe torn"],
+    [b"", FORMAT.encode() + b" 0000\n{}", b"not ours at all", b"\xff\xfe torn"],
     ids=["empty", "wrong digest", "foreign", "garbage"],
 )
 def test_a_damaged_copy_is_ignored_and_written_afresh(book: Casebook, damage: bytes) -> None:
@@ -82,7 +82,7 @@ def test_a_damaged_copy_is_ignored_and_written_afresh(book: Casebook, damage: by
     (line,) = read_listing(book, today).cases
     assert (line.ref, line.summary) == (case.ref, "Shouted")
     head, _, body = path.read_bytes().partition(b"\n")
-    assert head.startswith(b"conduct-listing-1 ") and json.loads(body)
+    assert head.startswith(FORMAT.encode() + b" ") and json.loads(body)
 
 
 def test_a_tampered_copy_with_a_good_digest_for_other_bytes_is_not_used(
