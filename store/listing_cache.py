@@ -6,16 +6,17 @@ the lines.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from store.db import Transaction
-from store.shard_cache import LISTING_FILE, Entry, ShardCache, cache_for
+from store.shard_cache import LISTING_FILE, Codec, Entry, ShardCache, cache_for
 
 CACHE_FILE = LISTING_FILE
 # Bump when the shape of an entry changes: an older file is then simply rebuilt.
-FORMAT = "conduct-listing-2"
+FORMAT = "conduct-listing-3"
 # An entry is a JSON list. A case with no dates on it (nothing can fall due, no ban):
 #   ["L", ref, [names], [behaviours], step, summary, last_activity, open, [flags],
 #    [every behaviour on it, incidents' too], referred to the police]
@@ -53,9 +54,25 @@ def entry_of(doc: Mapping[str, Any]) -> Entry:
     ]
 
 
+def _encode(entries: list[Entry]) -> str:
+    # JSON escapes every control character in a string, so the line holds no newline.
+    return json.dumps(entries, separators=(",", ":"), ensure_ascii=False)
+
+
+def _decode(text: str) -> list[Entry]:
+    entries = json.loads(text)
+    if not isinstance(entries, list):
+        raise ValueError("not a list of entries")
+    return entries
+
+
+# A shard's entries are one JSON list on its line.
+CODEC = Codec(FORMAT, _encode, _decode)
+
+
 def listing_cache(root: Path) -> ShardCache:
     """This process's copy of the list lines of the data directory at ``root``."""
-    return cache_for(root, CACHE_FILE, FORMAT)
+    return cache_for(root, CACHE_FILE, CODEC)
 
 
 def listing_entries(cache: ShardCache, tx: Transaction, rels: list[str]) -> Iterator[Entry]:

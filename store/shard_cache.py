@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from casework.record import record
 from store.files import file_mode
 
 # The dashboard's list lines (store/listing_cache.py) and `case list`'s rows (store/case_rows.py).
@@ -38,18 +38,41 @@ Entry = list[Any]
 Maker = Callable[[str], tuple[str, list[Entry]]]
 
 
+@record
+class Codec:
+    """How one copy writes a shard's entries as one line of text, and reads them back."""
+
+    form: str  # names the file's format: bump it when a line changes, and older files are rebuilt
+    encode: Callable[[list[Entry]], str]  # never a newline in what it makes
+    decode: Callable[[str], list[Entry]]
+
+
 def _any_stamp(stamp: str) -> bool:
     return True
+
+
+class _Shard:
+    """One shard's line as read or made: its entries are decoded when first asked for."""
+
+    __slots__ = ("digest", "stamp", "text", "_entries")
+
+    def __init__(self, digest: str, stamp: str, text: str, entries: list[Entry] | None) -> None:
+        self.digest, self.stamp, self.text, self._entries = digest, stamp, text, entries
+
+    def entries(self, codec: Codec) -> list[Entry]:
+        if self._entries is None:
+            self._entries = codec.decode(self.text)
+        return self._entries
 
 
 class ShardCache:
     """The entries of one data directory's case shards, by shard, digest and stamp."""
 
-    def __init__(self, root: Path, name: str, form: str) -> None:
+    def __init__(self, root: Path, name: str, codec: Codec) -> None:
         self.path = root / name
-        self.form = form  # bump it when the shape of an entry changes: an older file is rebuilt
+        self.codec = codec
         self._root = str(root)
-        self._shards: dict[str, tuple[str, str, list[Entry]]] = {}
+        self._shards: dict[str, _Shard] = {}
         self._loaded = False
         self._dirty = False
 
@@ -58,10 +81,11 @@ class ShardCache:
     ) -> Iterator[Entry]:
         """Every entry of these shards, in store order; ``make`` reads a shard afresh.
 
-        Call it inside the read transaction that ``make`` reads through.
+        Call it inside the read transaction that ``make`` reads through. A stamp may hold
+        neither a tab nor a newline.
         """
         if not self._loaded:
-            self._shards = _read(self.path, self.form)
+            self._shards = _read(self.path, self.codec.form)
             self._loaded = True
         for rel in rels:
             try:
@@ -70,12 +94,18 @@ class ShardCache:
             except FileNotFoundError:
                 continue  # a shard no case has reached yet
             hit = self._shards.get(rel)
-            if hit is None or hit[0] != digest or not good(hit[1]):
-                stamp, made = make(rel)
-                hit = (digest, stamp, made)
-                self._shards[rel] = hit
+            found = None
+            if hit is not None and hit.digest == digest and good(hit.stamp):
+                with contextlib.suppress(ValueError, TypeError, IndexError, KeyError):
+                    found = hit.entries(self.codec)  # a line that does not decode is made again
+            if found is None:
+                stamp, found = make(rel)
+                text = self.codec.encode(found)
+                if "\n" in text or "\t" in stamp or "\n" in stamp:
+                    raise ValueError(f"{self.path.name}: an entry or stamp would break its line")
+                self._shards[rel] = _Shard(digest, stamp, text, found)
                 self._dirty = True
-            yield from hit[2]
+            yield from found
 
     def save(self) -> None:
         """Write the entries back if any shard was read afresh; a failure only costs speed.
@@ -84,12 +114,11 @@ class ShardCache:
         if not self._dirty:
             return
         self._dirty = False
-        body = json.dumps(
-            {rel: list(hit) for rel, hit in self._shards.items()},
-            separators=(",", ":"),
-            ensure_ascii=False,
+        # A line a shard: its path, the digest of its bytes, its stamp and its entries.
+        body = "".join(
+            f"{rel}\t{hit.digest}\t{hit.stamp}\t{hit.text}\n" for rel, hit in self._shards.items()
         ).encode("utf-8")
-        head = f"{self.form} {hashlib.sha256(body).hexdigest()}\n".encode()
+        head = f"{self.codec.form} {hashlib.sha256(body).hexdigest()}\n".encode()
         tmp = f"{self.path}.{os.getpid()}.{os.urandom(4).hex()}"
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, file_mode())
@@ -104,8 +133,9 @@ class ShardCache:
                 os.unlink(tmp)
 
 
-def _read(path: Path, form: str) -> dict[str, tuple[str, str, list[Entry]]]:
-    """The cached entries, or none when the file is missing, torn or not ours."""
+def _read(path: Path, form: str) -> dict[str, _Shard]:
+    """The cached shards (entries still encoded), or none when the file is missing, torn or
+    not ours; a line that does not read is left out, and its shard is made again."""
     try:
         raw = path.read_bytes()
     except OSError:
@@ -113,23 +143,26 @@ def _read(path: Path, form: str) -> dict[str, tuple[str, str, list[Entry]]]:
     head, _, body = raw.partition(b"\n")
     if head != f"{form} {hashlib.sha256(body).hexdigest()}".encode():
         return {}
+    shards: dict[str, _Shard] = {}
     try:
-        data = json.loads(body)
-        return {str(rel): (str(d), str(s), list(e)) for rel, (d, s, e) in data.items()}
-    except (ValueError, TypeError, AttributeError):
+        for line in body.decode("utf-8").split("\n")[:-1]:
+            rel, digest, stamp, text = line.split("\t", 3)
+            shards[rel] = _Shard(digest, stamp, text, None)
+    except ValueError:  # not UTF-8, or a line with too few fields: none of it is trusted
         return {}
+    return shards
 
 
 # One cache per data directory and copy in this process: later listings skip reading the file.
 _CACHES: dict[tuple[str, str], ShardCache] = {}
 
 
-def cache_for(root: Path, name: str, form: str) -> ShardCache:
+def cache_for(root: Path, name: str, codec: Codec) -> ShardCache:
     """This process's copy ``name`` of the data directory at ``root``."""
     key = (str(root), name)
     cache = _CACHES.get(key)
-    if cache is None or cache.form != form:
-        cache = _CACHES[key] = ShardCache(root, name, form)
+    if cache is None or cache.codec != codec:
+        cache = _CACHES[key] = ShardCache(root, name, codec)
     return cache
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
@@ -10,6 +11,7 @@ from datetime import date, timedelta
 import pytest
 
 from casework.cases import Case
+from casework.policy import load_preset
 from casework.restricted import as_seen_by
 from casework.rules import has_dates
 from casework.serial import to_json
@@ -182,15 +184,20 @@ def test_a_restricted_case_stays_withheld_when_its_row_comes_from_the_copy(
     [b"", FORMAT.encode() + b" 0000\n{}", b"not ours at all", b"\xff\xfe torn"],
     ids=["empty", "wrong digest", "foreign", "garbage"],
 )
-def test_a_damaged_copy_is_ignored_and_written_afresh(book: Casebook, damage: bytes) -> None:
+def test_a_damaged_copy_is_ignored_and_written_afresh(
+    book: Casebook, damage: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
     book.open_case(name="Pat Parent", behaviours=["swearing"], summary="Shouted")
     first = listed(book)
     path = book.store.root / CASE_ROWS_FILE
     path.write_bytes(damage)
     fresh_process()
     assert listed(book) == first
-    head, _, body = path.read_bytes().partition(b"\n")
-    assert head.startswith(FORMAT.encode() + b" ") and json.loads(body)
+    assert path.read_bytes().startswith(FORMAT.encode() + b" ")
+    # The copy written afresh is whole: the next listing reads no case.
+    fresh_process()
+    read = shards_read(monkeypatch)
+    assert listed(book) == first and read == []
 
 
 def test_a_copy_made_before_a_change_cannot_show(book: Casebook) -> None:
@@ -220,3 +227,55 @@ def test_an_unreadable_copy_location_costs_only_speed(book: Casebook) -> None:
     (book.store.root / CASE_ROWS_FILE).mkdir()  # the copy cannot be read or replaced
     fresh_process()
     assert listed(book) == worked_out(book)
+
+
+@pytest.mark.parametrize("preset", ["meeting-first", "warning-first"])
+def test_the_policy_is_known_by_the_same_digest_in_every_process(preset: str) -> None:
+    """Rows are filed under the digest of the policy's repr: it must not vary from run to run
+    (string hashing does, from one process to the next), or every listing would be a miss."""
+    import subprocess
+    import sys
+
+    code = (
+        "import hashlib; from casework.policy import load_preset;"
+        f"print(hashlib.sha256(repr(load_preset({preset!r})).encode()).hexdigest())"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(digests) == 1 and " at 0x" not in repr(load_preset(preset))
+
+
+def test_a_shards_line_that_does_not_read_is_made_again(
+    book: Casebook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A whole file (its digest checks) with one line in a shape this code does not write."""
+    import hashlib
+
+    case = book.open_case(name="Pat Parent", behaviours=["swearing"], summary="Shouted")
+    first = listed(book)
+    path = book.store.root / CASE_ROWS_FILE
+    head, _, body = path.read_bytes().partition(b"\n")
+    rel, digest, stamp, _entries = body.split(b"\n")[0].split(b"\t", 3)
+    body = b"\t".join([rel, digest, stamp, b"not\x1fan entry"]) + b"\n"
+    form = head.split(b" ")[0]
+    path.write_bytes(form + b" " + hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+    fresh_process()
+    read = shards_read(monkeypatch)
+    assert listed(book) == first and read == [case_shard(case.ref)]
+
+
+def test_a_row_that_would_break_its_line_is_refused(book: Casebook) -> None:
+    book.open_case(name="Pat Parent", behaviours=["swearing"], summary="Shouted")
+    today = book.clock.today()
+    with pytest.raises(ValueError, match="newline or a separator"):
+        case_rows(book, "open", today, lambda c: f"{c.ref}\n", "format-a")
+    with pytest.raises(ValueError, match="would break its line"):
+        case_rows(book, "open", today, lambda c: c.ref, "format\tb")
