@@ -160,3 +160,32 @@ def test_fields_may_have_any_name_the_constructor_uses_itself() -> None:
     odd = Odd(1)
     assert (odd.self, odd.set, odd.MISSING) == (1, "s", ())
     assert Odd(self=2, set="t", MISSING=("m",)) == Odd(2, "t", ("m",))
+
+
+def test_dataclasses_is_imported_without_inspect_and_loses_nothing() -> None:
+    """casework/__init__.py gives dataclasses a stand-in for inspect (a tenth of a short
+    command's start-up): nothing loads inspect until it is used, and then it is the real one."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, casework.record;"
+        "print('inspect' in sys.modules);"
+        "from dataclasses import dataclass\n"
+        "@dataclass\n"
+        "class Plain:\n"
+        "    a: int\n"
+        "    b: str = 'x'\n"
+        "print(Plain.__doc__);"  # written by inspect.signature, through the stand-in
+        "import inspect;"
+        "print(inspect.signature(Plain), type(inspect.getmodule(Plain)).__name__,"
+        " sys.modules['inspect'].__spec__.name)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert out == [
+        "False",
+        "Plain(a: int, b: str = 'x')",
+        "(a: int, b: str = 'x') -> None module inspect",
+    ]
