@@ -48,7 +48,8 @@ def _encode(entries: list[Entry]) -> str:
     return _ENTRIES.join(_FIELDS.join(entry) for entry in fields)
 
 
-def _decode(text: str) -> list[Entry]:
+def _decode(data: bytes) -> list[Entry]:
+    text = data.decode("utf-8")
     entries: list[Entry] = []
     for line in text.split(_ENTRIES) if text else ():
         record_id, status, last, row, hidden = line.split(_FIELDS)

@@ -59,8 +59,8 @@ def _encode(entries: list[Entry]) -> str:
     return json.dumps(entries, separators=(",", ":"), ensure_ascii=False)
 
 
-def _decode(text: str) -> list[Entry]:
-    entries = json.loads(text)
+def _decode(data: bytes) -> list[Entry]:
+    entries = json.loads(data)
     if not isinstance(entries, list):
         raise ValueError("not a list of entries")
     return entries
